@@ -1,0 +1,120 @@
+# partvm — see README.md. `make` builds, `make run` boots the embedded test
+# guest, `make check` runs every test (unit, real-KVM, lab).
+
+CC      ?= gcc
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+PKGS := libpci libudev libnl-3.0 libnl-route-3.0 inih libsystemd libseccomp json-c
+
+CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+	-I. -DPARTVM_VERSION='"$(VERSION)"'
+LDFLAGS_BASE := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+
+ifeq ($(SANITIZE),1)
+BUILD := build-san
+CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS_BASE += -fsanitize=address,undefined
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+CFLAGS  := $(CFLAGS_BASE) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(LDFLAGS_BASE) $(EXTRA_LDFLAGS)
+
+# Every C file of the subsystems goes into one static library; the binary
+# and each unit test link against it, so a test pulls in only what it uses.
+LIB_SRCS := $(filter-out core/main.c,$(wildcard core/*.c core/*/*.c vfio/*.c iommu/*.c sriov/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libpartvm.a
+
+GUEST_ELF := $(BUILD)/core/guest/testguest.elf
+GUEST_OBJ := $(BUILD)/core/guest/blob.o
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
+UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
+
+.PHONY: all run check check-fast check-unit check-kvm check-lab bench \
+	deps deps-test lab-shell install clean
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/partvm
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# The embedded test guest: a flat 32-bit PVH ELF, linked at its own
+# addresses and carried inside partvm as bytes.
+$(BUILD)/core/guest/testguest.o: core/guest/testguest.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -nostdlib -ffreestanding -fno-pie -c -o $@ $<
+
+$(GUEST_ELF): $(BUILD)/core/guest/testguest.o core/guest/testguest.ld
+	ld -m elf_i386 -nostdlib -static -T core/guest/testguest.ld -o $@ $<
+
+$(GUEST_OBJ): core/guest/blob.S $(GUEST_ELF)
+	$(CC) -c -DTESTGUEST_ELF='"$(GUEST_ELF)"' -o $@ $<
+
+$(BUILD)/partvm: $(BUILD)/core/main.o $(GUEST_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/core/main.o $(GUEST_OBJ) $(LIB) $(PKG_LIBS)
+
+# A unit test may ask for linker flags (for example -Wl,--wrap=ioctl to
+# mock a syscall edge) with a line "// LDFLAGS: ..." in its source.
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) $(GUEST_OBJ) $(UNIT_HELPER_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
+		$(UNIT_HELPER_OBJS) $(GUEST_OBJ) \
+		$(shell sed -n 's,^// LDFLAGS: ,,p' $<) $(LIB) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+deps:
+	@scripts/deps build
+
+deps-test:
+	@scripts/deps test
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-embedded $(BUILD)/partvm
+
+check-unit: $(UNIT_BINS)
+	@scripts/run-unit $(UNIT_BINS)
+
+# Tiny guests on this machine's /dev/kvm, when it has a usable one. They
+# also always run inside the lab (tests/lab/kvm-tests.sh), so no machine
+# skips them.
+check-kvm: all
+	@tests/kvm/run-all --if-usable $(BUILD)/partvm
+
+check-lab: all
+	@tests/lab/run-all
+
+check-fast: all check-unit check-kvm
+
+check: deps-test
+	@$(MAKE) --no-print-directory all check-unit check-kvm check-lab
+
+bench: deps-test
+	@$(MAKE) --no-print-directory all
+	@tests/bench/run
+
+lab-shell: deps-test
+	@$(MAKE) --no-print-directory all
+	@tests/lab/run --shell
+
+install: all
+	install -D -m 0755 $(BUILD)/partvm $(DESTDIR)$(PREFIX)/bin/partvm
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

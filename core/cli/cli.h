@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Subcommands. Each lives in its own file under core/cli/ and is listed in
+ * the table in core/main.c. A subcommand gets argv with argv[0] set to its
+ * own name, parses its options with getopt_long, and returns the process
+ * exit status.
+ */
+#ifndef PARTVM_CLI_H
+#define PARTVM_CLI_H
+
+/* Exit statuses shared by all subcommands. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,      /* the operation failed (guest crash, host refusal) */
+	EXIT_USAGE = 2,     /* bad command line or config file */
+	EXIT_NOKVM = 69,    /* no usable /dev/kvm (EX_UNAVAILABLE) */
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*main)(int argc, char **argv);
+};
+
+int cli_run(int argc, char **argv);
+
+/* Print "partvm: CMD: MSG; see 'partvm CMD --help'" and return EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/cli/cli.h"
+
+static const struct cli_command commands[] = {
+	{ "run", "boot a partition (a config file, options, or the test guest)", cli_run },
+};
+
+static void print_help(FILE *f)
+{
+	fprintf(f, "Usage: partvm COMMAND [OPTIONS]\n\n"
+		   "A KVM virtual machine monitor for PCI passthrough and SR-IOV partitions.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'partvm COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		print_help(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("partvm %s\n", PARTVM_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].main(argc - 1, argv + 1);
+
+	fprintf(stderr, "partvm: unknown command '%s'; see 'partvm --help'\n", argv[1]);
+	return EXIT_USAGE;
+}
