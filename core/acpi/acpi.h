@@ -69,4 +69,9 @@ struct acpi_tables {
 int acpi_build_tables(const struct acpi_config *cfg, void *buf, size_t len,
 		      uint64_t gpa, struct acpi_tables *out);
 
+struct vm;
+/* Build the tables for VM into its ACPI area (core/layout.h) and record
+ * the RSDP address for the boot protocols. */
+int acpi_setup(struct vm *vm);
+
 #endif
