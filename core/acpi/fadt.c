@@ -85,8 +85,13 @@ int acpi_build_fadt(const struct acpi_config *cfg, uint64_t facs_gpa,
 			       sizeof(*f));
 	f->minor_version = ACPI_FADT_MINOR;
 
+	/*
+	 * 5.2.9: at most one FACS pointer may be non-zero (the X_ one only
+	 * for a FACS above 4 GiB); Linux installs the FACS twice and fwts
+	 * fails the table otherwise. Both DSDT pointers may be set and agree.
+	 */
 	f->firmware_ctrl = addr32(facs_gpa);
-	f->x_firmware_ctrl = facs_gpa;
+	f->x_firmware_ctrl = f->firmware_ctrl ? 0 : facs_gpa;
 	f->dsdt = addr32(dsdt_gpa);
 	f->x_dsdt = dsdt_gpa;
 

@@ -271,8 +271,9 @@ static void test_fadt(void **state)
 	assert_int_equal(rd64(f + 120), PORT_RESET);
 	assert_int_equal(f[128], 0x06);
 
-	/* The X_ fields match the 32-bit ones. */
-	assert_int_equal(rd64(f + 132), rd32(f + 36));      /* FACS */
+	/* One FACS pointer (below 4 GiB: the 32-bit one); DSDT ones agree. */
+	assert_int_not_equal(rd32(f + 36), 0);              /* FIRMWARE_CTRL */
+	assert_int_equal(rd64(f + 132), 0);                 /* X_FIRMWARE_CTRL */
 	assert_int_equal(rd64(f + 140), rd32(f + 40));      /* DSDT */
 	assert_int_equal(f[148], 1);                        /* X_PM1a_EVT */
 	assert_int_equal(f[149], 32);
@@ -285,8 +286,8 @@ static void test_fadt(void **state)
 	assert_int_equal(rd64(f + 212), PORT_PM_TMR);
 
 	/* FACS: 64 bytes, 64-byte aligned, no checksum field. */
-	facs = at(b, rd64(f + 132), 64);
-	assert_int_equal(rd64(f + 132) % 64, 0);
+	facs = at(b, rd32(f + 36), 64);
+	assert_int_equal(rd32(f + 36) % 64, 0);
 	assert_memory_equal(facs, "FACS", 4);
 	assert_int_equal(rd32(facs + 4), 64);
 	table_at(b, rd64(f + 140), "DSDT");
@@ -307,6 +308,32 @@ static void test_fadt_without_timer_and_rtc(void **state)
 	assert_false(rd32(f + 112) & 1u << 8);
 	/* CMOS RTC Not Present */
 	assert_true(rd16(f + 109) & 1u << 5);
+}
+
+/* Tables placed above 4 GiB: only the 64-bit pointers can hold them. */
+static void test_fadt_above_4g(void **state)
+{
+	struct built *b = *state;
+	const uint64_t base = 1ULL << 32;
+	const uint8_t *x, *f = NULL;
+
+	memset(b->buf, GUARD_BYTE, LAYOUT_ACPI_SIZE + GUARD_LEN);
+	assert_int_equal(acpi_build_tables(&b->cfg, b->buf, LAYOUT_ACPI_SIZE,
+					   base, &b->out), 0);
+	x = b->buf + (rd64(b->buf + 24) - base);
+	assert_memory_equal(x, "XSDT", 4);
+	for (unsigned i = 0; i < (rd32(x + 4) - 36) / 8; i++) {
+		const uint8_t *t = b->buf + (rd64(x + 36 + 8 * i) - base);
+
+		if (!memcmp(t, "FACP", 4))
+			f = t;
+	}
+	assert_non_null(f);
+	assert_int_equal(rd32(f + 36), 0);                  /* FIRMWARE_CTRL */
+	assert_int_equal(rd32(f + 40), 0);                  /* DSDT */
+	assert_memory_equal(b->buf + (rd64(f + 132) - base), "FACS", 4);
+	assert_memory_equal(b->buf + (rd64(f + 140) - base), "DSDT", 4);
+	assert_int_equal(sum8(f, rd32(f + 4)), 0);
 }
 
 struct madt_count {
@@ -565,6 +592,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fadt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fadt_without_timer_and_rtc,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fadt_above_4g, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_madt_counts, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_madt_x2apic, setup,

@@ -456,7 +456,7 @@ static void check_variant(const struct variant *v, const char *dir)
 	}
 	assert_non_null(fadt);
 	free(check_table(dir, "FACS",
-			 buf + (rd64(fadt + 132) - LAYOUT_ACPI_START), 64,
+			 buf + (rd32(fadt + 36) - LAYOUT_ACPI_START), 64,
 			 false));
 	dsdt = buf + (rd64(fadt + 140) - LAYOUT_ACPI_START);
 	text = check_table(dir, "DSDT", dsdt, rd32(dsdt + 4), true);
