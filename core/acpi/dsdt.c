@@ -22,7 +22,6 @@
 #define PCI_PINS                4
 #define PCI_CONFIG_PORT         0xcf8
 #define PCI_CONFIG_PORT_LEN     8
-#define ECAM_BUS_SIZE           (1ULL << 20)   /* 32 devs x 8 fns x 4 KiB */
 
 #define COM1_PORT               0x3f8
 #define COM1_PORT_LEN           8
@@ -190,6 +189,7 @@ static void dev_pci0(struct aml *a, const struct acpi_config *cfg)
 /* Linux uses MMCONFIG only when a PNP0C01/PNP0C02 device reserves it. */
 static void dev_motherboard(struct aml *a, const struct acpi_config *cfg)
 {
+	uint64_t ecam_size = (cfg->ecam_end_bus + 1) * ACPI_ECAM_BUS_SIZE;
 	size_t dev = aml_device_begin(a, "MBRD");
 	size_t res;
 
@@ -198,8 +198,7 @@ static void dev_motherboard(struct aml *a, const struct acpi_config *cfg)
 	aml_name(a, "_CRS");
 	res = aml_resource_begin(a);
 	aml_res_memory32_fixed(a, (uint32_t)cfg->ecam_base,
-			       (uint32_t)((cfg->ecam_end_bus + 1) * ECAM_BUS_SIZE),
-			       true);
+			       (uint32_t)ecam_size, true);
 	aml_resource_end(a, res);
 	aml_end(a, dev);
 }

@@ -24,10 +24,6 @@
 #define IAPC_VGA_NOT_PRESENT    (1u << 2)
 #define IAPC_CMOS_RTC_NOT_PRESENT (1u << 5)
 
-/* PM1 blocks (4.8.3): event = 2-byte status + 2-byte enable register. */
-#define PM1_EVT_LEN             4
-#define PM1_CNT_LEN             2
-#define PM_TMR_LEN              4
 /* P_LVL2_LAT > 100 and P_LVL3_LAT > 1000 mean "C2/C3 not supported". */
 #define P_LVL2_UNSUPPORTED      101
 #define P_LVL3_UNSUPPORTED      1001
@@ -100,17 +96,17 @@ int acpi_build_fadt(const struct acpi_config *cfg, uint64_t facs_gpa,
 	f->smi_cmd = 0;
 
 	f->pm1a_evt_blk = cfg->pm1a_evt_port;
-	f->pm1_evt_len = PM1_EVT_LEN;
-	f->x_pm1a_evt_blk = io_gas(cfg->pm1a_evt_port, PM1_EVT_LEN,
+	f->pm1_evt_len = ACPI_PM1_EVT_LEN;
+	f->x_pm1a_evt_blk = io_gas(cfg->pm1a_evt_port, ACPI_PM1_EVT_LEN,
 				   ACPI_GAS_ACCESS_WORD);
 	f->pm1a_cnt_blk = cfg->pm1a_cnt_port;
-	f->pm1_cnt_len = PM1_CNT_LEN;
-	f->x_pm1a_cnt_blk = io_gas(cfg->pm1a_cnt_port, PM1_CNT_LEN,
+	f->pm1_cnt_len = ACPI_PM1_CNT_LEN;
+	f->x_pm1a_cnt_blk = io_gas(cfg->pm1a_cnt_port, ACPI_PM1_CNT_LEN,
 				   ACPI_GAS_ACCESS_WORD);
 	if (cfg->pm_tmr_port) {
 		f->pm_tmr_blk = cfg->pm_tmr_port;
-		f->pm_tmr_len = PM_TMR_LEN;
-		f->x_pm_tmr_blk = io_gas(cfg->pm_tmr_port, PM_TMR_LEN,
+		f->pm_tmr_len = ACPI_PM_TMR_LEN;
+		f->x_pm_tmr_blk = io_gas(cfg->pm_tmr_port, ACPI_PM_TMR_LEN,
 					 ACPI_GAS_ACCESS_DWORD);
 		flags |= FADT_TMR_VAL_EXT;
 	}

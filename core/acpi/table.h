@@ -253,6 +253,14 @@ struct acpi_tpm2 {
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_tpm2) == 76, "TPM2");
 
+#define ACPI_SZ_4G           (1ULL << 32)
+/* PCIe ECAM: 32 devices x 8 functions x 4 KiB of config space per bus. */
+#define ACPI_ECAM_BUS_SIZE   (1ULL << 20)
+/* 4.8.3 PM1 blocks: event = 2-byte STS + 2-byte EN; control; 32-bit timer. */
+#define ACPI_PM1_EVT_LEN     4
+#define ACPI_PM1_CNT_LEN     2
+#define ACPI_PM_TMR_LEN      4
+
 /* Table revisions: ACPI 6.4 and TCG ACPI 1.2. */
 #define ACPI_XSDT_REVISION   1
 #define ACPI_FADT_REVISION   6

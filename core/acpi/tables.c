@@ -15,13 +15,7 @@
 /* 5.2.12.12: 0xffffffff is not a valid x2APIC ID. */
 #define X2APIC_ID_INVALID       0xffffffffu
 
-#define SZ_4G                   (1ULL << 32)
-#define ECAM_BUS_SIZE           (1ULL << 20)
 #define PORT_SPACE_END          0x10000u
-/* PM1 event block (2 STS + 2 EN), control block, timer block lengths. */
-#define PM1_EVT_LEN             4
-#define PM1_CNT_LEN             2
-#define PM_TMR_LEN              4
 /* ISA IRQ 0 is the PIT and IRQ 2 the 8259 cascade: neither can be the SCI. */
 #define ISA_IRQ_COUNT           16
 #define ISA_IRQ_PIT             0
@@ -87,26 +81,26 @@ static int check_cpus(const struct acpi_config *cfg)
 				return -EINVAL;
 	}
 	/* The MADT's address fields are 32-bit. */
-	if (!cfg->lapic_addr || cfg->lapic_addr >= SZ_4G ||
-	    !cfg->ioapic_addr || cfg->ioapic_addr >= SZ_4G)
+	if (!cfg->lapic_addr || cfg->lapic_addr >= ACPI_SZ_4G ||
+	    !cfg->ioapic_addr || cfg->ioapic_addr >= ACPI_SZ_4G)
 		return -EINVAL;
 	return 0;
 }
 
 static int check_pci(const struct acpi_config *cfg)
 {
-	uint64_t ecam_size = (cfg->ecam_end_bus + 1ULL) * ECAM_BUS_SIZE;
+	uint64_t ecam_size = (cfg->ecam_end_bus + 1ULL) * ACPI_ECAM_BUS_SIZE;
 
 	/* ECAM is reserved with a Memory32Fixed, so it lies below 4 GiB. */
-	if (!cfg->ecam_base || cfg->ecam_base % ECAM_BUS_SIZE ||
-	    !range_ok(cfg->ecam_base, ecam_size, SZ_4G))
+	if (!cfg->ecam_base || cfg->ecam_base % ACPI_ECAM_BUS_SIZE ||
+	    !range_ok(cfg->ecam_base, ecam_size, ACPI_SZ_4G))
 		return -EINVAL;
-	if (!range_ok(cfg->mmio32_base, cfg->mmio32_size, SZ_4G) ||
+	if (!range_ok(cfg->mmio32_base, cfg->mmio32_size, ACPI_SZ_4G) ||
 	    ranges_overlap(cfg->mmio32_base, cfg->mmio32_size, cfg->ecam_base,
 			   ecam_size))
 		return -EINVAL;
 	if (cfg->mmio64_size &&
-	    (cfg->mmio64_base < SZ_4G ||
+	    (cfg->mmio64_base < ACPI_SZ_4G ||
 	     !range_ok(cfg->mmio64_base, cfg->mmio64_size, UINT64_MAX)))
 		return -EINVAL;
 	return 0;
@@ -119,10 +113,12 @@ static bool port_block_ok(uint16_t port, unsigned len)
 
 static int check_pm(const struct acpi_config *cfg)
 {
-	if (!port_block_ok(cfg->pm1a_evt_port, PM1_EVT_LEN) ||
-	    !port_block_ok(cfg->pm1a_cnt_port, PM1_CNT_LEN) ||
-	    (cfg->pm_tmr_port && !port_block_ok(cfg->pm_tmr_port, PM_TMR_LEN)) ||
+	if (!port_block_ok(cfg->pm1a_evt_port, ACPI_PM1_EVT_LEN) ||
+	    !port_block_ok(cfg->pm1a_cnt_port, ACPI_PM1_CNT_LEN) ||
 	    !cfg->reset_port)
+		return -EINVAL;
+	if (cfg->pm_tmr_port &&
+	    !port_block_ok(cfg->pm_tmr_port, ACPI_PM_TMR_LEN))
 		return -EINVAL;
 	if (cfg->sci_irq >= ISA_IRQ_COUNT || cfg->sci_irq == ISA_IRQ_PIT ||
 	    cfg->sci_irq == ISA_IRQ_CASCADE)
@@ -136,7 +132,7 @@ static int check_tpm(const struct acpi_config *cfg)
 		return 0;
 	/* The DSDT describes the CRB with a Memory32Fixed. */
 	if (!cfg->tpm_crb_base || cfg->tpm_crb_size < TPM_CRB_MIN_SIZE ||
-	    !range_ok(cfg->tpm_crb_base, cfg->tpm_crb_size, SZ_4G))
+	    !range_ok(cfg->tpm_crb_base, cfg->tpm_crb_size, ACPI_SZ_4G))
 		return -EINVAL;
 	/* LAML and LASA: both set, or both zero for "no event log". */
 	if (!cfg->tpm_log_size != !cfg->tpm_log_addr)
