@@ -17,18 +17,13 @@
 
 #include "core/acpi/aml.h"
 #include "core/acpi/table.h"
+#include "core/layout.h"
 
 #define PCI_SLOTS               32
 #define PCI_PINS                4
-#define PCI_CONFIG_PORT         0xcf8
-#define PCI_CONFIG_PORT_LEN     8
-
-#define COM1_PORT               0x3f8
-#define COM1_PORT_LEN           8
-#define COM1_IRQ                4
-#define RTC_PORT                0x70
-#define RTC_PORT_LEN            2
-#define RTC_IRQ                 8
+#define PCI_CONFIG_PORT_LEN     8       /* CONFIG_ADDRESS + CONFIG_DATA */
+#define COM1_PORT_LEN           8       /* 16550 registers */
+#define RTC_PORT_LEN            2       /* index, data */
 
 /* 6.3.7 _STA: present, enabled, shown in UI, functioning. */
 #define STA_PRESENT_ALL         0x0f
@@ -71,9 +66,9 @@ static void pci0_crs(struct aml *a, const struct acpi_config *cfg)
 	res = aml_resource_begin(a);
 	aml_res_word_bus_number(a, 0, cfg->ecam_end_bus);
 	/* The configuration ports are the bridge's own, not a window. */
-	aml_res_io(a, PCI_CONFIG_PORT, PCI_CONFIG_PORT, 1, PCI_CONFIG_PORT_LEN);
-	aml_res_word_io(a, 0, PCI_CONFIG_PORT - 1);
-	aml_res_word_io(a, PCI_CONFIG_PORT + PCI_CONFIG_PORT_LEN, UINT16_MAX);
+	aml_res_io(a, PORT_PCI_CONFIG, PORT_PCI_CONFIG, 1, PCI_CONFIG_PORT_LEN);
+	aml_res_word_io(a, 0, PORT_PCI_CONFIG - 1);
+	aml_res_word_io(a, PORT_PCI_CONFIG + PCI_CONFIG_PORT_LEN, UINT16_MAX);
 	aml_res_dword_memory(a, (uint32_t)cfg->mmio32_base,
 			     (uint32_t)(cfg->mmio32_base + cfg->mmio32_size - 1),
 			     false);
@@ -249,10 +244,10 @@ static void dsdt_body(struct aml *a, const struct acpi_config *cfg)
 	dev_pci0(a, cfg);
 	dev_motherboard(a, cfg);
 	if (cfg->com1)
-		dev_isa(a, "COM1", "PNP0501", COM1_PORT, COM1_PORT_LEN,
-			COM1_IRQ);
+		dev_isa(a, "COM1", "PNP0501", PORT_COM1, COM1_PORT_LEN,
+			IRQ_COM1);
 	if (cfg->rtc)
-		dev_isa(a, "RTC", "PNP0B00", RTC_PORT, RTC_PORT_LEN, RTC_IRQ);
+		dev_isa(a, "RTC", "PNP0B00", PORT_RTC, RTC_PORT_LEN, IRQ_RTC);
 	if (cfg->tpm)
 		dev_tpm(a, cfg);
 	aml_end(a, sb);

@@ -31,9 +31,6 @@
 #define UID_ALL_X2APIC          0xffffffffu
 #define LAPIC_LINT1             1
 
-/* The VMM wires the PIT (ISA IRQ 0) to IOAPIC pin 2, as PCs do. */
-#define ISA_IRQ_PIT             0
-#define GSI_PIT                 2
 #define ISA_BUS                 0
 
 /*
@@ -125,8 +122,8 @@ int acpi_build_madt(const struct acpi_config *cfg, void *buf, size_t cap)
 			.type = MADT_TYPE_ISO,
 			.length = sizeof(struct acpi_madt_iso),
 			.bus = ISA_BUS,
-			.source = ISA_IRQ_PIT,
-			.gsi = GSI_PIT,
+			.source = ACPI_ISA_IRQ_PIT,
+			.gsi = ACPI_GSI_PIT,
 			.flags = 0,     /* conforms to the ISA bus: edge, high */
 		}, sizeof(struct acpi_madt_iso));
 	/* 5.2.15.5 SCI_INT: a shareable, level, active-high interrupt. */

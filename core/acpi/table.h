@@ -260,6 +260,9 @@ _Static_assert(sizeof(struct acpi_tpm2) == 76, "TPM2");
 #define ACPI_PM1_EVT_LEN     4
 #define ACPI_PM1_CNT_LEN     2
 #define ACPI_PM_TMR_LEN      4
+/* ISA IRQ 0 is the PIT; the VMM wires it to IOAPIC pin 2, as PCs do. */
+#define ACPI_ISA_IRQ_PIT     0
+#define ACPI_GSI_PIT         2
 
 /* Table revisions: ACPI 6.4 and TCG ACPI 1.2. */
 #define ACPI_XSDT_REVISION   1

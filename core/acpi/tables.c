@@ -16,9 +16,8 @@
 #define X2APIC_ID_INVALID       0xffffffffu
 
 #define PORT_SPACE_END          0x10000u
-/* ISA IRQ 0 is the PIT and IRQ 2 the 8259 cascade: neither can be the SCI. */
+/* The SCI is an ISA IRQ other than the PIT's and the 8259 cascade (2). */
 #define ISA_IRQ_COUNT           16
-#define ISA_IRQ_PIT             0
 #define ISA_IRQ_CASCADE         2
 /* One 4 KiB CRB locality page holds the registers and control area. */
 #define TPM_CRB_MIN_SIZE        0x1000u
@@ -120,7 +119,7 @@ static int check_pm(const struct acpi_config *cfg)
 	if (cfg->pm_tmr_port &&
 	    !port_block_ok(cfg->pm_tmr_port, ACPI_PM_TMR_LEN))
 		return -EINVAL;
-	if (cfg->sci_irq >= ISA_IRQ_COUNT || cfg->sci_irq == ISA_IRQ_PIT ||
+	if (cfg->sci_irq >= ISA_IRQ_COUNT || cfg->sci_irq == ACPI_ISA_IRQ_PIT ||
 	    cfg->sci_irq == ISA_IRQ_CASCADE)
 		return -EINVAL;
 	return 0;
