@@ -157,9 +157,9 @@ static bool bar_enabled(struct pci_device *d, unsigned index)
 	}
 }
 
-/* An address the BAR can decode: not zero, and the whole BAR below the
- * limit of its address space (a half-written 64-bit BAR or the all-ones
- * sizing pattern is not). */
+/* An address the BAR can decode: not zero, and the whole BAR strictly
+ * below the top of its address space, so neither the all-ones sizing
+ * pattern nor a half-written 64-bit BAR counts as an address. */
 static bool bar_address_valid(const struct pci_bar *b, uint64_t addr)
 {
 	uint64_t limit;
@@ -170,7 +170,7 @@ static bool bar_address_valid(const struct pci_bar *b, uint64_t addr)
 	case PCI_BAR_ROM: limit = LAYOUT_PCI_HOLE_END; break;
 	default: limit = 1ULL << 52; break;
 	}
-	return addr != 0 && addr < limit && b->size <= limit - addr;
+	return addr != 0 && addr < limit && b->size < limit - addr;
 }
 
 /* Bring the BAR's mapping in line with the config space. */

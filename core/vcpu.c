@@ -148,10 +148,15 @@ void vcpu_dump_registers(struct vcpu *v, const char *why)
 		log_error("vcpu %u: %s (registers unavailable: %m)", v->index, why);
 		return;
 	}
-	log_error("vcpu %u: %s: RIP=%#018llx RSP=%#018llx RFLAGS=%#llx CS=%#x "
-		  "CR0=%#llx CR2=%#llx CR3=%#llx CR4=%#llx EFER=%#llx",
+	/* AMD SVM reinitializes the VMCB on a shutdown intercept: what is left
+	 * is the reset state, not the state that faulted. Say so. */
+	bool reset_state = regs.rip == 0xfff0 && sregs.cs.selector == 0xf000;
+
+	log_error("vcpu %u: %s: RIP=0x%016llx RSP=0x%016llx RFLAGS=0x%llx CS=0x%x "
+		  "CR0=0x%llx CR2=0x%llx CR3=0x%llx CR4=0x%llx EFER=0x%llx%s",
 		  v->index, why, regs.rip, regs.rsp, regs.rflags, sregs.cs.selector, sregs.cr0,
-		  sregs.cr2, sregs.cr3, sregs.cr4, sregs.efer);
+		  sregs.cr2, sregs.cr3, sregs.cr4, sregs.efer,
+		  reset_state ? " (reset state: this host's KVM does not keep the faulting state)" : "");
 }
 
 static void handle_io(struct vcpu *v)

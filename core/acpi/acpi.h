@@ -16,6 +16,8 @@
 
 /* The \_S5 SLP_TYP value the DSDT advertises and the PM device accepts. */
 #define ACPI_SLP_TYP_S5 5
+/* The CMOS register holding the century (FADT CENTURY). */
+#define ACPI_RTC_CENTURY_REG 0x32
 
 struct acpi_config {
 	/* Processors: one LAPIC (or x2APIC, for IDs >= 255) entry each. */

@@ -111,6 +111,10 @@ int acpi_build_fadt(const struct acpi_config *cfg, uint64_t facs_gpa,
 		flags |= FADT_TMR_VAL_EXT;
 	}
 
+	/* The RTC keeps the century in CMOS 0x32, as PC firmware does. */
+	if (cfg->rtc)
+		f->century = ACPI_RTC_CENTURY_REG;
+
 	f->p_lvl2_lat = P_LVL2_UNSUPPORTED;
 	f->p_lvl3_lat = P_LVL3_UNSUPPORTED;
 

@@ -70,8 +70,8 @@ static uint32_t timer_value(struct pm *pm)
 {
 	uint64_t ns = pm->hooks.now_ns(pm->hooks.ctx);
 
-	/* 24-bit counter at 3.579545 MHz (no TMR_VAL_EXT in the FADT). */
-	return (uint32_t)((unsigned __int128)ns * PM_TIMER_HZ / 1000000000ULL) & 0xffffff;
+	/* A 32-bit counter at 3.579545 MHz: the FADT sets TMR_VAL_EXT. */
+	return (uint32_t)((unsigned __int128)ns * PM_TIMER_HZ / 1000000000ULL);
 }
 
 /* One byte of the register file at OFFSET. */

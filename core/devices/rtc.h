@@ -7,11 +7,13 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/acpi/acpi.h"
+
 struct rtc;
 struct vm;
 
 #define RTC_CMOS_SIZE 128
-#define RTC_REG_CENTURY 0x32   /* named in the FADT's CENTURY field */
+#define RTC_REG_CENTURY ACPI_RTC_CENTURY_REG
 
 /* NOW returns the host time in seconds; tests pass a fixed clock. */
 struct rtc *rtc_create(time_t (*now)(void));

@@ -229,7 +229,7 @@ static void test_bad_accesses(void **state)
 	assert_true(bus_read(&vm.mmio, LAYOUT_ECAM_START + (3 << 15) + 1, 2, &v));
 	assert_int_equal(v & 0xffff, 0xffff);
 	assert_true(bus_read(&vm.mmio, LAYOUT_ECAM_START + (3 << 15), 8, &v));
-	assert_true(v == 0xffffffff);
+	assert_true(v == ~0ULL);
 	ecam_wr(3, PCI_INTERRUPT_LINE - 1, 2, 0x1234);   /* unaligned: ignored */
 	assert_int_equal(ecam_rd(3, PCI_INTERRUPT_LINE, 1), pci_intx_gsi(3, 1));
 	/* Extended config space is there through ECAM only. */
