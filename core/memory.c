@@ -89,7 +89,7 @@ void memory_unmap(struct guest_memory *m)
 
 int memory_clear(struct guest_memory *m)
 {
-	if (m->backing == MEMORY_BACKING_ANONYMOUS) {
+	if (m->backing == MEMORY_BACKING_ANONYMOUS && !m->pinned) {
 		if (madvise(m->host, m->host_size, MADV_DONTNEED) < 0)
 			return -errno;
 	} else {

@@ -59,6 +59,10 @@ struct guest_memory {
 	uint8_t *host;                /* one mapping of ram_size bytes */
 	size_t host_size;
 	enum memory_backing backing;
+	/* Pinned for device DMA (VFIO): a reset must rewrite the pages in
+	 * place, because dropping them would leave the IOMMU mapping the old
+	 * ones. */
+	bool pinned;
 };
 
 int memory_map(struct guest_memory *m, uint64_t ram_size, enum memory_backing backing);

@@ -24,13 +24,22 @@
 #include "core/vcpu.h"
 
 /*
- * The platform, in start order (stopped in reverse). Devices register
- * themselves on their bus in init; reset runs between a guest reboot and
- * the next boot.
+ * The platform, in start order (stopped in reverse). Each hook is optional.
+ *   init   once, after guest RAM exists: register on the buses.
+ *   attach every boot, once the KVM VM and its vCPUs exist and the kernel
+ *          is loaded, before any vCPU runs (irqfds, KVM devices, memory
+ *          slots, measurements: everything tied to the VM fd).
+ *   detach every boot, after the vCPUs stopped, before the VM fd closes;
+ *          also after a boot that failed part-way, so it must cope with an
+ *          attach that never ran.
+ *   reset  between a guest reboot and the next boot.
+ *   exit   once, at the end.
  */
 struct vm_component {
 	const char *name;
 	int (*init)(struct vm *vm);
+	int (*attach)(struct vm *vm);
+	void (*detach)(struct vm *vm);
 	void (*reset)(struct vm *vm);
 	void (*exit)(struct vm *vm);
 };
@@ -46,12 +55,12 @@ static void pm_reset_vm(struct vm *vm)
 }
 
 static const struct vm_component components[] = {
-	{ "serial", serial_init, serial_reset_vm, serial_exit },
-	{ "rtc", rtc_init, NULL, rtc_exit },
-	{ "i8042", i8042_init, NULL, i8042_exit },
-	{ "debug-exit", debug_exit_init, NULL, NULL },
-	{ "acpi-pm", pm_init, pm_reset_vm, pm_exit },
-	{ "pci", pci_host_init, pci_host_reset, pci_host_exit },
+	{ "serial", .init = serial_init, .reset = serial_reset_vm, .exit = serial_exit },
+	{ "rtc", .init = rtc_init, .exit = rtc_exit },
+	{ "i8042", .init = i8042_init, .exit = i8042_exit },
+	{ "debug-exit", .init = debug_exit_init },
+	{ "acpi-pm", .init = pm_init, .reset = pm_reset_vm, .exit = pm_exit },
+	{ "pci", .init = pci_host_init, .reset = pci_host_reset, .exit = pci_host_exit },
 };
 
 int vm_set_irq_line(struct vm *vm, unsigned gsi, bool level)
@@ -159,6 +168,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < ARRAY_SIZE(components); i++) {
+		if (!components[i].init)
+			continue;
 		r = components[i].init(vm);
 		if (r < 0)
 			return log_error_errno(r, "cannot set up %s: %m", components[i].name);
@@ -212,6 +223,13 @@ static int boot(struct vm *vm)
 	r = vcpu_set_boot_state(&vm->vcpus[0], &entry);
 	if (r < 0)
 		return log_error_errno(r, "cannot set the boot CPU's registers: %m");
+	for (size_t i = 0; i < ARRAY_SIZE(components); i++) {
+		if (!components[i].attach)
+			continue;
+		r = components[i].attach(vm);
+		if (r < 0)
+			return log_error_errno(r, "cannot attach %s to the VM: %m", components[i].name);
+	}
 
 	pthread_mutex_lock(&vm->lock);
 	vm->state = VM_STATE_RUNNING;
@@ -237,6 +255,9 @@ static void teardown(struct vm *vm)
 		vcpu_kick(&vm->vcpus[i]);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_join(&vm->vcpus[i]);
+	for (size_t i = ARRAY_SIZE(components); i-- > 0;)
+		if (components[i].detach)
+			components[i].detach(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	kvm_destroy_vm(vm);
