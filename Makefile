@@ -91,8 +91,13 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run-embedded $(BUILD)/partvm
 
-check-unit: $(UNIT_BINS)
-	@scripts/run-unit $(UNIT_BINS)
+# Unit tests, and the bad-input tests of the binary (no KVM needed). The
+# bzImage parser is tested on Debian's real kernel, fetched (once, cached)
+# by the lab's kernel script.
+check-unit: $(UNIT_BINS) $(BUILD)/partvm
+	@bz=$$(tests/lab/kernel --bzimage) && \
+	PARTVM_TEST_BZIMAGE=$$bz scripts/run-unit $(UNIT_BINS) && \
+	PARTVM_TEST_BZIMAGE=$$bz tests/cli/bad-input $(BUILD)/partvm
 
 # Tiny guests on this machine's /dev/kvm, when it has a usable one. They
 # also always run inside the lab (tests/lab/kvm-tests.sh), so no machine
