@@ -7,6 +7,7 @@
 
 static const struct cli_command commands[] = {
 	{ "run", "boot a partition (a config file, options, or the test guest)", cli_run },
+	{ "sriov", "create, configure and list SR-IOV VFs; VF pools", cli_sriov },
 };
 
 static void print_help(FILE *f)
