@@ -28,7 +28,7 @@ static void label_of(const struct iommu_host *h, const char *bdf, char *buf, siz
 	if (sysfs_read_u64(h->root, rel, &v) < 0)
 		return;
 	d.device_id = (uint16_t)v;
-	a = pci_alloc();
+	a = pcidb_open(h->root);
 	if (!a)
 		return;
 	char vn[IOMMU_NAME_LEN], dn[IOMMU_NAME_LEN];
@@ -37,7 +37,7 @@ static void label_of(const struct iommu_host *h, const char *bdf, char *buf, siz
 					 d.vendor_id, d.device_id);
 	snprintf(d.vendor, sizeof(d.vendor), "%s", vs ? vs : "");
 	snprintf(d.device, sizeof(d.device), "%s", ds ? ds : "");
-	pci_cleanup(a);
+	pcidb_close(a);
 	iommu_device_label(&d, buf, len);
 }
 
