@@ -236,6 +236,8 @@ void iommu_device_label(const struct iommu_device *d, char *buf, size_t len)
 {
 	if (d->vendor[0] && d->device[0])
 		snprintf(buf, len, "%s %s", d->vendor, d->device);
+	else if (d->vendor[0])
+		snprintf(buf, len, "%s Device %04x", d->vendor, d->device_id);
 	else
 		snprintf(buf, len, "[%04x:%04x]", d->vendor_id, d->device_id);
 }

@@ -276,4 +276,28 @@ struct iommu_group_info {
 /* Group number, /dev/vfio path, viability and holder of BDF's group. */
 int iommu_query_device(const struct iommu_host *h, const char *bdf, struct iommu_group_info *gi);
 
+/* ---- Host readiness (`partvm host check`) ------------------------------- */
+
+enum iommu_check_status { IOMMU_CHECK_PASS, IOMMU_CHECK_WARN, IOMMU_CHECK_FAIL };
+
+struct iommu_check {
+	const char *name;                   /* "kvm", "iommu", "intremap", ... */
+	enum iommu_check_status status;
+	char message[768];                  /* what was found, naming things */
+	char hint[256];                     /* the fix, "" for PASS */
+};
+
+#define IOMMU_CHECKS_MAX 8
+
+/*
+ * Run every check against the host under H->root: /dev/kvm and vmx/svm;
+ * IOMMU (DMAR/IVRS, groups, kernel command line); interrupt remapping or
+ * allow_unsafe_interrupts; vfio-pci and vfio_iommu_type1 loaded or
+ * loadable; hugepages; groups shared with host-critical devices and ACS
+ * override; devices without FLR or bus reset. Returns the number of
+ * results written to OUT (at most MAX) or a negative errno.
+ */
+int iommu_host_check(const struct iommu_host *h, struct iommu_check *out, size_t max);
+const char *iommu_check_status_name(enum iommu_check_status s);
+
 #endif
