@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,40 +131,54 @@ static bool blockdev_below(const char *root, unsigned maj, unsigned min, const c
 	return false;
 }
 
-struct root_query {
+struct mount_query {
 	const char *root;
 	const char *bdf;
-	bool found;
+	struct reasons *rs;
 };
 
-/* The root filesystem: a block device, or a virtio-9p share (the lab's). */
-static int check_rootfs(const struct mount_entry *m, void *ud)
+/* Is the virtio device carrying 9p share TAG below the PCI device BDF? */
+static bool virtio_9p_below(const char *root, const char *tag, const char *bdf)
 {
-	struct root_query *q = ud;
-	char p[PATH_MAX], tag[256];
+	char p[PATH_MAX], value[256];
 	_cleanup_(closedirp) DIR *d = NULL;
 	struct dirent *de;
 
-	if (strcmp(m->point, "/") != 0)
-		return 0;
-	if (m->major != 0) {
-		q->found = blockdev_below(q->root, m->major, m->minor, q->bdf, 0);
-		return 0;
-	}
-	if (strcmp(m->fstype, "9p") != 0 || iommu_path(p, sizeof(p), q->root, "/sys/bus/virtio/devices") < 0)
-		return 0;
-	d = opendir(p);
-	while (d && (de = readdir(d))) {
+	if (iommu_path(p, sizeof(p), root, "/sys/bus/virtio/devices") < 0 || !(d = opendir(p)))
+		return false;
+	while ((de = readdir(d))) {
 		char rel[PATH_MAX];
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(rel, sizeof(rel), "/sys/bus/virtio/devices/%s/mount_tag", de->d_name);
-		if (sysfs_read(q->root, rel, tag, sizeof(tag)) < 0 || strcmp(tag, m->source) != 0)
+		if (sysfs_read(root, rel, value, sizeof(value)) < 0 || strcmp(value, tag) != 0)
 			continue;
 		snprintf(rel, sizeof(rel), "/sys/bus/virtio/devices/%s", de->d_name);
-		if (below_device(q->root, rel, q->bdf))
-			q->found = true;
+		if (below_device(root, rel, bdf))
+			return true;
 	}
+	return false;
+}
+
+/* The root filesystem on a block device (or dm/md built on one), and any
+ * virtio-9p share (the lab's root and shares are such). Other block mounts
+ * are found per disk in check_block(). */
+static int check_mount(const struct mount_entry *m, void *ud)
+{
+	struct mount_query *q = ud;
+	bool root = !strcmp(m->point, "/");
+
+	if (m->major != 0) {
+		if (root && blockdev_below(q->root, m->major, m->minor, q->bdf, 0))
+			add_reason(q->rs, "holds the root filesystem");
+		return 0;
+	}
+	if (strcmp(m->fstype, "9p") != 0 || !virtio_9p_below(q->root, m->source, q->bdf))
+		return 0;
+	if (root)
+		add_reason(q->rs, "holds the root filesystem");
+	else
+		add_reason(q->rs, "virtio-9p share %s is mounted on %s", m->source, m->point);
 	return 0;
 }
 
@@ -240,8 +255,11 @@ static void check_block(const struct iommu_host *h, const char *bdf, struct reas
 
 static bool has_address(const struct ifaddrs *list, const char *ifname)
 {
+	/* Link-layer (AF_PACKET) entries exist for every interface; only
+	 * network-layer addresses mean the host is using it. */
 	for (const struct ifaddrs *a = list; a; a = a->ifa_next)
-		if (a->ifa_addr && !strcmp(a->ifa_name, ifname))
+		if (a->ifa_addr && (a->ifa_addr->sa_family == AF_INET || a->ifa_addr->sa_family == AF_INET6) &&
+		    !strcmp(a->ifa_name, ifname))
 			return true;
 	return false;
 }
@@ -329,7 +347,7 @@ static void check_drm(const struct iommu_host *h, const char *bdf, struct reason
 int iommu_device_usage(const struct iommu_host *h, const char *bdf, char *reason, size_t len)
 {
 	struct reasons rs = { .buf = reason, .len = len };
-	struct root_query rq = { .root = h->root, .bdf = bdf };
+	struct mount_query mq = { .root = h->root, .bdf = bdf, .rs = &rs };
 	char rel[PATH_MAX], v[8];
 	int r;
 
@@ -339,11 +357,9 @@ int iommu_device_usage(const struct iommu_host *h, const char *bdf, char *reason
 	snprintf(rel, sizeof(rel), "/sys/bus/pci/devices/%s/boot_vga", bdf);
 	if (sysfs_read(h->root, rel, v, sizeof(v)) > 0 && !strcmp(v, "1"))
 		add_reason(&rs, "boot VGA device (the host console)");
-	r = for_each_mount(h->root, check_rootfs, &rq);
+	r = for_each_mount(h->root, check_mount, &mq);
 	if (r < 0)
 		return r;
-	if (rq.found)
-		add_reason(&rs, "holds the root filesystem");
 	check_block(h, bdf, &rs);
 	check_net(h, bdf, &rs);
 	check_drm(h, bdf, &rs);

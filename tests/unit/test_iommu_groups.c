@@ -51,6 +51,8 @@ static const struct fake_pci host[] = {
 	{ .bdf = "0000:02:00.0", .vendor = 0x8086, .device = 0x10d3, .class_code = 0x020000, .group = 10 },
 	{ .bdf = "0000:00:07.0", .vendor = 0x8086, .device = 0x10d3, .class_code = 0x020000, .group = -1,
 	  .driver = "e1000e" },
+	{ .bdf = "0000:00:09.0", .vendor = 0x1af4, .device = 0x1009, .class_code = 0x000200, .group = 13,
+	  .driver = "virtio-pci" },
 };
 
 struct fixture {
@@ -89,7 +91,12 @@ static int setup(void **state)
 	assert_int_equal(fake_sysfs_write(f->root, "proc/self/mountinfo",
 		"26 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
 		"21 26 0:20 / /proc rw,relatime - proc proc rw\n"
-		"40 26 259:0 / /data rw,relatime shared:5 - xfs /dev/nvme0n1 rw\n"), 0);
+		"40 26 259:0 / /data rw,relatime shared:5 - xfs /dev/nvme0n1 rw\n"
+		"41 26 0:44 / /srv/share rw,relatime - 9p s1 rw,trans=virtio\n"), 0);
+	/* a virtio-9p share, as the lab mounts its checkout */
+	assert_int_equal(fake_sysfs_write(f->root, "sys/devices/pci0000:00/0000:00:09.0/virtio3/mount_tag", "s1"), 0);
+	assert_int_equal(fake_sysfs_link(f->root, "sys/bus/virtio/devices/virtio3",
+		"../../../devices/pci0000:00/0000:00:09.0/virtio3"), 0);
 
 	assert_int_equal(iommu_host_init(&f->h), 0);
 	snprintf(f->h.root, sizeof(f->h.root), "%s", f->root);
@@ -156,7 +163,7 @@ static void test_viability_no_driver(void **state)
 static void test_group_list(void **state)
 {
 	struct fixture *f = *state;
-	static const int want[] = { 0, 1, 2, 3, 5, 6, 7, 8, 9, 10 };
+	static const int want[] = { 0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 13 };
 	int *ids = NULL;
 	int n = iommu_group_list(&f->h, &ids);
 
@@ -232,6 +239,9 @@ static void test_in_use(void **state)
 
 	assert_int_equal(iommu_device_usage(&f->h, "0000:00:06.0", why, sizeof(why)), 1);
 	assert_string_equal(why, "holds the root filesystem; block device vda is mounted on /");
+
+	assert_int_equal(iommu_device_usage(&f->h, "0000:00:09.0", why, sizeof(why)), 1);
+	assert_string_equal(why, "virtio-9p share s1 is mounted on /srv/share");
 
 	assert_int_equal(iommu_device_usage(&f->h, "0000:00:03.0", why, sizeof(why)), 0);
 	assert_string_equal(why, "");
