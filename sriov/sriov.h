@@ -275,4 +275,88 @@ int sriov_pool_claim(const char *root, const char *runtime, const struct sriov_p
 		     const char *partition, const char *section, pid_t pid,
 		     struct sriov_alloc *out);
 
+/* ------------------------------------------------------------------ */
+/* poolconf.c: [sriov "NAME"] sections of a partition config          */
+
+/*
+ * One VF pool request: a section
+ *
+ *   [sriov "uplink"]
+ *   pf = eth0
+ *   mac = 02:00:00:00:01:01
+ *   vlan = 100
+ *
+ * names the PF to take a VF from and the VF's settings; keys not given
+ * get the neutral value (sriov_settings_neutral). A partition may have
+ * several sections with distinct names; one bare [sriov] is the pool "".
+ */
+struct sriov_pool_request {
+	char name[SRIOV_NAME_MAX];
+	char pf[SRIOV_NAME_MAX];
+	struct sriov_settings settings;
+	int line; /* of the section's first key, for messages */
+};
+
+struct sriov_pool_requests {
+	struct sriov_pool_request *v;
+	size_t n;
+	/* To detect a repeated section: the section of the last key, and
+	 * whether a [header] was read since. */
+	char last_section[SRIOV_NAME_MAX + 16];
+	bool header_seen;
+};
+
+/* Is SECTION (as inih reports it) an sriov section? 1 with NAME filled,
+ * 0 when it is another section, -EINVAL for a malformed one. */
+int sriov_section_name(const char *section, char *name, size_t len);
+/*
+ * Feed one KEY = VALUE of SECTION at LINE (the config parser's section
+ * table calls this for sriov sections). -EINVAL/-ENOENT with ERR naming
+ * the problem ("pf is missing", "unknown key 'x'"), -ENOMEM.
+ */
+int sriov_pool_config_key(struct sriov_pool_requests *reqs, const char *section, const char *key,
+			  const char *value, int line, char *err, size_t errlen);
+/* A config reader calls this for every [header] line it reads, so that
+ * `[sriov "a"]` written twice is caught even when nothing separates them. */
+void sriov_pool_config_header(struct sriov_pool_requests *reqs);
+/* After the whole file: every section names its pf. */
+int sriov_pool_config_check(const struct sriov_pool_requests *reqs, char *err, size_t errlen);
+void sriov_pool_requests_free(struct sriov_pool_requests *reqs);
+
+/*
+ * Read only what `sriov acquire CONFIG` needs from a partition config: the
+ * sriov sections and [partition] name (default: the file's name without
+ * directory and .conf). ERR gets "FILE:LINE: message".
+ */
+int sriov_pool_config_load(const char *path, char *partition, size_t partition_len,
+			   struct sriov_pool_requests *reqs, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------ */
+/* acquire.c: handing pool VFs to partitions and taking them back     */
+
+struct iommu_host;
+
+/*
+ * For each request in turn: claim a free VF of its PF, apply its settings,
+ * bind it to vfio-pci for PARTITION/PID through the iommu code. All or
+ * nothing: on a failure the VFs taken so far are released again. OUT
+ * (N entries) receives the allocations; ERR names the section, PF and VF.
+ */
+int sriov_pool_acquire(const struct iommu_host *h, const char *partition, pid_t pid,
+		       const struct sriov_pool_request *reqs, size_t n, struct sriov_alloc *out,
+		       char *err, size_t errlen);
+
+/*
+ * Neutralise (MAC 00:00:00:00:00:00, VLAN 0, trust off, spoofchk on, no
+ * rate limits), give back to its driver and return to the pool every VF
+ * that PARTITION (NULL: any partition) holds. An allocation whose process
+ * is still running is skipped unless FORCE. Keeps going after a failure
+ * (that VF keeps its record); returns the first error, with ERR.
+ *
+ * This is the hook `partvm vfio restore` calls before it restores the
+ * remaining vfio-pci bindings, so that crash clean-up neutralises VFs.
+ */
+int sriov_pool_release(const struct iommu_host *h, const char *partition, bool force,
+		       unsigned *released, unsigned *failed, char *err, size_t errlen);
+
 #endif
