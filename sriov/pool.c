@@ -21,6 +21,7 @@
 
 #include "core/cleanup.h"
 #include "core/sysfs.h"
+#include "iommu/iommu.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
@@ -288,29 +289,42 @@ static bool netdev_up(const char *root, const char *ifname)
 	return sysfs_read_u64(root, p, &flags) == 0 && (flags & IFF_UP);
 }
 
+static bool process_alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
 int sriov_vf_holder(const char *root, const char *runtime, const struct sriov_vf *vf, char *who,
 		    size_t len)
 {
+	struct iommu_host h = { 0 };
+	struct iommu_record rec;
 	struct sriov_alloc a;
 	int r;
 
 	r = sriov_alloc_load(runtime, vf->bdf, &a);
 	if (r == 0) {
-		bool alive = a.pid > 0 && (kill(a.pid, 0) == 0 || errno == EPERM);
-
 		snprintf(who, len, "partition %s (pool '%s'%s)", a.partition, a.section,
-			 alive ? "" : ", its process is gone");
+			 a.pid > 0 && !process_alive(a.pid) ? ", its process is gone" : "");
 		return 1;
 	}
 	if (r != -ENOENT) {
-		snprintf(who, len, "an unreadable pool record");
+		snprintf(who, len, "an unreadable pool record in %s/sriov", runtime);
 		return 1;
 	}
-	if (!strcmp(vf->driver, "vfio-pci")) {
-		snprintf(who, len, "vfio-pci");
-		return 1;
-	}
-	return 0;
+	if (strcmp(vf->driver, "vfio-pci"))
+		return 0;
+	/* Bound by partvm (a bind record names the owner) or by someone
+	 * else: either way a guest may be using it. */
+	snprintf(h.root, sizeof(h.root), "%s", root);
+	snprintf(h.state_dir, sizeof(h.state_dir), "%s/vfio", runtime);
+	if (iommu_record_load(&h, vf->bdf, &rec) == 0)
+		snprintf(who, len, "vfio-pci for %s%s%s", rec.owner[0] ? "partition " : "",
+			 rec.owner[0] ? rec.owner : "'partvm vfio bind'",
+			 iommu_record_owner_alive(&h, &rec) ? " (running)" : "");
+	else
+		snprintf(who, len, "vfio-pci (not bound by partvm)");
+	return 1;
 }
 
 int sriov_pool_claim(const char *root, const char *runtime, const struct sriov_pf *pf,

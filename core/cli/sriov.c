@@ -21,6 +21,8 @@ static const struct cli_command subcommands[] = {
 	{ "create", "create N VFs on a PF", cli_sriov_numvfs },
 	{ "destroy", "remove all VFs of a PF", cli_sriov_numvfs },
 	{ "set", "show or change a VF's attributes", cli_sriov_set },
+	{ "acquire", "take VFs from pools for a partition config", cli_sriov_acquire },
+	{ "release", "give a partition's pool VFs back", cli_sriov_release },
 };
 
 static void print_help(FILE *f)
