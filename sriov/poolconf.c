@@ -5,30 +5,16 @@
  * arrives as `sriov "uplink"` and distinct names stay distinct.
  */
 #include "sriov/sriov.h"
+#include "sriov/internal.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/cleanup.h"
-
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
 
 static bool name_char(char c)
 {
@@ -86,7 +72,7 @@ int sriov_pool_config_key(struct sriov_pool_requests *reqs, const char *section,
 
 	r = sriov_section_name(section, name, sizeof(name));
 	if (r <= 0)
-		return fail(err, errlen, -EINVAL,
+		return sriov_fail(err, errlen, -EINVAL,
 			    "[%s]: not a pool section; write [sriov \"NAME\"] (NAME: letters, "
 			    "digits, - _ .)",
 			    section);
@@ -97,7 +83,7 @@ int sriov_pool_config_key(struct sriov_pool_requests *reqs, const char *section,
 		if (!strcmp(reqs->v[i].name, name))
 			req = &reqs->v[i];
 	if (req && new_section)
-		return fail(err, errlen, -EINVAL,
+		return sriov_fail(err, errlen, -EINVAL,
 			    *name ? "[sriov \"%s\"] appears twice (first at line %d)"
 				  : "[sriov%s] appears twice (first at line %d); name several pools "
 				    "[sriov \"NAME\"]",
@@ -107,7 +93,7 @@ int sriov_pool_config_key(struct sriov_pool_requests *reqs, const char *section,
 		struct sriov_pool_request *v = reallocarray(reqs->v, reqs->n + 1, sizeof(*v));
 
 		if (!v)
-			return fail(err, errlen, -ENOMEM, "out of memory");
+			return sriov_fail(err, errlen, -ENOMEM, "out of memory");
 		reqs->v = v;
 		req = &v[reqs->n++];
 		memset(req, 0, sizeof(*req));
@@ -117,18 +103,18 @@ int sriov_pool_config_key(struct sriov_pool_requests *reqs, const char *section,
 
 	if (!strcmp(key, "pf")) {
 		if (!*value || strlen(value) >= sizeof(req->pf))
-			return fail(err, errlen, -EINVAL, "pf: '%s' is not a PF name", value);
+			return sriov_fail(err, errlen, -EINVAL, "pf: '%s' is not a PF name", value);
 		snprintf(req->pf, sizeof(req->pf), "%s", value);
 		return 0;
 	}
 	r = sriov_parse_setting(&req->settings, key, value, e, sizeof(e));
 	if (r == -ENOENT)
-		return fail(err, errlen, r, "unknown key '%s' in [%s] (known: pf, mac, vlan, qos, "
+		return sriov_fail(err, errlen, r, "unknown key '%s' in [%s] (known: pf, mac, vlan, qos, "
 					    "vlan-proto, spoofchk, trust, link-state, min-rate, "
 					    "max-rate, query-rss)",
 			    key, section);
 	if (r < 0)
-		return fail(err, errlen, r, "%s", e);
+		return sriov_fail(err, errlen, r, "%s", e);
 	return 0;
 }
 
@@ -141,13 +127,13 @@ int sriov_pool_config_check(const struct sriov_pool_requests *reqs, char *err, s
 		char e[256];
 
 		if (!q->pf[0])
-			return fail(err, errlen, -EINVAL, "%d: [sriov%s%s%s] has no pf = ...", q->line,
+			return sriov_fail(err, errlen, -EINVAL, "%d: [sriov%s%s%s] has no pf = ...", q->line,
 				    *q->name ? " \"" : "", q->name, *q->name ? "\"" : "");
 		/* The settings a VF gets: neutral, then the section's keys. */
 		sriov_settings_neutral(&n);
 		sriov_settings_merge(&q->settings, &n.cfg, &c);
 		if (sriov_config_check(&c, e, sizeof(e)) < 0)
-			return fail(err, errlen, -EINVAL, "%d: %s", q->line, e);
+			return sriov_fail(err, errlen, -EINVAL, "%d: %s", q->line, e);
 	}
 	return 0;
 }
@@ -166,10 +152,6 @@ void sriov_pool_requests_free(struct sriov_pool_requests *reqs)
 /* ---- the stand-alone reader for `sriov acquire CONFIG` ------------- */
 
 struct load {
-	FILE *f;
-	int line;
-	bool at_line_start;
-	const char *path;
 	char *partition;
 	size_t partition_len;
 	struct sriov_pool_requests *reqs;
@@ -178,26 +160,17 @@ struct load {
 	bool failed;
 };
 
-/* fgets that counts lines, so the handler knows where it is. */
-static char *reader(char *buf, int size, void *stream)
+static void on_header(struct sriov_ini *ini)
 {
-	struct load *l = stream;
-	char *r = fgets(buf, size, l->f);
+	struct load *l = ini->userdata;
 
-	if (r) {
-		if (l->at_line_start) {
-			l->line++;
-			if (buf[strspn(buf, " \t")] == '[')
-				sriov_pool_config_header(l->reqs);
-		}
-		l->at_line_start = strchr(r, '\n') != NULL;
-	}
-	return r;
+	sriov_pool_config_header(l->reqs);
 }
 
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
-	struct load *l = user;
+	struct sriov_ini *ini = user;
+	struct load *l = ini->userdata;
 	char name[SRIOV_NAME_MAX], e[384];
 	int r;
 
@@ -205,8 +178,9 @@ static int handler(void *user, const char *section, const char *key, const char 
 		return 0;
 	if (!strcmp(section, "partition") && !strcmp(key, "name")) {
 		if (!*value || strlen(value) >= l->partition_len || strchr(value, '/')) {
-			fail(l->err, l->errlen, -EINVAL, "%s:%d: name = '%s' is not a partition name",
-			     l->path, l->line, value);
+			sriov_fail(l->err, l->errlen, -EINVAL,
+				   "%s:%d: name = '%s' is not a partition name", ini->path, ini->line,
+				   value);
 			l->failed = true;
 			return 0;
 		}
@@ -216,9 +190,9 @@ static int handler(void *user, const char *section, const char *key, const char 
 	r = sriov_section_name(section, name, sizeof(name));
 	if (r == 0)
 		return 1; /* other sections belong to the VMM's config parser */
-	r = sriov_pool_config_key(l->reqs, section, key, value, l->line, e, sizeof(e));
+	r = sriov_pool_config_key(l->reqs, section, key, value, ini->line, e, sizeof(e));
 	if (r < 0) {
-		fail(l->err, l->errlen, r, "%s:%d: %s", l->path, l->line, e);
+		sriov_fail(l->err, l->errlen, r, "%s:%d: %s", ini->path, ini->line, e);
 		l->failed = true;
 		return 0;
 	}
@@ -228,34 +202,32 @@ static int handler(void *user, const char *section, const char *key, const char 
 int sriov_pool_config_load(const char *path, char *partition, size_t partition_len,
 			   struct sriov_pool_requests *reqs, char *err, size_t errlen)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	struct load l = {
-		.f = f, .at_line_start = true, .path = path, .partition = partition,
-		.partition_len = partition_len, .reqs = reqs, .err = err, .errlen = errlen,
+		.partition = partition, .partition_len = partition_len, .reqs = reqs,
+		.err = err, .errlen = errlen,
 	};
+	struct sriov_ini ini = { .path = path, .on_header = on_header, .userdata = &l };
 	const char *base;
 	char e[384];
 	int r;
 
-	if (!f)
-		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	snprintf(partition, partition_len, "%.*s", (int)strcspn(base, "."), base);
 
-	r = ini_parse_stream(reader, &l, handler, &l);
+	r = sriov_ini_parse(&ini, handler);
 	if (l.failed)
 		return -EINVAL;
 	if (r > 0)
-		return fail(err, errlen, -EINVAL,
-			    "%s:%d: syntax error (expected [section] or key = value)", path, r);
+		return sriov_fail(err, errlen, -EINVAL,
+				  "%s:%d: syntax error (expected [section] or key = value)", path, r);
 	if (r < 0)
-		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		return sriov_fail(err, errlen, r, "%s: %s", path, strerror(-r));
 	if (!partition[0])
-		return fail(err, errlen, -EINVAL, "%s: no partition name ([partition] name = ...)",
-			    path);
+		return sriov_fail(err, errlen, -EINVAL,
+				  "%s: no partition name ([partition] name = ...)", path);
 	r = sriov_pool_config_check(reqs, e, sizeof(e));
 	if (r < 0)
-		return fail(err, errlen, r, "%s:%s", path, e);
+		return sriov_fail(err, errlen, r, "%s:%s", path, e);
 	return 0;
 }

@@ -5,6 +5,7 @@
  * map keys to the netlink attributes that carry them.
  */
 #include "sriov/sriov.h"
+#include "sriov/internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -69,9 +70,7 @@ const char *sriov_format_mac(const uint8_t mac[ETH_ALEN], char buf[SRIOV_MAC_STR
 	return buf;
 }
 
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
+int sriov_fail(char *err, size_t errlen, int r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -149,10 +148,10 @@ static int parse_number_key(const char *key, const char *value, uint64_t max, co
 	int r = parse_uint(value, max, out);
 
 	if (r == -ERANGE)
-		return fail(err, errlen, -EINVAL, "%s: %s is above %" PRIu64 "%s", key, value, max,
+		return sriov_fail(err, errlen, -EINVAL, "%s: %s is above %" PRIu64 "%s", key, value, max,
 			    what);
 	if (r < 0)
-		return fail(err, errlen, -EINVAL, "%s: '%s' is not a number%s", key, value, what);
+		return sriov_fail(err, errlen, -EINVAL, "%s: '%s' is not a number%s", key, value, what);
 	return 0;
 }
 
@@ -174,7 +173,7 @@ int sriov_parse_setting(struct sriov_settings *s, const char *key, const char *v
 
 	k = find_key(key);
 	if (k < 0)
-		return fail(err, errlen, -ENOENT,
+		return sriov_fail(err, errlen, -ENOENT,
 			    "unknown key '%s' (known: mac, vlan, qos, vlan-proto, spoofchk, trust, "
 			    "link-state, min-rate, max-rate, query-rss)",
 			    key);
@@ -182,14 +181,14 @@ int sriov_parse_setting(struct sriov_settings *s, const char *key, const char *v
 	switch (k) {
 	case SRIOV_KEY_MAC:
 		if (parse_mac(value, c->mac) < 0)
-			return fail(err, errlen, -EINVAL,
+			return sriov_fail(err, errlen, -EINVAL,
 				    "mac: '%s' is not a MAC address (xx:xx:xx:xx:xx:xx)", value);
 		if (!memcmp(c->mac, "\xff\xff\xff\xff\xff\xff", ETH_ALEN))
-			return fail(err, errlen, -EINVAL, "mac: %s is the broadcast address",
+			return sriov_fail(err, errlen, -EINVAL, "mac: %s is the broadcast address",
 				    sriov_format_mac(c->mac, macbuf));
 		/* IEEE 802: the I/G bit (bit 0 of the first octet) marks a group address. */
 		if (c->mac[0] & 0x01)
-			return fail(err, errlen, -EINVAL, "mac: %s is a multicast address",
+			return sriov_fail(err, errlen, -EINVAL, "mac: %s is a multicast address",
 				    sriov_format_mac(c->mac, macbuf));
 		break;
 	case SRIOV_KEY_VLAN:
@@ -210,7 +209,7 @@ int sriov_parse_setting(struct sriov_settings *s, const char *key, const char *v
 		else if (!strcasecmp(value, "802.1ad"))
 			c->vlan_proto = ETH_P_8021AD;
 		else
-			return fail(err, errlen, -EINVAL,
+			return sriov_fail(err, errlen, -EINVAL,
 				    "vlan-proto: '%s' is neither 802.1Q nor 802.1ad", value);
 		break;
 	case SRIOV_KEY_SPOOFCHK:
@@ -218,7 +217,7 @@ int sriov_parse_setting(struct sriov_settings *s, const char *key, const char *v
 	case SRIOV_KEY_QUERY_RSS:
 		b = parse_bool(value);
 		if (b < 0)
-			return fail(err, errlen, -EINVAL,
+			return sriov_fail(err, errlen, -EINVAL,
 				    "%s: '%s' is not a boolean (on/off, yes/no, true/false, 1/0)",
 				    key, value);
 		if (k == SRIOV_KEY_SPOOFCHK)
@@ -233,7 +232,7 @@ int sriov_parse_setting(struct sriov_settings *s, const char *key, const char *v
 			if (!strcasecmp(value, link_state_names[b]))
 				break;
 		if (b == (int)ARRAY_SIZE(link_state_names))
-			return fail(err, errlen, -EINVAL,
+			return sriov_fail(err, errlen, -EINVAL,
 				    "link-state: '%s' is not auto, enable or disable", value);
 		c->link_state = (uint32_t)b;
 		break;
@@ -258,10 +257,10 @@ int sriov_parse_assignment(struct sriov_settings *s, const char *word, char *err
 	_cleanup_free_ char *key = NULL;
 
 	if (!eq || eq == word)
-		return fail(err, errlen, -EINVAL, "'%s' is not key=value", word);
+		return sriov_fail(err, errlen, -EINVAL, "'%s' is not key=value", word);
 	key = strndup(word, (size_t)(eq - word));
 	if (!key)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return sriov_fail(err, errlen, -ENOMEM, "out of memory");
 	return sriov_parse_setting(s, key, eq + 1, err, errlen);
 }
 
@@ -295,7 +294,7 @@ int sriov_config_check(const struct sriov_vf_config *c, char *err, size_t errlen
 {
 	/* A max-rate of 0 means "no limit", so any guarantee fits under it. */
 	if (c->max_rate && c->min_rate > c->max_rate)
-		return fail(err, errlen, -EINVAL, "min-rate: %u is above max-rate %u (Mbit/s)",
+		return sriov_fail(err, errlen, -EINVAL, "min-rate: %u is above max-rate %u (Mbit/s)",
 			    c->min_rate, c->max_rate);
 	return 0;
 }

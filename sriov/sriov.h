@@ -359,4 +359,61 @@ int sriov_pool_acquire(const struct iommu_host *h, const char *partition, pid_t 
 int sriov_pool_release(const struct iommu_host *h, const char *partition, bool force,
 		       unsigned *released, unsigned *failed, char *err, size_t errlen);
 
+/* ------------------------------------------------------------------ */
+/* hostconf.c, hostapply.c: the boot-time host config (host.conf)     */
+
+#define SRIOV_HOST_MAX_VFS 256 /* VF indices a host config can name */
+
+struct sriov_host_pf {
+	char name[SRIOV_NAME_MAX]; /* [pf "NAME"]: netdev or PCI address */
+	int line;
+	bool has_vfs;
+	unsigned vfs;  /* vfs = N */
+	int autoprobe; /* autoprobe = on/off; -1 when not given */
+	uint64_t vfio[SRIOV_HOST_MAX_VFS / 64]; /* vfio = 0,2-3: bit per VF index */
+	int vfio_line;
+};
+
+struct sriov_host_vf {
+	char pf[SRIOV_NAME_MAX]; /* [vf "PF/INDEX"] */
+	unsigned index;
+	int line;
+	struct sriov_settings settings;
+};
+
+struct sriov_host_hugepages {
+	uint64_t size_kb; /* 2048 for "2M" */
+	unsigned long count;
+	int line;
+};
+
+struct sriov_host_config {
+	struct sriov_host_pf *pfs;
+	size_t npfs;
+	struct sriov_host_vf *vfs;
+	size_t nvfs;
+	struct sriov_host_hugepages huge[4];
+	size_t nhuge;
+};
+
+/* Parse PATH. -EINVAL with ERR = "FILE:LINE: message" for bad input. */
+int sriov_host_config_load(const char *path, struct sriov_host_config *c, char *err,
+			   size_t errlen);
+void sriov_host_config_free(struct sriov_host_config *c);
+
+/* Called with one line per change made ("eth0: 7 VFs (was 0)"). */
+typedef void (*sriov_host_report_fn)(void *userdata, const char *line);
+
+/*
+ * Bring the host to C: VF counts, VF settings, VFs reserved for vfio-pci,
+ * hugepages. Everything is checked against the host before the first
+ * change (-EINVAL, ERR names the section and line); then each change is
+ * made, reported and recorded, and on a failure the changes already made
+ * are undone in reverse order. Applying the same config twice changes
+ * nothing the second time. Returns the number of changes.
+ */
+int sriov_host_apply(const struct iommu_host *h, const struct sriov_host_config *c,
+		     const char *path, sriov_host_report_fn report, void *userdata, char *err,
+		     size_t errlen);
+
 #endif
