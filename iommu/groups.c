@@ -61,7 +61,8 @@ int iommu_group_list(const struct iommu_host *h, int **out)
 		}
 		ids[n++] = (int)v;
 	}
-	qsort(ids, n, sizeof(*ids), cmp_int);
+	if (n)
+		qsort(ids, n, sizeof(*ids), cmp_int);
 	*out = TAKE_PTR(ids);
 	return (int)n;
 }
@@ -95,7 +96,8 @@ int iommu_group_devices(const struct iommu_host *h, int group, char (**out)[IOMM
 		}
 		memcpy(bdfs[n++], canon, IOMMU_BDF_LEN);
 	}
-	qsort(bdfs, n, sizeof(*bdfs), cmp_bdf);
+	if (n)
+		qsort(bdfs, n, sizeof(*bdfs), cmp_bdf);
 	*out = TAKE_PTR(bdfs);
 	return (int)n;
 }

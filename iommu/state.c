@@ -228,7 +228,8 @@ int iommu_record_list(const struct iommu_host *h, struct iommu_record **out)
 			return rc;
 		n++;
 	}
-	qsort(recs, n, sizeof(*recs), cmp_record);
+	if (n)
+		qsort(recs, n, sizeof(*recs), cmp_record);
 	*out = TAKE_PTR(recs);
 	return (int)n;
 }
