@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/cleanup.h"
+#include "iommu/iommu.h"
 
 /* Parser state threaded through inih's callbacks. */
 struct parse {
@@ -22,6 +23,9 @@ struct parse {
 	struct config_error *err;
 	int line;                    /* the line inih is on (counted by our reader) */
 	bool at_line_start;
+	unsigned headers;            /* [section] lines read so far */
+	int header_line;             /* line of the last one */
+	unsigned vfio_header;        /* the header the current [vfio] entry belongs to */
 	bool failed;
 	/* reader source: a FILE or a string */
 	FILE *f;
@@ -54,6 +58,10 @@ void config_free(struct vm_config *c)
 	free(c->initrd);
 	free(c->cmdline);
 	free(c->kvm_device);
+	for (size_t i = 0; i < c->nvfio; i++)
+		free(c->vfio[i].rom);
+	free(c->vfio);
+	sriov_pool_requests_free(&c->sriov);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -236,10 +244,115 @@ static int key_cmdline(struct parse *p, const char *v, const char **why)
 	return config_set_string(&p->cfg->cmdline, v);
 }
 
+static int key_memory_backing(struct parse *p, const char *v, const char **why)
+{
+	static const struct {
+		const char *name;
+		enum memory_backing backing;
+	} kinds[] = {
+		{ "anonymous", MEMORY_BACKING_ANONYMOUS },
+		{ "hugetlb", MEMORY_BACKING_HUGETLB },
+		{ "hugetlb-1g", MEMORY_BACKING_HUGETLB_1G },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (!strcmp(v, kinds[i].name)) {
+			p->cfg->memory_backing = kinds[i].backing;
+			return 0;
+		}
+	*why = "must be anonymous, hugetlb (2 MiB pages) or hugetlb-1g";
+	return -EINVAL;
+}
+
+static struct vfio_config_device *vfio_add(struct vm_config *c)
+{
+	struct vfio_config_device *v = reallocarray(c->vfio, c->nvfio + 1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	c->vfio = v;
+	v = &c->vfio[c->nvfio++];
+	memset(v, 0, sizeof(*v));
+	v->managed = true;
+	return v;
+}
+
+/* Each [vfio] section is one device: the first key after a header starts it. */
+static struct vfio_config_device *vfio_current(struct parse *p)
+{
+	struct vfio_config_device *v;
+
+	if (p->cfg->nvfio && p->vfio_header == p->headers)
+		return &p->cfg->vfio[p->cfg->nvfio - 1];
+	v = vfio_add(p->cfg);
+	if (v) {
+		v->line = p->header_line;
+		p->vfio_header = p->headers;
+	}
+	return v;
+}
+
+static int vfio_set_device(struct vm_config *c, struct vfio_config_device *v, const char *value,
+			   const char **why)
+{
+	char bdf[IOMMU_BDF_LEN];
+
+	if (v->bdf[0]) {
+		*why = "this [vfio] section already names a device (one device per section)";
+		return -EINVAL;
+	}
+	if (iommu_parse_bdf(value, bdf) < 0) {
+		*why = "not a PCI address (DDDD:BB:DD.F or BB:DD.F, e.g. 0000:00:12.0)";
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < c->nvfio; i++)
+		if (!strcmp(c->vfio[i].bdf, bdf)) {
+			*why = "this device is already passed through";
+			return -EEXIST;
+		}
+	snprintf(v->bdf, sizeof(v->bdf), "%s", bdf);
+	return 0;
+}
+
+static int key_vfio_device(struct parse *p, const char *v, const char **why)
+{
+	struct vfio_config_device *d = vfio_current(p);
+
+	return d ? vfio_set_device(p->cfg, d, v, why) : -ENOMEM;
+}
+
+static int key_vfio_managed(struct parse *p, const char *v, const char **why)
+{
+	struct vfio_config_device *d = vfio_current(p);
+
+	if (!d)
+		return -ENOMEM;
+	if (config_parse_bool(v, &d->managed) < 0) {
+		*why = "must be yes or no";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int key_vfio_rom(struct parse *p, const char *v, const char **why)
+{
+	struct vfio_config_device *d = vfio_current(p);
+
+	return d ? set_path(p, &d->rom, v, why) : -ENOMEM;
+}
+
 static const struct config_key partition_keys[] = {
 	{ "name", key_name },
 	{ "memory", key_memory },
 	{ "cpus", key_cpus },
+	{ "memory-backing", key_memory_backing },
+	{ NULL, NULL },
+};
+
+static const struct config_key vfio_keys[] = {
+	{ "device", key_vfio_device },
+	{ "managed", key_vfio_managed },
+	{ "rom", key_vfio_rom },
 	{ NULL, NULL },
 };
 
@@ -253,6 +366,7 @@ static const struct config_key boot_keys[] = {
 static const struct config_section sections[] = {
 	{ "partition", partition_keys },
 	{ "boot", boot_keys },
+	{ "vfio", vfio_keys },
 };
 
 static void fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -282,6 +396,15 @@ static int handler(void *user, const char *section, const char *key, const char 
 	if (!*section) {
 		fail(p, "'%s' is outside any section (start with [partition])", key);
 		return 0;
+	}
+	/* [sriov "NAME"] pools belong to sriov/, which parses their keys. */
+	if (sriov_section_name(section, (char[SRIOV_NAME_MAX]){ 0 }, SRIOV_NAME_MAX)) {
+		char e[384];
+
+		r = sriov_pool_config_key(&p->cfg->sriov, section, key, value, p->line, e, sizeof(e));
+		if (r < 0)
+			fail(p, "%s", r == -ENOMEM ? "out of memory" : e);
+		return r < 0 ? 0 : 1;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
 		if (!strcmp(section, sections[i].name))
@@ -328,8 +451,14 @@ static char *reader(char *buf, int size, void *stream)
 		r = buf;
 	}
 	if (r) {
-		if (p->at_line_start)
+		if (p->at_line_start) {
 			p->line++;
+			if (r[strspn(r, " \t")] == '[') {
+				p->headers++;
+				p->header_line = p->line;
+				sriov_pool_config_header(&p->cfg->sriov);
+			}
+		}
 		p->at_line_start = strchr(r, '\n') != NULL;
 	}
 	return r;
@@ -358,6 +487,21 @@ static int parse(struct parse *p)
 	if (r < 0) {
 		snprintf(p->err->msg, sizeof(p->err->msg), "%s: cannot parse (out of memory)", p->file);
 		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->cfg->nvfio; i++)
+		if (!p->cfg->vfio[i].bdf[0]) {
+			snprintf(p->err->msg, sizeof(p->err->msg),
+				 "%s:%d: [vfio] section without 'device = BDF'", p->file,
+				 p->cfg->vfio[i].line);
+			return -EINVAL;
+		}
+	{
+		char e[384];
+
+		if (sriov_pool_config_check(&p->cfg->sriov, e, sizeof(e)) < 0) {
+			snprintf(p->err->msg, sizeof(p->err->msg), "%s:%s", p->file, e);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -403,6 +547,48 @@ int config_load_string(struct vm_config *c, const char *name, const char *text,
 	return config_set_string(&c->path, name);
 }
 
+int config_add_vfio(struct vm_config *c, const char *spec, const char **why)
+{
+	_cleanup_free_ char *copy = strdup(spec);
+	struct vfio_config_device *d;
+	char *save = NULL, *word;
+	int r;
+
+	if (!copy)
+		return -ENOMEM;
+	word = strtok_r(copy, ",", &save);
+	if (!word) {
+		*why = "needs a PCI address";
+		return -EINVAL;
+	}
+	d = vfio_add(c);
+	if (!d)
+		return -ENOMEM;
+	r = vfio_set_device(c, d, word, why);
+	while (r == 0 && (word = strtok_r(NULL, ",", &save))) {
+		char *eq = strchr(word, '=');
+
+		if (eq)
+			*eq++ = '\0';
+		if (eq && !strcmp(word, "managed")) {
+			if (config_parse_bool(eq, &d->managed) < 0) {
+				*why = "managed must be yes or no";
+				r = -EINVAL;
+			}
+		} else if (eq && !strcmp(word, "rom") && *eq) {
+			r = config_set_string(&d->rom, eq);
+		} else {
+			*why = "unknown option (known: managed=yes|no, rom=FILE)";
+			r = -EINVAL;
+		}
+	}
+	if (r < 0) {
+		free(d->rom);
+		c->nvfio--;
+	}
+	return r;
+}
+
 static int check_readable(const char *what, const char *path, const char *file, int line,
 			  struct config_error *err)
 {
@@ -444,6 +630,13 @@ int config_validate(const struct vm_config *c, struct config_error *err)
 	}
 	if (c->initrd) {
 		r = check_readable("initrd", c->initrd, c->path, c->initrd_line, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < c->nvfio; i++) {
+		if (!c->vfio[i].rom)
+			continue;
+		r = check_readable("rom", c->vfio[i].rom, c->path, c->vfio[i].line, err);
 		if (r < 0)
 			return r;
 	}

@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/memory.h"
+#include "sriov/sriov.h"
+
 #define CONFIG_MIN_MEMORY   (16ULL << 20)
 #define CONFIG_MAX_MEMORY   (1ULL << 40)
 /* Static bound; the host's KVM_CAP_MAX_VCPUS is checked when the VM is made. */
@@ -19,6 +22,14 @@
 
 struct config_error {
 	char msg[512];          /* "FILE:LINE: what is wrong", or "--opt: ..." */
+};
+
+/* A host PCI device passed through with VFIO: a [vfio] section or --vfio. */
+struct vfio_config_device {
+	char bdf[16];           /* canonical DDDD:BB:DD.F; "" until the section names it */
+	bool managed;           /* bind to vfio-pci at start, restore at exit (default) */
+	char *rom;              /* expansion ROM image, or NULL for the device's own */
+	int line;               /* of the section's header; 0 for --vfio */
 };
 
 struct vm_config {
@@ -32,6 +43,12 @@ struct vm_config {
 	bool no_reboot;
 	bool debug_exit;
 	char *kvm_device;       /* default /dev/kvm */
+	enum memory_backing memory_backing;
+
+	/* Passthrough: [vfio] sections and --vfio, then [sriov "NAME"] pools. */
+	struct vfio_config_device *vfio;
+	size_t nvfio;
+	struct sriov_pool_requests sriov;
 
 	/* Lines the values came from, for errors found after parsing. */
 	int kernel_line, initrd_line;
@@ -65,5 +82,8 @@ int config_parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 int config_set_memory(struct vm_config *c, const char *value, const char **why);
 int config_set_cpus(struct vm_config *c, const char *value, const char **why);
 int config_set_string(char **field, const char *value);
+
+/* --vfio SPEC: "BDF[,managed=yes|no][,rom=FILE]", appended to C's devices. */
+int config_add_vfio(struct vm_config *c, const char *spec, const char **why);
 
 #endif

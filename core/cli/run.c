@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ enum {
 	OPT_NO_REBOOT = 0x100,
 	OPT_DEBUG_EXIT,
 	OPT_KVM_DEVICE,
+	OPT_VFIO,
 };
 
 static const struct option options[] = {
@@ -34,6 +36,7 @@ static const struct option options[] = {
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
+	{ "vfio", required_argument, NULL, OPT_VFIO },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -52,6 +55,9 @@ static void print_help(void)
 	       "      --no-reboot       exit 0 when the guest reboots, instead of rebooting\n"
 	       "      --debug-exit      enable port 0xf4: a write of V exits with (V<<1)|1\n"
 	       "      --kvm-device PATH the KVM device (default /dev/kvm)\n"
+	       "      --vfio BDF[,managed=no][,rom=FILE]\n"
+	       "                        pass the host PCI device BDF through (repeatable);\n"
+	       "                        managed: bind it to vfio-pci now, restore it at exit\n"
 	       "  -h, --help            show this help\n\n"
 	       "Console: the guest's COM1 is on stdin/stdout; Ctrl-A x quits.\n"
 	       "Exit status: 0 guest powered off (or rebooted with --no-reboot), 1 guest\n"
@@ -99,8 +105,13 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 	const char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
 	const char *cpus = NULL, *name = NULL, *kvm = NULL;
 	bool no_reboot = false, debug_exit = false;
+	_cleanup_free_ const char **vfio = calloc(argc + 1, sizeof(*vfio));
+	size_t nvfio = 0;
 	const char *why = NULL;
 	int opt, r;
+
+	if (!vfio)
+		return -ENOMEM;
 
 	optind = 0;
 	opterr = 0;
@@ -115,6 +126,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		case OPT_NO_REBOOT: no_reboot = true; break;
 		case OPT_DEBUG_EXIT: debug_exit = true; break;
 		case OPT_KVM_DEVICE: kvm = optarg; break;
+		case OPT_VFIO: vfio[nvfio++] = optarg; break;
 		case 'h': return 1;
 		case ':': return usage(err, "option '%s' needs a value", argv[optind - 1]);
 		default: return usage(err, "unknown option '%s'", argv[optind - 1]);
@@ -150,6 +162,13 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		return r;
 	if (kvm && (r = config_set_string(&cfg->kvm_device, kvm)) < 0)
 		return r;
+	for (size_t i = 0; i < nvfio; i++) {
+		r = config_add_vfio(cfg, vfio[i], &why);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			return usage(err, "--vfio %s: %s", vfio[i], why);
+	}
 	cfg->no_reboot |= no_reboot;
 	cfg->debug_exit |= debug_exit;
 
@@ -169,6 +188,7 @@ int cli_run(int argc, char **argv)
 	struct config_error err = { { 0 } };
 	struct vm_config cfg;
 	struct vm vm;
+	sigset_t sigs;
 	int r, status;
 
 	config_init(&cfg);
@@ -191,6 +211,14 @@ int cli_run(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
+	/* From here on SIGINT/SIGTERM/SIGHUP wait for the VM's event loop, so
+	 * that one arriving while host devices are being bound still ends in
+	 * vm_destroy(), which gives them back. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	r = vm_create(&vm, &cfg);
 	if (r < 0) {
 		vm_destroy(&vm);
