@@ -22,6 +22,7 @@
 #include "core/loop.h"
 #include "core/pci.h"
 #include "core/vcpu.h"
+#include "vfio/vfio.h"
 
 /*
  * The platform, in start order (stopped in reverse). Each hook is optional.
@@ -34,6 +35,7 @@
  *          attach that never ran.
  *   reset  between a guest reboot and the next boot.
  *   exit   once, at the end.
+ * A component whose init logs its own one-line error sets logs_errors.
  */
 struct vm_component {
 	const char *name;
@@ -42,6 +44,7 @@ struct vm_component {
 	void (*detach)(struct vm *vm);
 	void (*reset)(struct vm *vm);
 	void (*exit)(struct vm *vm);
+	bool logs_errors;
 };
 
 static void serial_reset_vm(struct vm *vm)
@@ -61,6 +64,8 @@ static const struct vm_component components[] = {
 	{ "debug-exit", .init = debug_exit_init },
 	{ "acpi-pm", .init = pm_init, .reset = pm_reset_vm, .exit = pm_exit },
 	{ "pci", .init = pci_host_init, .reset = pci_host_reset, .exit = pci_host_exit },
+	{ "vfio", .init = vfio_init, .attach = vfio_attach, .detach = vfio_detach,
+	  .exit = vfio_exit, .logs_errors = true },
 };
 
 int vm_set_irq_line(struct vm *vm, unsigned gsi, bool level)
@@ -151,10 +156,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		return log_error_errno(-EINVAL, "cpus = %u: this host's KVM allows at most %u "
 					       "(KVM_CAP_MAX_VCPUS)", vm->ncpus, vm->max_vcpus);
 
-	r = memory_map(&vm->mem, cfg->memory, MEMORY_BACKING_ANONYMOUS);
+	r = memory_map(&vm->mem, cfg->memory, cfg->memory_backing);
 	if (r < 0)
-		return log_error_errno(r, "cannot allocate %llu MiB of guest RAM: %m",
-				       (unsigned long long)(cfg->memory >> 20));
+		return log_error_errno(r, "cannot allocate %llu MiB of guest RAM%s: %m",
+				       (unsigned long long)(cfg->memory >> 20),
+				       cfg->memory_backing == MEMORY_BACKING_ANONYMOUS ? "" :
+				       " from huge pages (reserve enough: [hugepages] in host.conf, "
+				       "or /sys/kernel/mm/hugepages/*/nr_hugepages)");
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return -ENOMEM;
@@ -171,6 +179,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		if (!components[i].init)
 			continue;
 		r = components[i].init(vm);
+		if (r < 0 && components[i].logs_errors)
+			return r;
 		if (r < 0)
 			return log_error_errno(r, "cannot set up %s: %m", components[i].name);
 	}
@@ -227,6 +237,8 @@ static int boot(struct vm *vm)
 		if (!components[i].attach)
 			continue;
 		r = components[i].attach(vm);
+		if (r < 0 && components[i].logs_errors)
+			return r;
 		if (r < 0)
 			return log_error_errno(r, "cannot attach %s to the VM: %m", components[i].name);
 	}

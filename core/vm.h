@@ -22,6 +22,7 @@ struct serial;
 struct rtc;
 struct pm;
 struct pci_host;
+struct vfio;
 
 struct vcpu {
 	struct vm *vm;
@@ -94,6 +95,7 @@ struct vm {
 	struct rtc *rtc;
 	struct pm *pm;
 	struct pci_host *pci;
+	struct vfio *vfio;            /* passthrough devices, NULL without any */
 	void *i8042;
 	void *debug_exit;
 

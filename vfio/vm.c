@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The VM component (vfio.h): at start, take the devices (host.c), open
+ * them through the IOMMU backend, map all guest RAM for DMA, build their
+ * device models; every boot, the KVM-VFIO device and per-device KVM state;
+ * at exit, the reverse, and the devices go back to the host.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/vm.h"
+#include "vfio/internal.h"
+#include "vfio/vfio.h"
+
+static const char *backing_name(enum memory_backing b)
+{
+	switch (b) {
+	case MEMORY_BACKING_HUGETLB: return "hugetlb";
+	case MEMORY_BACKING_HUGETLB_1G: return "hugetlb-1g";
+	default: return "anonymous";
+	}
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* All guest RAM, at IOVA = guest-physical address: the guest's drivers
+ * program the device with guest-physical addresses. */
+static int map_ram(struct vfio *v)
+{
+	struct vm *vm = v->vm;
+	const struct mem_layout *l = &vm->mem.layout;
+	struct timespec t0;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned i = 0; i < l->nregions; i++) {
+		const struct mem_region *m = &l->regions[i];
+
+		r = v->backend->ops->map_dma(v->backend, m->gpa, m->size,
+					     vm->mem.host + m->host_offset);
+		if (r < 0) {
+			log_error_errno(r, "vfio: cannot map %llu MiB of guest RAM at 0x%llx for device "
+				       "DMA: %m; use memory-backing = hugetlb, or raise the locked-memory "
+				       "limit (ulimit -l, LimitMEMLOCK=) to the guest's memory size",
+				       (unsigned long long)(m->size >> 20), (unsigned long long)m->gpa);
+			return r == -ENODEV ? -ENXIO : r;
+		}
+	}
+	/* From now on a reset must keep the pages: the IOMMU maps them. */
+	vm->mem.pinned = true;
+	log_info("vfio: %llu MiB of guest RAM (%s) mapped for DMA in %.1f ms",
+		 (unsigned long long)(l->ram_size >> 20), backing_name(vm->mem.backing), ms_since(&t0));
+	return 0;
+}
+
+static int open_devices(struct vfio *v)
+{
+	char who[300], err[512];
+	int r;
+
+	for (size_t i = 0; i < v->ndevs; i++) {
+		struct vfio_entry *e = &v->devs[i];
+		struct iommu_group_info gi;
+
+		r = iommu_query_device(&v->host, e->bdf, &gi);
+		if (r < 0 || gi.group < 0) {
+			vfio_host_explain_open(v, e, r < 0 ? r : -ENXIO);
+			return -ENXIO;
+		}
+		r = v->backend->ops->open_device(v->backend, e->bdf, gi.vfio_path);
+		if (r < 0) {
+			vfio_host_explain_open(v, e, r);
+			return r == -ENODEV || r == -ENOENT ? -ENXIO : r;
+		}
+		e->pci = NULL;
+		r = vfio_pci_create(v->vm, &v->routing_lock, r, e->bdf, e->rom, &e->pci, err,
+				    sizeof(err));
+		if (r < 0) {
+			vfio_host_label(v, e->bdf, who, sizeof(who));
+			log_error("%s: %s", who, err);
+			return r == -ENODEV ? -ENXIO : r;
+		}
+	}
+	return 0;
+}
+
+static void log_devices(struct vfio *v)
+{
+	for (size_t i = 0; i < v->ndevs; i++) {
+		struct vfio_entry *e = &v->devs[i];
+		struct iommu_device d;
+		char who[300];
+
+		vfio_host_label(v, e->bdf, who, sizeof(who));
+		if (iommu_device_read(&v->host, e->bdf, &d) < 0)
+			d.reset_methods[0] = '\0';
+		if (e->pci->dev.flags & VFIO_DEVICE_FLAGS_RESET)
+			log_info("vfio %s: guest slot %02x.0; reset methods: %s", who, e->pci->pci.slot,
+				 d.reset_methods[0] ? d.reset_methods : "(kernel's choice)");
+		else
+			log_info("vfio %s: guest slot %02x.0; no reset method: the device keeps its state "
+				 "between boots", who, e->pci->pci.slot);
+	}
+}
+
+int vfio_init(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct vfio *v;
+	int r;
+
+	if (!cfg->nvfio && !cfg->sriov.n)
+		return 0;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return log_error_errno(-ENOMEM, "vfio: %m");
+	vm->vfio = v;
+	v->vm = vm;
+	v->kvm_fd = -1;
+	pthread_mutex_init(&v->routing_lock, NULL);
+	r = iommu_host_init(&v->host);
+	if (r < 0)
+		return log_error_errno(r, "vfio: %m");
+
+	r = vfio_host_claim(v, cfg);
+	if (r < 0)
+		return r;
+	r = vfio_container_new(v->host.root, &v->backend);
+	if (r < 0)
+		return log_error_errno(r == -ENODEV ? -ENXIO : r,
+				       "vfio: cannot open %s/dev/vfio/vfio: %m (is vfio-pci loaded?)",
+				       v->host.root);
+	/* Groups first (the IOMMU model is set when the first joins), then
+	 * the one DMA map every group shares, then the device models. */
+	r = open_devices(v);
+	if (r < 0)
+		return r;
+	r = map_ram(v);
+	if (r < 0)
+		return r;
+	log_devices(v);
+	return 0;
+}
+
+int vfio_attach(struct vm *vm)
+{
+	struct vfio *v = vm->vfio;
+	int r;
+
+	if (!v)
+		return 0;
+	v->kvm_fd = vfio_kvm_device_create(vm->vm_fd, v->backend);
+	if (v->kvm_fd < 0)
+		return log_error_errno(v->kvm_fd, "vfio: cannot create the KVM-VFIO device: %m");
+	for (size_t i = 0; i < v->ndevs; i++) {
+		r = vfio_pci_attach(v->devs[i].pci);
+		if (r < 0)
+			return log_error_errno(r, "vfio %s: cannot connect its interrupts and BARs to the "
+					       "VM: %m", v->devs[i].bdf);
+	}
+	return 0;
+}
+
+void vfio_detach(struct vm *vm)
+{
+	struct vfio *v = vm->vfio;
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->ndevs; i++)
+		if (v->devs[i].pci)
+			vfio_pci_detach(v->devs[i].pci);
+	if (v->kvm_fd >= 0)
+		close(v->kvm_fd);
+	v->kvm_fd = -1;
+}
+
+void vfio_exit(struct vm *vm)
+{
+	struct vfio *v = vm->vfio;
+
+	if (!v)
+		return;
+	vfio_detach(vm);
+	for (size_t i = 0; i < v->ndevs; i++) {
+		struct vfio_pci *p = v->devs[i].pci;
+
+		if (!p)
+			continue;
+		/* The guest is gone: nothing of it stays in the device. */
+		(void)vfio_dev_reset(&p->dev);
+		vfio_pci_free(p);
+		v->devs[i].pci = NULL;
+	}
+	/* Closing the container drops the DMA mappings; the devices must be
+	 * closed before vfio-pci can let go of them. */
+	if (v->backend)
+		v->backend->ops->free(v->backend);
+	v->backend = NULL;
+	vfio_host_release(v);
+	pthread_mutex_destroy(&v->routing_lock);
+	free(v->devs);
+	free(v->allocs);
+	free(v);
+	vm->vfio = NULL;
+}
