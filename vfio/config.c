@@ -269,6 +269,15 @@ void vfio_config_write(struct pci_device *d, unsigned offset, unsigned size, uin
 	/* Decoding turned off: take the BARs out of the guest first, so that
 	 * no vCPU reaches a mapping the device stopped backing. Turned on:
 	 * the device decodes before the guest can reach it. */
+	/* No DMA before guest RAM is in the IOMMU: the device masters only
+	 * once the map is done, and not at all if it failed. */
+	if ((next & PCI_COMMAND_MASTER) && !(cmd & PCI_COMMAND_MASTER) && p->dma_ready &&
+	    p->dma_ready(p->dma_opaque) < 0) {
+		for (unsigned i = 0; i < size; i++)
+			if (offset + i == PCI_COMMAND)
+				value &= ~((uint32_t)PCI_COMMAND_MASTER << (8 * i));
+		next &= (uint16_t)~PCI_COMMAND_MASTER;
+	}
 	disables = (cmd & ~next) & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
 	if (disables) {
 		emulate_write(p, offset, size, value);

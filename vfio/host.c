@@ -150,9 +150,9 @@ static int check_unmanaged(struct vfio *v, const struct vfio_entry *e)
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot read it from sysfs: %m", e->bdf);
 	if (strcmp(d.driver, "vfio-pci")) {
-		log_error("%s: is on %s%s, not vfio-pci, and managed = no; bind it first "
+		log_error("%s: is not on vfio-pci (its driver: %s) and managed = no; bind it first "
 			  "('partvm vfio bind %s') or set managed = yes", who,
-			  d.driver[0] ? "driver " : "", d.driver[0] ? d.driver : "no driver", e->bdf);
+			  d.driver[0] ? d.driver : "none", e->bdf);
 		return -EINVAL;
 	}
 	r = iommu_query_device(&v->host, e->bdf, &gi);
@@ -211,8 +211,9 @@ void vfio_host_release(struct vfio *v)
 			continue;
 		}
 		e->bound = false;
-		log_info("vfio %s: given back to %s", e->bdf,
-			 e->orig_driver[0] ? e->orig_driver : "no driver");
+		/* Quiet: a refusal at start stays one line. */
+		log_debug("vfio %s: given back to %s", e->bdf,
+			  e->orig_driver[0] ? e->orig_driver : "no driver");
 	}
 	if (v->nallocs) {
 		unsigned ok = 0, bad = 0;
@@ -222,7 +223,7 @@ void vfio_host_release(struct vfio *v)
 			log_error("partition %s: %s; 'partvm vfio restore --partition %s' retries",
 				  v->partition, err, v->partition);
 		if (ok)
-			log_info("vfio: %u pool VF(s) neutralised and returned to their pool", ok);
+			log_debug("vfio: %u pool VF(s) neutralised and returned to their pool", ok);
 		v->nallocs = 0;
 	}
 }

@@ -186,6 +186,11 @@ struct vfio_pci {
 	struct pci_device pci;           /* first: the bus hands this back */
 	struct vm *vm;
 	pthread_mutex_t *routing_lock;   /* vm->routing is shared by devices */
+	/* Called before the guest's first bus-master enable reaches the
+	 * device: 0 once guest RAM is mapped for DMA, or the map's error
+	 * (then the device is not let master). NULL: always ready. */
+	int (*dma_ready)(void *opaque);
+	void *dma_opaque;
 	struct vfio_dev dev;
 	/* MSI, MSI-X and INTx state: config writes (under the PCI host lock)
 	 * and MSI-X table accesses (vCPU threads) both change it. */
@@ -291,6 +296,13 @@ struct vfio {
 	struct sriov_alloc *allocs;      /* pool VFs taken at start */
 	size_t nallocs;
 	int kvm_fd;                      /* the KVM-VFIO device this boot */
+	/* Guest RAM is mapped for DMA by a thread while the guest boots;
+	 * devices may master only once it is done (vfio_pci.dma_ready). */
+	pthread_t map_thread;
+	bool map_started, map_done;
+	int map_result;
+	pthread_mutex_t map_lock;
+	pthread_cond_t map_cond;
 	char partition[IOMMU_OWNER_LEN]; /* owner of bind records and pool VFs */
 };
 

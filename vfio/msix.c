@@ -25,6 +25,9 @@
 
 enum { ADDR_LO, ADDR_HI, DATA, CTRL };
 
+/* The guest's bits of the control word, in its high byte. */
+#define CONTROL_HI ((PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8)
+
 static uint32_t cfg_le32(const uint8_t *b)
 {
 	return b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -71,8 +74,8 @@ int vfio_msix_init(struct vfio_pci *p, unsigned cap)
 	memset(&p->emu[cap + PCI_MSIX_FLAGS], 1, PCI_CAP_MSIX_SIZEOF - PCI_MSIX_FLAGS);
 	memcpy(&p->pci.cfg[cap + PCI_MSIX_FLAGS], &raw[PCI_MSIX_FLAGS],
 	       PCI_CAP_MSIX_SIZEOF - PCI_MSIX_FLAGS);
-	p->pci.cfg[cap + PCI_MSIX_FLAGS + 1] &= (uint8_t)~((PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8);
-	p->pci.wmask[cap + PCI_MSIX_FLAGS + 1] = (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8;
+	p->pci.cfg[cap + PCI_MSIX_FLAGS + 1] &= (uint8_t)~CONTROL_HI;
+	p->pci.wmask[cap + PCI_MSIX_FLAGS + 1] = CONTROL_HI;
 	m->cap = cap;
 	return 0;
 }
@@ -281,7 +284,7 @@ void vfio_msix_reset(struct vfio_pci *p)
 		return;
 	stop_locked(p);
 	m->masked = false;
-	p->pci.cfg[m->cap + PCI_MSIX_FLAGS + 1] &= (uint8_t)~((PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8);
+	p->pci.cfg[m->cap + PCI_MSIX_FLAGS + 1] &= (uint8_t)~CONTROL_HI;
 	memset(m->table, 0, (size_t)m->nvec * VFIO_MSIX_ENTRY_SIZE);
 	for (unsigned i = 0; i < m->nvec; i++)
 		m->table[4 * i + CTRL] = PCI_MSIX_ENTRY_CTRL_MASKBIT;

@@ -38,8 +38,10 @@ static int load_file(struct vfio_pci *p, const char *path, char *err, size_t err
 	ssize_t n;
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "rom %s: %s", path, strerror(errno));
-		return -errno;
+		int r = -errno;
+
+		snprintf(err, errlen, "rom %s: %s", path, strerror(-r));
+		return r;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size == 0 || (uint64_t)st.st_size > ROM_MAX) {
 		snprintf(err, errlen, "rom %s: must be a regular file of 1 byte to 16 MiB", path);

@@ -35,7 +35,11 @@ static double ms_since(const struct timespec *t0)
 }
 
 /* All guest RAM, at IOVA = guest-physical address: the guest's drivers
- * program the device with guest-physical addresses. */
+ * program the device with guest-physical addresses. Pinning is the slow
+ * part of a start (every page of anonymous memory is faulted in), so it
+ * runs in a thread while the guest boots: a device cannot DMA before the
+ * guest sets Bus Master Enable (PCI 3.0 6.2.2), and config.c holds that
+ * write back until the map is done (dma_ready). */
 static int map_ram(struct vfio *v)
 {
 	struct vm *vm = v->vm;
@@ -57,11 +61,75 @@ static int map_ram(struct vfio *v)
 			return r == -ENODEV ? -ENXIO : r;
 		}
 	}
-	/* From now on a reset must keep the pages: the IOMMU maps them. */
-	vm->mem.pinned = true;
 	log_info("vfio: %llu MiB of guest RAM (%s) mapped for DMA in %.1f ms",
 		 (unsigned long long)(l->ram_size >> 20), backing_name(vm->mem.backing), ms_since(&t0));
 	return 0;
+}
+
+static void log_devices(struct vfio *v)
+{
+	for (size_t i = 0; i < v->ndevs; i++) {
+		struct vfio_entry *e = &v->devs[i];
+		struct iommu_device d;
+		char who[300];
+
+		vfio_host_label(v, e->bdf, who, sizeof(who));
+		if (iommu_device_read(&v->host, e->bdf, &d) < 0)
+			d.reset_methods[0] = '\0';
+		if (e->pci->dev.flags & VFIO_DEVICE_FLAGS_RESET)
+			log_info("vfio %s: guest slot %02x.0; reset methods: %s", who, e->pci->pci.slot,
+				 d.reset_methods[0] ? d.reset_methods : "(kernel's choice)");
+		else
+			log_info("vfio %s: guest slot %02x.0; no reset method: the device keeps its state "
+				 "between boots", who, e->pci->pci.slot);
+	}
+}
+
+/* Stop the VM if it has started; before that, vfio_attach refuses. */
+static void stop_if_booted(struct vm *vm)
+{
+	bool booted;
+
+	pthread_mutex_lock(&vm->lock);
+	booted = vm->boots > 0;
+	pthread_mutex_unlock(&vm->lock);
+	if (booted)
+		vm_request_stop(vm, VM_STOP_ERROR, 1);
+}
+
+static void *map_thread(void *arg)
+{
+	struct vfio *v = arg;
+	int r = map_ram(v);
+
+	/* Only now, so that a start that fails says one line. */
+	if (r == 0)
+		log_devices(v);
+
+	pthread_mutex_lock(&v->map_lock);
+	v->map_result = r;
+	v->map_done = true;
+	pthread_cond_broadcast(&v->map_cond);
+	pthread_mutex_unlock(&v->map_lock);
+	if (r < 0)
+		stop_if_booted(v->vm);
+	return NULL;
+}
+
+/* A guest enables bus mastering (vCPU thread): wait for the map. */
+static int dma_ready(void *opaque)
+{
+	struct vfio *v = opaque;
+	int r;
+
+	pthread_mutex_lock(&v->map_lock);
+	while (!v->map_done)
+		pthread_cond_wait(&v->map_cond, &v->map_lock);
+	r = v->map_result;
+	pthread_mutex_unlock(&v->map_lock);
+	if (r < 0)
+		vm_request_stop(v->vm, VM_STOP_ERROR, 1);
+	return r;
 }
 
 static int open_devices(struct vfio *v)
@@ -91,27 +159,10 @@ static int open_devices(struct vfio *v)
 			log_error("%s: %s", who, err);
 			return r == -ENODEV ? -ENXIO : r;
 		}
+		e->pci->dma_ready = dma_ready;
+		e->pci->dma_opaque = v;
 	}
 	return 0;
-}
-
-static void log_devices(struct vfio *v)
-{
-	for (size_t i = 0; i < v->ndevs; i++) {
-		struct vfio_entry *e = &v->devs[i];
-		struct iommu_device d;
-		char who[300];
-
-		vfio_host_label(v, e->bdf, who, sizeof(who));
-		if (iommu_device_read(&v->host, e->bdf, &d) < 0)
-			d.reset_methods[0] = '\0';
-		if (e->pci->dev.flags & VFIO_DEVICE_FLAGS_RESET)
-			log_info("vfio %s: guest slot %02x.0; reset methods: %s", who, e->pci->pci.slot,
-				 d.reset_methods[0] ? d.reset_methods : "(kernel's choice)");
-		else
-			log_info("vfio %s: guest slot %02x.0; no reset method: the device keeps its state "
-				 "between boots", who, e->pci->pci.slot);
-	}
 }
 
 int vfio_init(struct vm *vm)
@@ -129,6 +180,8 @@ int vfio_init(struct vm *vm)
 	v->vm = vm;
 	v->kvm_fd = -1;
 	pthread_mutex_init(&v->routing_lock, NULL);
+	pthread_mutex_init(&v->map_lock, NULL);
+	pthread_cond_init(&v->map_cond, NULL);
 	r = iommu_host_init(&v->host);
 	if (r < 0)
 		return log_error_errno(r, "vfio: %m");
@@ -142,14 +195,16 @@ int vfio_init(struct vm *vm)
 				       "vfio: cannot open %s/dev/vfio/vfio: %m (is vfio-pci loaded?)",
 				       v->host.root);
 	/* Groups first (the IOMMU model is set when the first joins), then
-	 * the one DMA map every group shares, then the device models. */
+	 * the device models, then the one DMA map every group shares. */
 	r = open_devices(v);
 	if (r < 0)
 		return r;
-	r = map_ram(v);
+	/* From now on a reset must keep the pages: the IOMMU maps them. */
+	vm->mem.pinned = true;
+	r = -pthread_create(&v->map_thread, NULL, map_thread, v);
 	if (r < 0)
-		return r;
-	log_devices(v);
+		return log_error_errno(r, "vfio: cannot start mapping guest RAM for DMA: %m");
+	v->map_started = true;
 	return 0;
 }
 
@@ -160,6 +215,11 @@ int vfio_attach(struct vm *vm)
 
 	if (!v)
 		return 0;
+	pthread_mutex_lock(&v->map_lock);
+	r = v->map_done ? v->map_result : 0;
+	pthread_mutex_unlock(&v->map_lock);
+	if (r < 0)
+		return r;   /* map_ram said why */
 	v->kvm_fd = vfio_kvm_device_create(vm->vm_fd, v->backend);
 	if (v->kvm_fd < 0)
 		return log_error_errno(v->kvm_fd, "vfio: cannot create the KVM-VFIO device: %m");
@@ -192,6 +252,8 @@ void vfio_exit(struct vm *vm)
 
 	if (!v)
 		return;
+	if (v->map_started)
+		pthread_join(v->map_thread, NULL);
 	vfio_detach(vm);
 	for (size_t i = 0; i < v->ndevs; i++) {
 		struct vfio_pci *p = v->devs[i].pci;
@@ -210,6 +272,8 @@ void vfio_exit(struct vm *vm)
 	v->backend = NULL;
 	vfio_host_release(v);
 	pthread_mutex_destroy(&v->routing_lock);
+	pthread_mutex_destroy(&v->map_lock);
+	pthread_cond_destroy(&v->map_cond);
 	free(v->devs);
 	free(v->allocs);
 	free(v);

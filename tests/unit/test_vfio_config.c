@@ -197,6 +197,36 @@ static void test_command_register(void **state)
 	fake_fini(p);
 }
 
+static int dma_calls, dma_result;
+
+static int fake_dma_ready(void *opaque)
+{
+	dma_calls++;
+	return dma_result;
+}
+
+static void test_bus_master_waits_for_dma_map(void **state)
+{
+	struct vfio_pci *p = make_device(NULL);
+
+	p->dma_ready = fake_dma_ready;
+	/* The map failed: the device decodes but may not master. */
+	dma_calls = 0;
+	dma_result = -ENOMEM;
+	guest_cfg_write(p, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_int_equal(dma_calls, 1);
+	assert_int_equal(cfg_get(PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	assert_int_equal(guest_cfg_read(p, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	/* Mapped: bus mastering reaches the device; asked once per enable. */
+	dma_result = 0;
+	guest_cfg_write(p, PCI_COMMAND, 1, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_int_equal(dma_calls, 2);
+	assert_int_equal(cfg_get(PCI_COMMAND, 2), PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	guest_cfg_write(p, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_SERR);
+	assert_int_equal(dma_calls, 2);
+	fake_fini(p);
+}
+
 static void test_hostile_accesses(void **state)
 {
 	struct vfio_pci *p = make_device(NULL);
@@ -218,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_rom_bar_from_file),
 		cmocka_unit_test(test_capabilities_hidden),
 		cmocka_unit_test(test_command_register),
+		cmocka_unit_test(test_bus_master_waits_for_dma_map),
 		cmocka_unit_test(test_hostile_accesses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
