@@ -38,6 +38,8 @@ lab_hash_files() {
 
 # Build tests/lab/*.c into build/lab/ on this machine, where gcc is fast
 # (inside the lab it takes ~10 s a file); lib.sh's lab_helper finds them.
+# A source may ask for more flags with a line "// lab: cflags: ..." (for
+# example -static, for a program that runs inside an L2 guest).
 lab_build_helpers() {
 	local src bin out=$LAB_CHECKOUT/build/lab
 	for src in "$LAB_DIR"/*.c; do
@@ -45,6 +47,8 @@ lab_build_helpers() {
 		bin=$out/$(basename "$src" .c)
 		[ "$bin" -nt "$src" ] && continue
 		mkdir -p "$out"
-		${CC:-gcc} -std=gnu11 -O2 -g -Wall -Wextra -Werror -o "$bin" "$src" || return 1
+		# shellcheck disable=SC2046
+		${CC:-gcc} -std=gnu11 -O2 -g -Wall -Wextra -Werror $(sed -n 's,^// lab: cflags: ,,p' "$src") \
+			-o "$bin" "$src" || return 1
 	done
 }
