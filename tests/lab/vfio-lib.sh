@@ -1,0 +1,61 @@
+# Sourced by the VFIO passthrough lab tests (tests/lab/test-vfio-*.sh).
+# Bash, inside the lab host. Gives lib.sh's variables and assertions, and:
+#   driver_of BDF          the device's driver, "" for none
+#   vfio_boot OUT ARGS...  partvm run Debian's kernel with ARGS, output
+#                          (guest console and partvm's log) into OUT and
+#                          shown indented; returns partvm's status
+#   assert_restored BDF DRIVER
+#                          the device is on DRIVER again and partvm holds
+#                          no record of it
+#   guest_line OUT PREFIX  the first line of OUT starting with PREFIX
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+TMPDIR=${TMPDIR:-/tmp}
+
+driver_of() {
+	if [ -e "/sys/bus/pci/devices/$1/driver" ]; then
+		basename "$(readlink "/sys/bus/pci/devices/$1/driver")"
+	fi
+}
+
+vfio_boot() {
+	local out=$1 status=0 t0=$SECONDS
+	shift
+	"$PARTVM" run --kernel "$LAB_BZIMAGE" "$@" </dev/null >"$out" 2>&1 || status=$?
+	sed 's/^/  | /' "$out"
+	echo "partvm ran $((SECONDS - t0)) s, exit status $status"
+	return "$status"
+}
+
+assert_restored() {
+	assert_eq "$1's driver after partvm" "$2" "$(driver_of "$1")"
+	[ ! -e "/run/partvm/vfio/$1" ] || lab_fail "partvm still holds a record of $1: $(cat "/run/partvm/vfio/$1")"
+	echo "ok: no bind record left for $1"
+}
+
+guest_line() {
+	grep -m1 "^$2" "$1" | tr -d '\r' || true
+}
+
+# A PCI expansion ROM image of SIZE bytes (a multiple of 512): random
+# contents behind the 0x55AA signature and a PCI data structure (PCI
+# Firmware 3.0, 5.1) that names VENDOR:DEVICE and the image length, so
+# that the guest's kernel reads exactly SIZE bytes through sysfs.
+make_rom() {
+	local file=$1 size=$2 vendor=$3 device=$4
+	head -c "$size" /dev/urandom >"$file"
+	printf '\x55\xaa' | dd of="$file" conv=notrunc status=none
+	# Pointer to the PCI data structure at 0x18, the structure at 0x40.
+	printf '\x40\x00' | dd of="$file" bs=1 seek=$((0x18)) conv=notrunc status=none
+	printf 'PCIR' | dd of="$file" bs=1 seek=$((0x40)) conv=notrunc status=none
+	printf "\\x${vendor:2:2}\\x${vendor:0:2}\\x${device:2:2}\\x${device:0:2}" |
+		dd of="$file" bs=1 seek=$((0x44)) conv=notrunc status=none
+	# Structure length 0x18 and revision 3 (offsets 0x0a, 0x0c): kernels
+	# with the ROM bounds checks refuse a structure that runs past the ROM.
+	printf '\x18\x00\x03' | dd of="$file" bs=1 seek=$((0x4a)) conv=notrunc status=none
+	local units=$((size / 512))
+	# Image length in 512-byte units (offset 0x10), code type 0, last image.
+	printf "\\x$(printf %02x $((units & 255)))\\x$(printf %02x $((units >> 8)))" |
+		dd of="$file" bs=1 seek=$((0x50)) conv=notrunc status=none
+	printf '\x00\x00\x00\x80' | dd of="$file" bs=1 seek=$((0x52)) conv=notrunc status=none
+}
