@@ -89,6 +89,22 @@ assert_restored "$VF" ""
 assert_eq "VF 0's MAC after restore" 00:00:00:00:00:00 \
 	"$(ip -j link show dev "$PFDEV" | jq -r '.[0].vfinfo_list[0].address')"
 
+# The same by partition name, as a unit's ExecStopPost= would do it.
+start
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+assert_eq "edu after the second kill -9" vfio-pci "$(driver_of "$EDU")"
+out=$("$PARTVM" vfio restore --partition someone-else 2>&1)
+assert_contains "restore of another partition" "0 device(s) given back" "$out"
+assert_eq "edu after restoring another partition" vfio-pci "$(driver_of "$EDU")"
+out=$("$PARTVM" vfio restore --partition killme 2>&1)
+echo "$out"
+assert_contains "restore --partition killme" "2 device(s) given back for partition killme" "$out"
+assert_restored "$EDU" ""
+assert_restored "$NV" nvme
+assert_restored "$VF" ""
+
 # SIGTERM: partvm stops the guest and gives everything back itself.
 start
 kill -TERM "$pid"
