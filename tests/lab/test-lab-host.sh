@@ -71,6 +71,7 @@ assert_eq "devpts" devpts "$(stat -f -c %T /dev/pts)"
 echo 2 >/proc/sys/vm/nr_hugepages
 assert_eq "2 MiB huge pages reserved" 2 "$(cat /proc/sys/vm/nr_hugepages)"
 echo 0 >/proc/sys/vm/nr_hugepages
+assert_eq "process substitution (/dev/fd)" fd "$(cat <(echo fd))"
 assert_exists "checkout at its own path" "$LAB_CHECKOUT/tests/lab/lib.sh"
 assert_exists "lab kernel modules" "$LAB_MODDIR/modules.dep"
 assert_run "modprobe from the lab kernel's tree (tun)" modprobe tun
