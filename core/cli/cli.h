@@ -23,6 +23,10 @@ struct cli_command {
 };
 
 int cli_run(int argc, char **argv);
+int cli_devices(int argc, char **argv);
+int cli_iommu(int argc, char **argv);
+int cli_vfio(int argc, char **argv);
+int cli_host(int argc, char **argv);
 
 /* Print "partvm: CMD: MSG; see 'partvm CMD --help'" and return EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
