@@ -12,6 +12,8 @@
 set -euo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 
+TMPDIR=$(mktemp -d /tmp/partvm-bench.XXXXXX)
+trap 'rm -rf "$TMPDIR"' EXIT
 runs=${BENCH_RUNS:-21}
 boots=${BENCH_BOOTS:-3}
 measure=$(lab_helper vmm-measure)
@@ -52,15 +54,15 @@ cat >"$TMPDIR/init.sh" <<'INIT'
 echo "bench: init started"
 INIT
 chmod +x "$TMPDIR/init.sh"
-lab_guest_initrd "$TMPDIR/initrd.gz" "$TMPDIR/init.sh" >/dev/null
+lab_guest_initrd "$TMPDIR/initrd.img" "$TMPDIR/init.sh" >/dev/null
 append="console=ttyS0 panic=-1 quiet"
 boot() { repeat "$boots" boot until "bench: init started" "$@"; }
-ours=$(boot "$PARTVM" run --kernel "$LAB_BZIMAGE" --initrd "$TMPDIR/initrd.gz" --memory 512M \
+ours=$(boot "$PARTVM" run --kernel "$LAB_BZIMAGE" --initrd "$TMPDIR/initrd.img" --memory 512M \
 	--cpus 2 --append "$append")
 microvm=$(boot "${qemu[@]}" -M microvm,accel=kvm -bios /usr/share/qemu/qboot.rom -smp 2 -m 512M \
-	-kernel "$LAB_BZIMAGE" -initrd "$TMPDIR/initrd.gz" -append "$append")
+	-kernel "$LAB_BZIMAGE" -initrd "$TMPDIR/initrd.img" -append "$append")
 q35=$(boot "${qemu[@]}" -M q35,accel=kvm -bios /usr/share/qemu/qboot.rom -smp 2 -m 512M \
-	-kernel "$LAB_BZIMAGE" -initrd "$TMPDIR/initrd.gz" -append "$append")
+	-kernel "$LAB_BZIMAGE" -initrd "$TMPDIR/initrd.img" -append "$append")
 theirs=$(printf '%s\n%s\n' "$microvm" "$q35" | sort -n | head -n 1)
 echo "bench: QEMU boot to init: microvm ${microvm} ms, q35 ${q35} ms"
 echo "METRIC lab_linux_boot_to_init ours=$(awk -v m="$ours" 'BEGIN { printf "%.2f", m / 1000 }') qemu=$(awk -v m="$theirs" 'BEGIN { printf "%.2f", m / 1000 }') ratio=$(ratio "$ours" "$theirs")"

@@ -8,8 +8,8 @@ set -euo pipefail
 . "$(dirname "$0")/linux-guest.sh"
 
 assert_eq "vmlinux is an ELF" $'\x7fELF' "$(head -c 4 "$LAB_VMLINUX")"
-guest_initrd "$TMPDIR/initrd.gz"
-guest_start pvh --kernel "$LAB_VMLINUX" --initrd "$TMPDIR/initrd.gz" --cpus 2 --memory 512M \
+guest_initrd "$TMPDIR/initrd.img"
+guest_start pvh --kernel "$LAB_VMLINUX" --initrd "$TMPDIR/initrd.img" --cpus 2 --memory 512M \
 	--append "console=ttyS0 panic=-1 quiet"
 guest_wait pvh '^guest: ready' 1
 assert_eq "pvh: online CPUs" 0-1 "$(guest_value pvh online)"

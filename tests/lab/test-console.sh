@@ -12,9 +12,9 @@ echo "guest: shell ready"
 exec /bin/sh
 INIT
 chmod +x "$TMPDIR/shell.sh"
-lab_guest_initrd "$TMPDIR/initrd.gz" "$TMPDIR/shell.sh" >/dev/null
+lab_guest_initrd "$TMPDIR/initrd.img" "$TMPDIR/shell.sh" >/dev/null
 
-guest_start console --kernel "$LAB_BZIMAGE" --initrd "$TMPDIR/initrd.gz" --memory 256M \
+guest_start console --kernel "$LAB_BZIMAGE" --initrd "$TMPDIR/initrd.img" --memory 256M \
 	--append "console=ttyS0 panic=-1 quiet"
 guest_wait console '^guest: shell ready' 1
 guest_send 'echo "sum=$((6 * 7))"'

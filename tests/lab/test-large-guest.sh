@@ -8,8 +8,8 @@ set -euo pipefail
 . "$(dirname "$0")/linux-guest.sh"
 
 memtest=$(lab_helper memtest)
-guest_initrd "$TMPDIR/initrd.gz" --file "$memtest:/bin/memtest"
-guest_start large --kernel "$LAB_BZIMAGE" --initrd "$TMPDIR/initrd.gz" --cpus 4 --memory 3G \
+guest_initrd "$TMPDIR/initrd.img" --file "$memtest:/bin/memtest"
+guest_start large --kernel "$LAB_BZIMAGE" --initrd "$TMPDIR/initrd.img" --cpus 4 --memory 3G \
 	--append "console=ttyS0 panic=-1 quiet"
 guest_wait large '^guest: ready' 1
 assert_eq "large: online CPUs" 0-3 "$(guest_value large online)"
