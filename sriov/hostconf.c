@@ -276,13 +276,15 @@ int sriov_host_config_load(const char *path, struct sriov_host_config *c, char *
 	l.errlen = sizeof(l.msg);
 	r = sriov_ini_parse(&ini, handler);
 	if (l.failed)
-		return sriov_fail(err, errlen, -EINVAL, "%s:%d: %s", path, l.msg_line, l.msg);
-	if (r > 0)
-		return sriov_fail(err, errlen, -EINVAL,
-				  "%s:%d: syntax error (expected [section] or key = value)", path, r);
+		r = sriov_fail(err, errlen, -EINVAL, "%s:%d: %s", path, l.msg_line, l.msg);
+	else if (r > 0)
+		r = sriov_fail(err, errlen, -EINVAL,
+			       "%s:%d: syntax error (expected [section] or key = value)", path, r);
+	else if (r < 0)
+		r = sriov_fail(err, errlen, r, "%s: %s", path, strerror(-r));
 	if (r < 0)
-		return sriov_fail(err, errlen, r, "%s: %s", path, strerror(-r));
-	return 0;
+		sriov_host_config_free(c);
+	return r;
 }
 
 void sriov_host_config_free(struct sriov_host_config *c)

@@ -318,10 +318,11 @@ int sriov_vf_holder(const char *root, const char *runtime, const struct sriov_vf
 	 * else: either way a guest may be using it. */
 	snprintf(h.root, sizeof(h.root), "%s", root);
 	snprintf(h.state_dir, sizeof(h.state_dir), "%s/vfio", runtime);
-	if (iommu_record_load(&h, vf->bdf, &rec) == 0)
-		snprintf(who, len, "vfio-pci for %s%s%s", rec.owner[0] ? "partition " : "",
-			 rec.owner[0] ? rec.owner : "'partvm vfio bind'",
+	if (iommu_record_load(&h, vf->bdf, &rec) == 0 && rec.owner[0])
+		snprintf(who, len, "vfio-pci for partition %s%s", rec.owner,
 			 iommu_record_owner_alive(&h, &rec) ? " (running)" : "");
+	else if (iommu_record_load(&h, vf->bdf, &rec) == 0)
+		snprintf(who, len, "vfio-pci (bound by partvm for no partition)");
 	else
 		snprintf(who, len, "vfio-pci (not bound by partvm)");
 	return 1;

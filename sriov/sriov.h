@@ -396,7 +396,8 @@ struct sriov_host_config {
 	size_t nhuge;
 };
 
-/* Parse PATH. -EINVAL with ERR = "FILE:LINE: message" for bad input. */
+/* Parse PATH. -EINVAL with ERR = "FILE:LINE: message" for bad input; C is
+ * left empty on any error. */
 int sriov_host_config_load(const char *path, struct sriov_host_config *c, char *err,
 			   size_t errlen);
 void sriov_host_config_free(struct sriov_host_config *c);
