@@ -33,6 +33,9 @@ LIB      := $(BUILD)/libpartvm.a
 
 GUEST_ELF := $(BUILD)/core/guest/testguest.elf
 GUEST_OBJ := $(BUILD)/core/guest/blob.o
+GUEST_SRCS := core/guest/entry.S \
+	$(filter-out core/guest/blob.S core/guest/entry.S,$(wildcard core/guest/*.S))
+GUEST_OBJS := $(GUEST_SRCS:%.S=$(BUILD)/%.o)
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
@@ -55,12 +58,14 @@ $(LIB): $(LIB_OBJS)
 
 # The embedded test guest: a flat 32-bit PVH ELF, linked at its own
 # addresses and carried inside partvm as bytes.
-$(BUILD)/core/guest/testguest.o: core/guest/testguest.S
+# Stripped and without page alignment (-n), it stays a few KiB.
+$(BUILD)/core/guest/%.o: core/guest/%.S
 	@mkdir -p $(dir $@)
-	$(CC) -m32 -nostdlib -ffreestanding -fno-pie -c -o $@ $<
+	$(CC) -m32 -nostdlib -ffreestanding -fno-pie -Wa,--fatal-warnings \
+		-Wa,--noexecstack -MMD -MP -c -o $@ $<
 
-$(GUEST_ELF): $(BUILD)/core/guest/testguest.o core/guest/testguest.ld
-	ld -m elf_i386 -nostdlib -static -T core/guest/testguest.ld -o $@ $<
+$(GUEST_ELF): $(GUEST_OBJS) core/guest/testguest.ld
+	ld -m elf_i386 -nostdlib -static -n -s --no-warn-rwx-segments -T core/guest/testguest.ld -o $@ $(GUEST_OBJS)
 
 $(GUEST_OBJ): core/guest/blob.S $(GUEST_ELF)
 	$(CC) -c -DTESTGUEST_ELF='"$(GUEST_ELF)"' -o $@ $<
@@ -86,8 +91,13 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run-embedded $(BUILD)/partvm
 
-check-unit: $(UNIT_BINS)
-	@scripts/run-unit $(UNIT_BINS)
+# Unit tests, and the bad-input tests of the binary (no KVM needed). The
+# bzImage parser is tested on Debian's real kernel, fetched (once, cached)
+# by the lab's kernel script.
+check-unit: $(UNIT_BINS) $(BUILD)/partvm
+	@bz=$$(tests/lab/kernel --bzimage) && \
+	PARTVM_TEST_BZIMAGE=$$bz scripts/run-unit $(UNIT_BINS) && \
+	PARTVM_TEST_BZIMAGE=$$bz tests/cli/bad-input $(BUILD)/partvm
 
 # Tiny guests on this machine's /dev/kvm, when it has a usable one. They
 # also always run inside the lab (tests/lab/kvm-tests.sh), so no machine

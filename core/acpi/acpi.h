@@ -16,6 +16,8 @@
 
 /* The \_S5 SLP_TYP value the DSDT advertises and the PM device accepts. */
 #define ACPI_SLP_TYP_S5 5
+/* The CMOS register holding the century (FADT CENTURY). */
+#define ACPI_RTC_CENTURY_REG 0x32
 
 struct acpi_config {
 	/* Processors: one LAPIC (or x2APIC, for IDs >= 255) entry each. */
@@ -68,5 +70,10 @@ struct acpi_tables {
  */
 int acpi_build_tables(const struct acpi_config *cfg, void *buf, size_t len,
 		      uint64_t gpa, struct acpi_tables *out);
+
+struct vm;
+/* Build the tables for VM into its ACPI area (core/layout.h) and record
+ * the RSDP address for the boot protocols. */
+int acpi_setup(struct vm *vm);
 
 #endif

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Describe this VM to the ACPI builder and place the tables in guest RAM. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/acpi/acpi.h"
+#include "core/cleanup.h"
+#include "core/layout.h"
+#include "core/log.h"
+#include "core/pci.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+
+int acpi_setup(struct vm *vm)
+{
+	_cleanup_free_ uint32_t *apic_ids = NULL;
+	struct acpi_config c = {
+		.ncpus = vm->ncpus,
+		.lapic_addr = LAYOUT_LAPIC_START,
+		.ioapic_addr = LAYOUT_IOAPIC_START,
+		.ioapic_id = 0,
+		.ecam_base = LAYOUT_ECAM_START,
+		.ecam_end_bus = LAYOUT_ECAM_BUSES - 1,
+		.mmio32_base = LAYOUT_MMIO32_START,
+		.mmio32_size = LAYOUT_MMIO32_SIZE,
+		.mmio64_base = vm->mem.layout.mmio64_base,
+		.mmio64_size = vm->mem.layout.mmio64_size,
+		.pm1a_evt_port = PORT_PM1A_EVT,
+		.pm1a_cnt_port = PORT_PM1A_CNT,
+		.pm_tmr_port = PORT_PM_TMR,
+		.reset_port = PORT_RESET,
+		.reset_value = 0x06,   /* SYS_RST | RST_CPU: a full reset */
+		.sci_irq = IRQ_SCI,
+		.com1 = vm->serial != NULL,
+		.rtc = vm->rtc != NULL,
+	};
+	struct acpi_tables out;
+	void *buf;
+	int r;
+
+	apic_ids = calloc(vm->ncpus, sizeof(*apic_ids));
+	if (!apic_ids)
+		return -ENOMEM;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		apic_ids[i] = vcpu_apic_id(i);
+	c.apic_ids = apic_ids;
+	for (unsigned slot = 0; slot < PCI_MAX_SLOTS; slot++) {
+		for (unsigned pin = 1; pin <= 4; pin++)
+			c.prt_gsi[slot][pin - 1] = (uint8_t)pci_intx_gsi(slot, pin);
+		if (slot && vm->pci && vm->pci->slots[slot])
+			c.pci_slot_mask |= 1U << slot;
+	}
+
+	buf = vm_guest_ptr(vm, LAYOUT_ACPI_START, LAYOUT_ACPI_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	r = acpi_build_tables(&c, buf, LAYOUT_ACPI_SIZE, LAYOUT_ACPI_START, &out);
+	if (r < 0)
+		return log_error_errno(r, "cannot build the ACPI tables: %m");
+	vm->rsdp_gpa = out.rsdp_gpa;
+	return 0;
+}

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+
+/* Parser state threaded through inih's callbacks. */
+struct parse {
+	struct vm_config *cfg;
+	const char *file;
+	char *dir;                   /* the file's directory, for relative paths */
+	struct config_error *err;
+	int line;                    /* the line inih is on (counted by our reader) */
+	bool at_line_start;
+	bool failed;
+	/* reader source: a FILE or a string */
+	FILE *f;
+	const char *s;
+};
+
+struct config_key {
+	const char *name;
+	/* Returns 0, or a negative errno with *why set. */
+	int (*set)(struct parse *p, const char *value, const char **why);
+};
+
+struct config_section {
+	const char *name;
+	const struct config_key *keys;
+};
+
+void config_init(struct vm_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->memory = CONFIG_DEFAULT_MEMORY;
+	c->cpus = 1;
+}
+
+void config_free(struct vm_config *c)
+{
+	free(c->path);
+	free(c->name);
+	free(c->kernel);
+	free(c->initrd);
+	free(c->cmdline);
+	free(c->kvm_device);
+	memset(c, 0, sizeof(*c));
+}
+
+int config_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v, mult = 1ULL << 20;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end) {
+		switch (toupper((unsigned char)*end)) {
+		case 'B': mult = 1; break;
+		case 'K': mult = 1ULL << 10; break;
+		case 'M': mult = 1ULL << 20; break;
+		case 'G': mult = 1ULL << 30; break;
+		case 'T': mult = 1ULL << 40; break;
+		default: return -EINVAL;
+		}
+		end++;
+		/* Accept K, KB, KiB (and the same for the others). */
+		if (mult != 1 && (!strcasecmp(end, "iB") || !strcasecmp(end, "B")))
+			end += strlen(end);
+		if (*end)
+			return -EINVAL;
+	}
+	if (v > ULLONG_MAX / mult)
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
+}
+
+int config_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "on", "true", "1" };
+	static const char *const no[] = { "no", "off", "false", "0" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int config_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int config_set_string(char **field, const char *value)
+{
+	char *s = strdup(value);
+
+	if (!s)
+		return -ENOMEM;
+	free(*field);
+	*field = s;
+	return 0;
+}
+
+int config_set_memory(struct vm_config *c, const char *value, const char **why)
+{
+	uint64_t v;
+	int r = config_parse_size(value, &v);
+
+	if (r == -EINVAL) {
+		*why = "not a size (use a number with K, M, G or T, e.g. 512M)";
+		return r;
+	}
+	if (r < 0 || v > CONFIG_MAX_MEMORY) {
+		*why = "too large (at most 1T)";
+		return -ERANGE;
+	}
+	if (v < CONFIG_MIN_MEMORY) {
+		*why = "too small (at least 16M)";
+		return -ERANGE;
+	}
+	if (v % 4096) {
+		*why = "not a multiple of 4K";
+		return -EINVAL;
+	}
+	c->memory = v;
+	return 0;
+}
+
+int config_set_cpus(struct vm_config *c, const char *value, const char **why)
+{
+	unsigned long v;
+	int r = config_parse_uint(value, 1, CONFIG_MAX_CPUS, &v);
+
+	if (r == -EINVAL) {
+		*why = "not a number";
+		return r;
+	}
+	if (r < 0) {
+		*why = "out of range (1..1024)";
+		return r;
+	}
+	c->cpus = (unsigned)v;
+	return 0;
+}
+
+/* Relative paths in a config file are relative to the file's directory. */
+static int set_path(struct parse *p, char **field, const char *value, const char **why)
+{
+	_cleanup_free_ char *abs = NULL;
+
+	if (!*value) {
+		*why = "empty path";
+		return -EINVAL;
+	}
+	if (value[0] != '/' && p->dir) {
+		if (asprintf(&abs, "%s/%s", p->dir, value) < 0)
+			return -ENOMEM;
+		value = abs;
+	}
+	return config_set_string(field, value);
+}
+
+static int key_name(struct parse *p, const char *v, const char **why)
+{
+	for (const char *s = v; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("-_.", *s)) {
+			*why = "may only contain letters, digits, '-', '_' and '.'";
+			return -EINVAL;
+		}
+	if (!*v || strlen(v) > 64) {
+		*why = "must be 1 to 64 characters";
+		return -EINVAL;
+	}
+	return config_set_string(&p->cfg->name, v);
+}
+
+static int key_memory(struct parse *p, const char *v, const char **why)
+{
+	return config_set_memory(p->cfg, v, why);
+}
+
+static int key_cpus(struct parse *p, const char *v, const char **why)
+{
+	return config_set_cpus(p->cfg, v, why);
+}
+
+static int key_kernel(struct parse *p, const char *v, const char **why)
+{
+	p->cfg->kernel_line = p->line;
+	return set_path(p, &p->cfg->kernel, v, why);
+}
+
+static int key_initrd(struct parse *p, const char *v, const char **why)
+{
+	p->cfg->initrd_line = p->line;
+	return set_path(p, &p->cfg->initrd, v, why);
+}
+
+static int key_cmdline(struct parse *p, const char *v, const char **why)
+{
+	return config_set_string(&p->cfg->cmdline, v);
+}
+
+static const struct config_key partition_keys[] = {
+	{ "name", key_name },
+	{ "memory", key_memory },
+	{ "cpus", key_cpus },
+	{ NULL, NULL },
+};
+
+static const struct config_key boot_keys[] = {
+	{ "kernel", key_kernel },
+	{ "initrd", key_initrd },
+	{ "cmdline", key_cmdline },
+	{ NULL, NULL },
+};
+
+static const struct config_section sections[] = {
+	{ "partition", partition_keys },
+	{ "boot", boot_keys },
+};
+
+static void fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct parse *p, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	if (p->failed)
+		return;
+	p->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(p->err->msg, sizeof(p->err->msg), "%s:%d: %s", p->file, p->line, msg);
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse *p = user;
+	const struct config_section *sec = NULL;
+	const char *why = NULL;
+	int r;
+
+	if (p->failed)
+		return 0;
+	if (!*section) {
+		fail(p, "'%s' is outside any section (start with [partition])", key);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		if (!strcmp(section, sections[i].name))
+			sec = &sections[i];
+	if (!sec) {
+		fail(p, "unknown section [%s]", section);
+		return 0;
+	}
+	for (const struct config_key *k = sec->keys; k->name; k++) {
+		if (strcmp(k->name, key))
+			continue;
+		r = k->set(p, value, &why);
+		if (r == -ENOMEM)
+			fail(p, "out of memory");
+		else if (r < 0)
+			fail(p, "%s = '%s': %s", key, value, why ? why : strerror(-r));
+		return r < 0 ? 0 : 1;
+	}
+	fail(p, "unknown key '%s' in [%s]", key, section);
+	return 0;
+}
+
+/* fgets-alike that counts lines, so handlers know where they are. */
+static char *reader(char *buf, int size, void *stream)
+{
+	struct parse *p = stream;
+	char *r;
+
+	if (p->f) {
+		r = fgets(buf, size, p->f);
+	} else {
+		size_t n = 0;
+
+		if (!*p->s)
+			return NULL;
+		/* Like fgets: at most SIZE - 1 bytes, the newline included. */
+		while (p->s[n] && n + 1 < (size_t)size && p->s[n] != '\n')
+			n++;
+		if (p->s[n] == '\n' && n + 1 < (size_t)size)
+			n++;
+		memcpy(buf, p->s, n);
+		buf[n] = '\0';
+		p->s += n;
+		r = buf;
+	}
+	if (r) {
+		if (p->at_line_start)
+			p->line++;
+		p->at_line_start = strchr(r, '\n') != NULL;
+	}
+	return r;
+}
+
+static int parse(struct parse *p)
+{
+	int r;
+
+	/* Kernel command lines can be long; let inih grow its line buffer. */
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = 64 * 1024;
+	ini_stop_on_first_error = true;
+
+	p->at_line_start = true;
+	r = ini_parse_stream(reader, p, handler, p);
+	if (p->failed)
+		return -EINVAL;
+	if (r > 0) {
+		/* A syntax error inih found itself (no '=' or no closing ']'). */
+		snprintf(p->err->msg, sizeof(p->err->msg),
+			 "%s:%d: syntax error (expected [section] or key = value)", p->file, r);
+		return -EINVAL;
+	}
+	if (r < 0) {
+		snprintf(p->err->msg, sizeof(p->err->msg), "%s: cannot parse (out of memory)", p->file);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int config_load(struct vm_config *c, const char *path, struct config_error *err)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *dir = NULL;
+	struct parse p = { .cfg = c, .file = path, .err = err };
+	char *slash;
+	int r;
+
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		snprintf(err->msg, sizeof(err->msg), "%s: cannot open config: %s", path, strerror(errno));
+		return r;
+	}
+	dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		strcpy(dir, ".");
+	p.dir = dir;
+	p.f = f;
+	r = parse(&p);
+	if (r < 0)
+		return r;
+	return config_set_string(&c->path, path);
+}
+
+int config_load_string(struct vm_config *c, const char *name, const char *text,
+		       struct config_error *err)
+{
+	struct parse p = { .cfg = c, .file = name, .err = err, .s = text };
+	int r = parse(&p);
+
+	if (r < 0)
+		return r;
+	return config_set_string(&c->path, name);
+}
+
+static int check_readable(const char *what, const char *path, const char *file, int line,
+			  struct config_error *err)
+{
+	struct stat st;
+	int r = 0;
+
+	if (stat(path, &st) < 0 || access(path, R_OK) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -EISDIR;
+	if (r == 0)
+		return 0;
+	if (file && line > 0)
+		snprintf(err->msg, sizeof(err->msg), "%s:%d: %s '%s': %s", file, line, what, path,
+			 r == -EISDIR ? "not a regular file" : strerror(-r));
+	else
+		snprintf(err->msg, sizeof(err->msg), "%s '%s': %s", what, path,
+			 r == -EISDIR ? "not a regular file" : strerror(-r));
+	return r;
+}
+
+int config_validate(const struct vm_config *c, struct config_error *err)
+{
+	int r;
+
+	if (c->path && !c->kernel) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "%s: no kernel (set 'kernel = PATH' in [boot] or pass --kernel)", c->path);
+		return -EINVAL;
+	}
+	if (!c->kernel && c->initrd) {
+		snprintf(err->msg, sizeof(err->msg), "--initrd needs --kernel (the test guest takes none)");
+		return -EINVAL;
+	}
+	if (c->kernel) {
+		r = check_readable("kernel", c->kernel, c->path, c->kernel_line, err);
+		if (r < 0)
+			return r;
+	}
+	if (c->initrd) {
+		r = check_readable("initrd", c->initrd, c->path, c->initrd_line, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

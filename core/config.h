@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A partition's configuration: one INI file per partition (parsed with
+ * inih), overridden by command-line options. Every error carries the file
+ * and line it came from so the user gets "FILE:LINE: what is wrong".
+ */
+#ifndef PARTVM_CONFIG_H
+#define PARTVM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MIN_MEMORY   (16ULL << 20)
+#define CONFIG_MAX_MEMORY   (1ULL << 40)
+/* Static bound; the host's KVM_CAP_MAX_VCPUS is checked when the VM is made. */
+#define CONFIG_MAX_CPUS     1024
+#define CONFIG_DEFAULT_MEMORY (256ULL << 20)
+
+struct config_error {
+	char msg[512];          /* "FILE:LINE: what is wrong", or "--opt: ..." */
+};
+
+struct vm_config {
+	char *path;             /* the config file, or NULL */
+	char *name;
+	uint64_t memory;        /* bytes */
+	unsigned cpus;
+	char *kernel;           /* NULL: the embedded test guest */
+	char *initrd;
+	char *cmdline;
+	bool no_reboot;
+	bool debug_exit;
+	char *kvm_device;       /* default /dev/kvm */
+
+	/* Lines the values came from, for errors found after parsing. */
+	int kernel_line, initrd_line;
+};
+
+void config_init(struct vm_config *c);
+void config_free(struct vm_config *c);
+
+/* Parse PATH into C (which holds defaults or earlier values). Returns 0, or
+ * a negative errno with ERR filled in ("PATH:LINE: ..."). */
+int config_load(struct vm_config *c, const char *path, struct config_error *err);
+/* The same, from a string (tests); NAME is used as the file name. */
+int config_load_string(struct vm_config *c, const char *name, const char *text,
+		       struct config_error *err);
+
+/* Final checks once command-line overrides are applied: the kernel and
+ * initrd exist and are readable, limits hold. */
+int config_validate(const struct vm_config *c, struct config_error *err);
+
+/* "512M", "2G", "4096K", "1T"; no suffix means MiB (QEMU's -m). Returns 0 or
+ * -EINVAL (not a size) / -ERANGE (overflows). */
+int config_parse_size(const char *s, uint64_t *out);
+/* yes/no, on/off, true/false, 1/0. Returns 0 or -EINVAL. */
+int config_parse_bool(const char *s, bool *out);
+/* A decimal unsigned integer in [min, max]. Returns 0, -EINVAL or -ERANGE. */
+int config_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+
+/* Setters shared by the config file and the command line, so both apply
+ * the same checks. They return 0 or a negative errno with WHY set to a
+ * short reason ("must be at least 16M"). */
+int config_set_memory(struct vm_config *c, const char *value, const char **why);
+int config_set_cpus(struct vm_config *c, const char *value, const char **why);
+int config_set_string(char **field, const char *value);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ACPI PM1 fixed hardware (FADT PM1a_EVT_BLK, PM1a_CNT_BLK, PM_TMR_BLK):
+ * the guest's S5 request powers the VM off, and the VMM can press the
+ * fixed-feature power button, which raises the SCI.
+ */
+#ifndef PARTVM_PM_H
+#define PARTVM_PM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pm;
+struct vm;
+
+/* PM1 status/enable bits (ACPI 6.5, 4.8.3.1). */
+#define PM1_TMR_STS     (1U << 0)
+#define PM1_PWRBTN_STS  (1U << 8)
+#define PM1_WAK_STS     (1U << 15)
+#define PM1_TMR_EN      (1U << 0)
+#define PM1_PWRBTN_EN   (1U << 8)
+/* PM1 control (ACPI 6.5, 4.8.3.2.1). */
+#define PM1_CNT_SCI_EN   (1U << 0)
+#define PM1_CNT_SLP_TYP_SHIFT 10
+#define PM1_CNT_SLP_TYP_MASK  (7U << PM1_CNT_SLP_TYP_SHIFT)
+#define PM1_CNT_SLP_EN   (1U << 13)
+
+#define PM_TIMER_HZ 3579545ULL
+
+struct pm_hooks {
+	void (*sci)(void *ctx, bool level);
+	void (*sleep)(void *ctx, unsigned slp_typ);   /* SLP_EN written */
+	uint64_t (*now_ns)(void *ctx);
+	void *ctx;
+};
+
+struct pm *pm_create(const struct pm_hooks *hooks);
+void pm_free(struct pm *pm);
+void pm_reset(struct pm *pm);
+
+/* Byte-granular register access; OFFSET is relative to PM1a_EVT_BLK
+ * (0-3 event block, 4-5 control, 8-11 timer). */
+uint32_t pm_read(struct pm *pm, unsigned offset, unsigned size);
+void pm_write(struct pm *pm, unsigned offset, unsigned size, uint32_t value);
+
+/* Press the power button: sets PWRBTN_STS; the SCI fires if enabled. */
+void pm_press_power_button(struct pm *pm);
+bool pm_power_button_enabled(struct pm *pm);
+
+int pm_init(struct vm *vm);
+void pm_exit(struct vm *vm);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * 16550A UART (COM1). Transmitted bytes go straight to an output fd;
+ * received bytes come from the console loop. The interrupt output follows
+ * the chip: pending sources masked by IER, gated by MCR.OUT2 as on a PC.
+ */
+#ifndef PARTVM_SERIAL_H
+#define PARTVM_SERIAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct serial;
+struct vm;
+
+#define SERIAL_RX_BUFFER 4096
+
+/* IRQ is called with the new line level whenever it changes. */
+struct serial *serial_create(void (*irq)(void *ctx, bool level), void *ctx, int out_fd);
+void serial_free(struct serial *s);
+void serial_reset(struct serial *s);
+
+/* Register access at OFFSET 0..7; out-of-range offsets read 0xff. */
+uint8_t serial_read_reg(struct serial *s, unsigned offset);
+void serial_write_reg(struct serial *s, unsigned offset, uint8_t value);
+
+/* Queue host input; returns how many bytes fit (the rest stay with the
+ * caller until serial_rx_room() grows). */
+size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len);
+size_t serial_rx_room(struct serial *s);
+/* An eventfd written when receive room frees up after being full. */
+int serial_rx_ready_fd(struct serial *s);
+
+/* Register COM1 on the VM's PIO bus with IRQ 4. */
+int serial_init(struct vm *vm);
+void serial_exit(struct vm *vm);
+
+#endif

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "core/memory.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/layout.h"
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static void add_e820(struct mem_layout *l, uint64_t addr, uint64_t size, uint32_t type)
+{
+	l->e820[l->ne820++] = (struct e820_entry){ addr, size, type };
+}
+
+int memory_layout_init(struct mem_layout *l, uint64_t ram_size)
+{
+	uint64_t low, high;
+
+	if (ram_size < (16ULL << 20) || ram_size % 4096)
+		return -EINVAL;
+	memset(l, 0, sizeof(*l));
+	l->ram_size = ram_size;
+
+	low = ram_size < LAYOUT_PCI_HOLE_START ? ram_size : LAYOUT_PCI_HOLE_START;
+	high = ram_size - low;
+	l->low_end = low;
+	l->high_end = LAYOUT_PCI_HOLE_END + high;
+
+	l->regions[l->nregions++] = (struct mem_region){ 0, low, 0 };
+	if (high)
+		l->regions[l->nregions++] = (struct mem_region){ LAYOUT_PCI_HOLE_END, high, low };
+
+	l->mmio64_size = LAYOUT_MMIO64_SIZE;
+	l->mmio64_base = align_up(l->high_end, LAYOUT_MMIO64_SIZE);
+
+	/* What a PC BIOS reports: the EBDA and the BIOS area with our ACPI
+	 * tables are reserved; ECAM must be reserved or Linux ignores MCFG. */
+	add_e820(l, 0, LAYOUT_EBDA_START, E820_RAM);
+	add_e820(l, LAYOUT_EBDA_START, 0xa0000 - LAYOUT_EBDA_START, E820_RESERVED);
+	add_e820(l, LAYOUT_ACPI_START, LAYOUT_ACPI_SIZE, E820_RESERVED);
+	add_e820(l, LAYOUT_HIGH_MEMORY_START, low - LAYOUT_HIGH_MEMORY_START, E820_RAM);
+	add_e820(l, LAYOUT_ECAM_START, LAYOUT_ECAM_SIZE, E820_RESERVED);
+	if (high)
+		add_e820(l, LAYOUT_PCI_HOLE_END, high, E820_RAM);
+	return 0;
+}
+
+int memory_map(struct guest_memory *m, uint64_t ram_size, enum memory_backing backing)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	void *p;
+	int r;
+
+	r = memory_layout_init(&m->layout, ram_size);
+	if (r < 0)
+		return r;
+	if (backing == MEMORY_BACKING_HUGETLB)
+		flags |= MAP_HUGETLB | (21 << MAP_HUGE_SHIFT);
+	else if (backing == MEMORY_BACKING_HUGETLB_1G)
+		flags |= MAP_HUGETLB | (30 << MAP_HUGE_SHIFT);
+	if (backing != MEMORY_BACKING_ANONYMOUS)
+		flags &= ~MAP_NORESERVE;
+
+	p = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	if (backing == MEMORY_BACKING_ANONYMOUS)
+		madvise(p, ram_size, MADV_HUGEPAGE);
+	/* Keep guest RAM out of core dumps of the VMM. */
+	madvise(p, ram_size, MADV_DONTDUMP);
+	m->host = p;
+	m->host_size = ram_size;
+	m->backing = backing;
+	return 0;
+}
+
+void memory_unmap(struct guest_memory *m)
+{
+	if (m->host)
+		munmap(m->host, m->host_size);
+	m->host = NULL;
+	m->host_size = 0;
+}
+
+int memory_clear(struct guest_memory *m)
+{
+	if (m->backing == MEMORY_BACKING_ANONYMOUS && !m->pinned) {
+		if (madvise(m->host, m->host_size, MADV_DONTNEED) < 0)
+			return -errno;
+	} else {
+		memset(m->host, 0, m->host_size);
+	}
+	return 0;
+}
+
+void *memory_guest_ptr(const struct guest_memory *m, uint64_t gpa, uint64_t len)
+{
+	const struct mem_layout *l = &m->layout;
+
+	for (unsigned i = 0; i < l->nregions; i++) {
+		const struct mem_region *r = &l->regions[i];
+
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa))
+			return m->host ? m->host + r->host_offset + (gpa - r->gpa) : NULL;
+	}
+	return NULL;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The PCI host bridge: bus 0 reached through ECAM (MMIO, MCFG) and the
+ * legacy CF8/CFC ports, device 00:00.0, and a registry of devices on the
+ * bus. Each device has an emulated config space (with write masks) that
+ * implements BAR sizing the way hardware does; a device can override
+ * config access (VFIO passes parts through) and is told when the guest
+ * moves or enables a BAR so it can (re)map it.
+ */
+#ifndef PARTVM_PCI_H
+#define PARTVM_PCI_H
+
+#include <linux/pci_regs.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct pci_host;
+struct pci_device;
+
+#define PCI_MAX_SLOTS 32
+#define PCI_NUM_BARS 6
+#define PCI_ROM_BAR 6           /* index of the expansion ROM in bars[] */
+#define PCI_CONFIG_SIZE PCI_CFG_SPACE_EXP_SIZE
+
+/* Window for I/O BARs, inside the DSDT's I/O window. */
+#define PCI_IO_WINDOW_START 0xc000
+#define PCI_IO_WINDOW_END   0x10000
+
+enum pci_bar_type {
+	PCI_BAR_NONE,
+	PCI_BAR_IO,
+	PCI_BAR_MEM32,
+	PCI_BAR_MEM64,
+	PCI_BAR_ROM,
+};
+
+struct pci_bar {
+	enum pci_bar_type type;
+	bool prefetchable;
+	uint64_t size;              /* power of two; 0 when unimplemented */
+	uint64_t addr;              /* as programmed by the guest */
+	bool mapped;                /* currently decoded at addr */
+	uint64_t mapped_addr;
+};
+
+struct pci_device_ops {
+	/* Optional config-space overrides; NULL means the emulated space. */
+	uint32_t (*config_read)(struct pci_device *d, unsigned offset, unsigned size);
+	void (*config_write)(struct pci_device *d, unsigned offset, unsigned size, uint32_t value);
+	/* The guest enabled, disabled or moved BAR INDEX. ENABLE false means
+	 * stop decoding (ADDR is the old address). Returns 0 or -errno; a
+	 * failure leaves the BAR unmapped. */
+	int (*bar_map)(struct pci_device *d, unsigned index, uint64_t addr, bool enable);
+	void (*reset)(struct pci_device *d);
+};
+
+struct pci_device {
+	struct pci_host *host;
+	unsigned slot;
+	char name[32];
+	const struct pci_device_ops *ops;
+	void *opaque;
+
+	uint8_t cfg[PCI_CONFIG_SIZE];
+	uint8_t wmask[PCI_CONFIG_SIZE];    /* bits the guest may write */
+	uint8_t w1cmask[PCI_CONFIG_SIZE];  /* bits cleared by writing one */
+	struct pci_bar bars[PCI_NUM_BARS + 1];
+	unsigned intx_gsi;                 /* 0 when the device has no INTx pin */
+};
+
+struct pci_host {
+	struct vm *vm;
+	pthread_mutex_t lock;              /* config cycles; CF8 is shared state */
+	uint32_t cf8;
+	struct pci_device *slots[PCI_MAX_SLOTS];
+	struct pci_device bridge;
+	/* Allocation cursors for BARs the VMM assigns at start, like firmware. */
+	uint64_t mmio32_next, mmio32_end;
+	uint64_t mmio64_next, mmio64_end;
+	uint32_t io_next;
+};
+
+/* GSI of INTx PIN (1 = INTA .. 4 = INTD) of SLOT, as the DSDT's _PRT says. */
+unsigned pci_intx_gsi(unsigned slot, unsigned pin);
+
+int pci_host_init(struct vm *vm);
+void pci_host_exit(struct vm *vm);
+void pci_host_reset(struct vm *vm);
+
+/*
+ * Set up D's emulated header (type 0) with IDs and class, then add BARs
+ * with pci_device_add_bar() and plug it in with pci_host_add_device().
+ */
+void pci_device_init(struct pci_device *d, const char *name, uint16_t vendor, uint16_t device,
+		     uint32_t class_code, uint8_t revision);
+int pci_device_add_bar(struct pci_device *d, unsigned index, enum pci_bar_type type,
+		       uint64_t size, bool prefetchable);
+/* Plug D into SLOT (or the first free slot when SLOT is -1) and give its
+ * BARs addresses from the windows. PIN 0 means no INTx. */
+int pci_host_add_device(struct pci_host *h, struct pci_device *d, int slot, unsigned pin);
+void pci_host_remove_device(struct pci_host *h, struct pci_device *d);
+
+/* The emulated config space, for devices that override only parts. */
+uint32_t pci_config_read_emulated(struct pci_device *d, unsigned offset, unsigned size);
+void pci_config_write_emulated(struct pci_device *d, unsigned offset, unsigned size,
+			       uint32_t value);
+
+/* Config access as the buses deliver it (SLOT on bus 0, function FN). */
+uint32_t pci_host_config_read(struct pci_host *h, unsigned slot, unsigned fn, unsigned offset,
+			      unsigned size);
+void pci_host_config_write(struct pci_host *h, unsigned slot, unsigned fn, unsigned offset,
+			   unsigned size, uint32_t value);
+
+#endif

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "core/vm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "core/acpi/acpi.h"
+#include "core/boot/boot.h"
+#include "core/cleanup.h"
+#include "core/devices/platform.h"
+#include "core/devices/pm.h"
+#include "core/devices/rtc.h"
+#include "core/devices/serial.h"
+#include "core/kvm.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/pci.h"
+#include "core/vcpu.h"
+
+/*
+ * The platform, in start order (stopped in reverse). Each hook is optional.
+ *   init   once, after guest RAM exists: register on the buses.
+ *   attach every boot, once the KVM VM and its vCPUs exist and the kernel
+ *          is loaded, before any vCPU runs (irqfds, KVM devices, memory
+ *          slots, measurements: everything tied to the VM fd).
+ *   detach every boot, after the vCPUs stopped, before the VM fd closes;
+ *          also after a boot that failed part-way, so it must cope with an
+ *          attach that never ran.
+ *   reset  between a guest reboot and the next boot.
+ *   exit   once, at the end.
+ */
+struct vm_component {
+	const char *name;
+	int (*init)(struct vm *vm);
+	int (*attach)(struct vm *vm);
+	void (*detach)(struct vm *vm);
+	void (*reset)(struct vm *vm);
+	void (*exit)(struct vm *vm);
+};
+
+static void serial_reset_vm(struct vm *vm)
+{
+	serial_reset(vm->serial);
+}
+
+static void pm_reset_vm(struct vm *vm)
+{
+	pm_reset(vm->pm);
+}
+
+static const struct vm_component components[] = {
+	{ "serial", .init = serial_init, .reset = serial_reset_vm, .exit = serial_exit },
+	{ "rtc", .init = rtc_init, .exit = rtc_exit },
+	{ "i8042", .init = i8042_init, .exit = i8042_exit },
+	{ "debug-exit", .init = debug_exit_init },
+	{ "acpi-pm", .init = pm_init, .reset = pm_reset_vm, .exit = pm_exit },
+	{ "pci", .init = pci_host_init, .reset = pci_host_reset, .exit = pci_host_exit },
+};
+
+int vm_set_irq_line(struct vm *vm, unsigned gsi, bool level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	if (vm->vm_fd < 0)
+		return -ENODEV;
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		return -errno;
+	return 0;
+}
+
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, int status)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->stop_reason == VM_STOP_NONE) {
+		vm->stop_reason = reason;
+		vm->stop_status = status;
+	}
+	vm->state = VM_STATE_STOPPING;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	(void)!write(vm->event_fd, &one, sizeof(one));
+}
+
+int vm_pause(struct vm *vm)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state != VM_STATE_RUNNING) {
+		r = vm->state == VM_STATE_PAUSED ? 0 : -EBUSY;
+		goto out;
+	}
+	vm->state = VM_STATE_PAUSED;
+	pthread_mutex_unlock(&vm->lock);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	pthread_mutex_lock(&vm->lock);
+	/* Paused means every vCPU thread is out of KVM_RUN and parked. */
+	while (vm->state == VM_STATE_PAUSED && vm->parked < vm->ncpus)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+out:
+	pthread_mutex_unlock(&vm->lock);
+	return r;
+}
+
+int vm_resume(struct vm *vm)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state == VM_STATE_PAUSED) {
+		vm->state = VM_STATE_RUNNING;
+		pthread_cond_broadcast(&vm->cond);
+	} else if (vm->state != VM_STATE_RUNNING) {
+		r = -EBUSY;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return r;
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg)
+{
+	const char *dev = cfg->kvm_device ? cfg->kvm_device : "/dev/kvm";
+	int r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = vm->event_fd = -1;
+	vm->ncpus = cfg->cpus;
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->cond, NULL);
+
+	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->event_fd < 0)
+		return log_error_errno(-errno, "eventfd: %m");
+
+	r = kvm_open(vm, dev);
+	if (r < 0)
+		return r;
+	if (vm->ncpus > vm->max_vcpus)
+		return log_error_errno(-EINVAL, "cpus = %u: this host's KVM allows at most %u "
+					       "(KVM_CAP_MAX_VCPUS)", vm->ncpus, vm->max_vcpus);
+
+	r = memory_map(&vm->mem, cfg->memory, MEMORY_BACKING_ANONYMOUS);
+	if (r < 0)
+		return log_error_errno(r, "cannot allocate %llu MiB of guest RAM: %m",
+				       (unsigned long long)(cfg->memory >> 20));
+	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return -ENOMEM;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vm->vcpus[i].fd = -1;
+
+	r = bus_init(&vm->pio, "pio");
+	if (r < 0)
+		return r;
+	r = bus_init(&vm->mmio, "mmio");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(components); i++) {
+		if (!components[i].init)
+			continue;
+		r = components[i].init(vm);
+		if (r < 0)
+			return log_error_errno(r, "cannot set up %s: %m", components[i].name);
+	}
+	return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (size_t i = ARRAY_SIZE(components); i-- > 0;)
+		if (components[i].exit)
+			components[i].exit(vm);
+	for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	kvm_destroy_vm(vm);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	if (vm->event_fd >= 0)
+		close(vm->event_fd);
+	memory_unmap(&vm->mem);
+	bus_destroy(&vm->pio);
+	bus_destroy(&vm->mmio);
+	free(vm->routing.table);
+	free(vm->supported_cpuid);
+	pthread_mutex_destroy(&vm->lock);
+	pthread_cond_destroy(&vm->cond);
+}
+
+/* Create the KVM VM and its vCPUs, load the kernel, and start the vCPUs. */
+static int boot(struct vm *vm)
+{
+	struct boot_entry entry;
+	int r;
+
+	r = kvm_create_vm(vm);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		r = vcpu_create(vm, &vm->vcpus[i], i);
+		if (r < 0)
+			return r;
+	}
+	r = acpi_setup(vm);
+	if (r < 0)
+		return r;
+	r = boot_load(vm, &entry);
+	if (r < 0)
+		return r;
+	r = vcpu_set_boot_state(&vm->vcpus[0], &entry);
+	if (r < 0)
+		return log_error_errno(r, "cannot set the boot CPU's registers: %m");
+	for (size_t i = 0; i < ARRAY_SIZE(components); i++) {
+		if (!components[i].attach)
+			continue;
+		r = components[i].attach(vm);
+		if (r < 0)
+			return log_error_errno(r, "cannot attach %s to the VM: %m", components[i].name);
+	}
+
+	pthread_mutex_lock(&vm->lock);
+	vm->state = VM_STATE_RUNNING;
+	vm->stop_reason = VM_STOP_NONE;
+	vm->boots++;
+	pthread_mutex_unlock(&vm->lock);
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		r = vcpu_start(&vm->vcpus[i]);
+		if (r < 0)
+			return log_error_errno(r, "cannot start vcpu %u: %m", i);
+	}
+	return 0;
+}
+
+/* Stop every vCPU thread and drop the KVM VM (irqchip, PIT, slots). */
+static void teardown(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->state = VM_STATE_STOPPING;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vcpu_join(&vm->vcpus[i]);
+	for (size_t i = ARRAY_SIZE(components); i-- > 0;)
+		if (components[i].detach)
+			components[i].detach(vm);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	kvm_destroy_vm(vm);
+}
+
+static int reset(struct vm *vm)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(components); i++)
+		if (components[i].reset)
+			components[i].reset(vm);
+	return memory_clear(&vm->mem);
+}
+
+int vm_run(struct vm *vm)
+{
+	struct loop *loop;
+	sigset_t set, old;
+	int r, status;
+
+	/* Only the loop's signalfd sees these; vCPU threads inherit the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+
+	loop = loop_create(vm);
+	if (!loop) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return log_error_errno(-ENOMEM, "cannot set up the event loop"), 1;
+	}
+
+	for (;;) {
+		r = boot(vm);
+		if (r < 0) {
+			teardown(vm);
+			status = 1;
+			break;
+		}
+		r = loop_run(loop);
+		if (r < 0) {
+			log_error_errno(r, "event loop failed: %m");
+			vm_request_stop(vm, VM_STOP_ERROR, 1);
+		}
+		teardown(vm);
+
+		switch (vm->stop_reason) {
+		case VM_STOP_RESET:
+			if (vm->cfg->no_reboot) {
+				log_info("guest asked for a reboot; exiting (--no-reboot)");
+				status = 0;
+				goto out;
+			}
+			r = reset(vm);
+			if (r < 0) {
+				log_error_errno(r, "cannot reset the VM: %m");
+				status = 1;
+				goto out;
+			}
+			continue;
+		case VM_STOP_POWEROFF:
+		case VM_STOP_QUIT:
+			status = 0;
+			goto out;
+		case VM_STOP_DEBUG_EXIT:
+		case VM_STOP_SIGNAL:
+			status = vm->stop_status;
+			goto out;
+		default:
+			status = 1;
+			goto out;
+		}
+	}
+out:
+	loop_free(loop);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return status;
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * struct vm owns the whole virtual machine: the KVM file descriptors, guest
+ * memory, the buses, the vCPUs and every device. Nothing else holds mutable
+ * state.
+ */
+#ifndef PARTVM_VM_H
+#define PARTVM_VM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/bus.h"
+#include "core/config.h"
+#include "core/memory.h"
+
+struct vm;
+struct serial;
+struct rtc;
+struct pm;
+struct pci_host;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index;
+	uint32_t apic_id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	pid_t tid;
+	bool thread_started;
+	bool parked;              /* waiting while the VM is paused */
+};
+
+/* Why the VM stopped running; set once by whoever stops it first. */
+enum vm_stop_reason {
+	VM_STOP_NONE,
+	VM_STOP_POWEROFF,         /* ACPI S5, or `stop` */
+	VM_STOP_RESET,            /* guest reboot, i8042 reset, `reboot` */
+	VM_STOP_DEBUG_EXIT,       /* port 0xf4: status is (v << 1) | 1 */
+	VM_STOP_CRASH,            /* triple fault, internal error, bad exit */
+	VM_STOP_SIGNAL,           /* SIGINT/SIGTERM */
+	VM_STOP_QUIT,             /* Ctrl-A x on the console */
+	VM_STOP_ERROR,            /* the VMM itself failed */
+};
+
+enum vm_run_state {
+	VM_STATE_RUNNING,
+	VM_STATE_PAUSED,
+	VM_STATE_STOPPING,
+};
+
+/* KVM GSI routing, kept whole because KVM_SET_GSI_ROUTING replaces it. */
+struct irq_routing {
+	struct kvm_irq_routing *table;   /* nr entries used */
+	unsigned cap;
+	uint32_t next_msi_gsi;
+};
+
+struct vm {
+	const struct vm_config *cfg;
+
+	int kvm_fd;
+	int vm_fd;
+	int run_size;
+	struct kvm_cpuid2 *supported_cpuid;
+	unsigned max_vcpus;
+	bool tsc_deadline;            /* KVM_CAP_TSC_DEADLINE_TIMER */
+	unsigned nr_memslots;
+	unsigned next_memslot;
+
+	struct guest_memory mem;
+	struct bus pio;
+	struct bus mmio;
+	struct irq_routing routing;
+
+	unsigned ncpus;
+	struct vcpu *vcpus;
+
+	/* Run control: state, the stop request, and who waits for them. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum vm_run_state state;
+	enum vm_stop_reason stop_reason;
+	int stop_status;              /* exit status for DEBUG_EXIT/SIGNAL */
+	unsigned parked;              /* vCPUs parked for a pause */
+	int event_fd;                 /* wakes the main loop on a stop request */
+	unsigned boots;               /* how many times the guest was started */
+
+	/* Devices. */
+	struct serial *serial;
+	struct rtc *rtc;
+	struct pm *pm;
+	struct pci_host *pci;
+	void *i8042;
+	void *debug_exit;
+
+	/* Boot state recomputed on each (re)boot. */
+	uint64_t rsdp_gpa;
+};
+
+/* Create the VM from CFG (KVM, memory, devices, vCPUs; nothing runs yet).
+ * Returns 0 or a negative errno, having logged what failed. -ENODEV means
+ * there is no usable KVM device. */
+int vm_create(struct vm *vm, const struct vm_config *cfg);
+void vm_destroy(struct vm *vm);
+
+/* Boot and run until the guest powers off, crashes, or is stopped; resets
+ * are handled inside. Returns the process exit status. */
+int vm_run(struct vm *vm);
+
+/* Request a stop from any thread (devices, signal handling). The first
+ * request wins; vCPUs are kicked out of KVM_RUN. */
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, int status);
+int vm_pause(struct vm *vm);
+int vm_resume(struct vm *vm);
+
+/* Raise or lower a GSI (in-kernel IOAPIC/PIC). */
+int vm_set_irq_line(struct vm *vm, unsigned gsi, bool level);
+
+/* Translate a guest-physical range; NULL when it is not entirely RAM. */
+static inline void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	return memory_guest_ptr(&vm->mem, gpa, len);
+}
+
+#endif

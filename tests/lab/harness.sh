@@ -1,0 +1,50 @@
+# Shared by the lab's own scripts (run, run-all, kernel, guest-initrd); tests
+# source lib.sh instead. Bash.
+
+# Exit statuses of lab infrastructure failures, told apart from a test's own
+# status by their message on stderr (all start with "lab: "). README.md lists
+# them; keep the two in step.
+LAB_EXIT_DEPS=100      # packages (qemu, busybox, cpio...) missing and not installable
+LAB_EXIT_KERNEL=101    # kernel download or unpack failed
+LAB_EXIT_INITRD=102    # building the lab's initramfs or helper programs failed
+LAB_EXIT_QEMU=103      # qemu failed to start
+LAB_EXIT_NORESULT=104  # the lab host booted (or tried to) but gave no result
+LAB_EXIT_TIMEOUT=105   # no result within LAB_TIMEOUT
+LAB_EXIT_USAGE=2
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+LAB_CHECKOUT=$(cd "$LAB_DIR/../.." && pwd -P)
+LAB_CACHE=${LAB_CACHE:-/var/tmp/partvm-lab}
+
+lab_die() {
+	local status=$1
+	shift
+	echo "lab: $*" >&2
+	exit "$status"
+}
+
+# Print "'arg'" quoted for sh, so a value survives being sourced by the
+# lab host's busybox sh whatever characters it holds.
+lab_quote() {
+	local s=${1//\'/\'\\\'\'}
+	printf "'%s'" "$s"
+}
+
+# Hash of the files that define an artifact, so a cache entry is rebuilt
+# exactly when one of them changes.
+lab_hash_files() {
+	cat "$@" | sha256sum | cut -c1-16
+}
+
+# Build tests/lab/*.c into build/lab/ on this machine, where gcc is fast
+# (inside the lab it takes ~10 s a file); lib.sh's lab_helper finds them.
+lab_build_helpers() {
+	local src bin out=$LAB_CHECKOUT/build/lab
+	for src in "$LAB_DIR"/*.c; do
+		[ -e "$src" ] || continue
+		bin=$out/$(basename "$src" .c)
+		[ "$bin" -nt "$src" ] && continue
+		mkdir -p "$out"
+		${CC:-gcc} -std=gnu11 -O2 -g -Wall -Wextra -Werror -o "$bin" "$src" || return 1
+	done
+}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The config parser and the size parser: values and every error case,
+ * each reported as FILE:LINE. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+
+static void test_sizes(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} ok[] = {
+		{ "512M", 512ULL << 20 }, { "512m", 512ULL << 20 }, { "2G", 2ULL << 30 },
+		{ "4096K", 4ULL << 20 }, { "1T", 1ULL << 40 }, { "256", 256ULL << 20 },
+		{ "3GiB", 3ULL << 30 }, { "64MB", 64ULL << 20 }, { "16777216B", 16ULL << 20 },
+	};
+	static const char *const bad[] = { "", "banana", "12Q", "-1G", "1.5G", "G", " 1G", "1G ", "1GG" };
+	uint64_t v;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(config_parse_size(ok[i].s, &v), 0);
+		assert_true(v == ok[i].v);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(config_parse_size(bad[i], &v), -EINVAL);
+	assert_int_equal(config_parse_size("99999999999999999999", &v), -ERANGE);
+	assert_int_equal(config_parse_size("17179869184T", &v), -ERANGE);
+}
+
+static void test_bools(void **state)
+{
+	bool b;
+
+	assert_int_equal(config_parse_bool("yes", &b), 0);
+	assert_true(b);
+	assert_int_equal(config_parse_bool("Off", &b), 0);
+	assert_false(b);
+	assert_int_equal(config_parse_bool("maybe", &b), -EINVAL);
+}
+
+static void test_good_file(void **state)
+{
+	struct vm_config c;
+	struct config_error err = { { 0 } };
+	const char *text = "# a partition\n"
+			   "[partition]\n"
+			   "name = web-1\n"
+			   "memory = 2G\n"
+			   "cpus = 4\n"
+			   "\n"
+			   "[boot]\n"
+			   "kernel = /boot/vmlinuz\n"
+			   "initrd = initrd.img\n"
+			   "cmdline = console=ttyS0 root=/dev/vda ro\n";
+
+	config_init(&c);
+	assert_int_equal(config_load_string(&c, "web.conf", text, &err), 0);
+	assert_string_equal(c.name, "web-1");
+	assert_true(c.memory == 2ULL << 30);
+	assert_int_equal(c.cpus, 4);
+	assert_string_equal(c.kernel, "/boot/vmlinuz");
+	assert_int_equal(c.kernel_line, 8);
+	/* From a string there is no directory: relative stays relative. */
+	assert_string_equal(c.initrd, "initrd.img");
+	assert_string_equal(c.cmdline, "console=ttyS0 root=/dev/vda ro");
+	config_free(&c);
+}
+
+static void expect_error(const char *text, int err_no, const char *msg)
+{
+	struct vm_config c;
+	struct config_error err = { { 0 } };
+
+	config_init(&c);
+	if (config_load_string(&c, "p.conf", text, &err) != err_no)
+		fail_msg("no error %d for \"%s\" (message \"%s\")", err_no, text, err.msg);
+	if (strcmp(err.msg, msg))
+		fail_msg("expected \"%s\", got \"%s\"", msg, err.msg);
+	config_free(&c);
+}
+
+static void test_errors(void **state)
+{
+	expect_error("[partition]\nmemory = banana\n", -EINVAL,
+		     "p.conf:2: memory = 'banana': not a size (use a number with K, M, G or T, e.g. 512M)");
+	expect_error("[partition]\ncpus = 2\n\nmemory = 8M\n", -EINVAL,
+		     "p.conf:4: memory = '8M': too small (at least 16M)");
+	expect_error("[partition]\nmemory = 0\n", -EINVAL,
+		     "p.conf:2: memory = '0': too small (at least 16M)");
+	expect_error("[partition]\nmemory = 2T\n", -EINVAL,
+		     "p.conf:2: memory = '2T': too large (at most 1T)");
+	expect_error("[partition]\nmemory = 16385K\n", -EINVAL,
+		     "p.conf:2: memory = '16385K': not a multiple of 4K");
+	expect_error("[partition]\ncpus = 0\n", -EINVAL, "p.conf:2: cpus = '0': out of range (1..1024)");
+	expect_error("[partition]\ncpus = 100000\n", -EINVAL,
+		     "p.conf:2: cpus = '100000': out of range (1..1024)");
+	expect_error("[partition]\ncpus = two\n", -EINVAL, "p.conf:2: cpus = 'two': not a number");
+	expect_error("[partition]\nname = a b\n", -EINVAL,
+		     "p.conf:2: name = 'a b': may only contain letters, digits, '-', '_' and '.'");
+	expect_error("[partition]\ncolour = blue\n", -EINVAL, "p.conf:2: unknown key 'colour' in [partition]");
+	expect_error("[partition]\nname = x\n[gpu]\nmodel = 1\n", -EINVAL, "p.conf:4: unknown section [gpu]");
+	expect_error("memory = 1G\n", -EINVAL, "p.conf:1: 'memory' is outside any section (start with [partition])");
+	expect_error("[partition]\nthis line has no equals sign\n", -EINVAL,
+		     "p.conf:2: syntax error (expected [section] or key = value)");
+	expect_error("[partition\nname = x\n", -EINVAL,
+		     "p.conf:1: syntax error (expected [section] or key = value)");
+	expect_error("[boot]\nkernel =\n", -EINVAL, "p.conf:2: kernel = '': empty path");
+	/* Only the first error is reported. */
+	expect_error("[boot]\nfoo = 1\nbar = 2\n", -EINVAL, "p.conf:2: unknown key 'foo' in [boot]");
+}
+
+static void test_long_cmdline(void **state)
+{
+	struct vm_config c;
+	struct config_error err = { { 0 } };
+	char *text, *arg = malloc(3001);
+
+	memset(arg, 'x', 3000);
+	arg[3000] = '\0';
+	assert_true(asprintf(&text, "[boot]\ncmdline = %s\n[partition]\ncpus = 2\n", arg) > 0);
+	config_init(&c);
+	if (config_load_string(&c, "p.conf", text, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(strlen(c.cmdline), 3000);
+	assert_int_equal(c.cpus, 2);
+	config_free(&c);
+	free(text);
+	free(arg);
+}
+
+/* A config file on disk: relative paths resolve against its directory, and
+ * validation names the file and the line of a missing kernel. */
+static void test_file_paths_and_validation(void **state)
+{
+	char dir[] = "/tmp/partvm-config-XXXXXX", path[256], kernel[256];
+	struct vm_config c;
+	struct config_error err = { { 0 } };
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/vm.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "[partition]\nmemory = 64M\n[boot]\nkernel = vmlinuz\n");
+	fclose(f);
+
+	config_init(&c);
+	assert_int_equal(config_load(&c, path, &err), 0);
+	snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
+	assert_string_equal(c.kernel, kernel);
+	assert_int_equal(config_validate(&c, &err), -ENOENT);
+	{
+		char want[600];
+
+		snprintf(want, sizeof(want), "%s:4: kernel '%s': No such file or directory", path, kernel);
+		assert_string_equal(err.msg, want);
+	}
+	f = fopen(kernel, "w");
+	fclose(f);
+	assert_int_equal(config_validate(&c, &err), 0);
+	config_free(&c);
+
+	/* No kernel at all in a config file. */
+	f = fopen(path, "w");
+	fprintf(f, "[partition]\nmemory = 64M\n");
+	fclose(f);
+	config_init(&c);
+	assert_int_equal(config_load(&c, path, &err), 0);
+	assert_int_equal(config_validate(&c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "no kernel"));
+	assert_true(!strncmp(err.msg, path, strlen(path)));
+	config_free(&c);
+
+	unlink(kernel);
+	unlink(path);
+	rmdir(dir);
+
+	/* A missing config file. */
+	config_init(&c);
+	assert_int_equal(config_load(&c, "/nonexistent/p.conf", &err), -ENOENT);
+	assert_string_equal(err.msg, "/nonexistent/p.conf: cannot open config: No such file or directory");
+	config_free(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_bools),
+		cmocka_unit_test(test_good_file),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_long_cmdline),
+		cmocka_unit_test(test_file_paths_and_validation),
+	};
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
