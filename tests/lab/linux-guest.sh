@@ -54,19 +54,20 @@ guest_start() {
 }
 
 guest_wait() {
-	local name=$1 re=$2 count=${3:-1} secs=${4:-$GUEST_TIMEOUT} i=0
-	while [ "$(grep -cE -- "$re" "$TMPDIR/$name.log" 2>/dev/null)" -lt "$count" ]; do
+	local name=$1 re=$2 count=${3:-1} secs=${4:-$GUEST_TIMEOUT}
+	local deadline=$((SECONDS + secs))
+	# The serial console ends lines with CR LF.
+	while [ "$(tr -d '\r' <"$TMPDIR/$name.log" | grep -cE -- "$re")" -lt "$count" ]; do
 		if ! kill -0 "$GUEST_PID" 2>/dev/null; then
 			sed 's/^/    | /' "$TMPDIR/$name.log" | tail -n 40
 			lab_fail "$name: partvm ended before printing /$re/ ($count times)"
 		fi
-		if [ $i -ge $((secs * 10)) ]; then
+		if [ $SECONDS -ge $deadline ]; then
 			sed 's/^/    | /' "$TMPDIR/$name.log" | tail -n 40
 			kill -9 "$GUEST_PID" 2>/dev/null
 			lab_fail "$name: no /$re/ ($count times) within ${secs}s"
 		fi
-		sleep 0.1
-		i=$((i + 1))
+		sleep 0.2
 	done
 }
 
@@ -75,17 +76,16 @@ guest_send() {
 }
 
 guest_end() {
-	local secs=${1:-$GUEST_TIMEOUT} i=0
+	local secs=${1:-$GUEST_TIMEOUT}
+	local deadline=$((SECONDS + secs))
 	while kill -0 "$GUEST_PID" 2>/dev/null; do
-		if [ $i -ge $((secs * 10)) ]; then
+		if [ $SECONDS -ge $deadline ]; then
 			kill -9 "$GUEST_PID"
 			lab_fail "partvm (pid $GUEST_PID) did not exit within ${secs}s"
 		fi
-		sleep 0.1
-		i=$((i + 1))
+		sleep 0.2
 	done
-	wait "$GUEST_PID"
-	GUEST_STATUS=$?
+	wait "$GUEST_PID" && GUEST_STATUS=0 || GUEST_STATUS=$?
 	exec {GUEST_IN}>&-
 }
 

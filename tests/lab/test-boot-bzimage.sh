@@ -9,8 +9,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/linux-guest.sh"
 
-guest_initrd "$TMPDIR/initrd.gz"
-args=(--kernel "$LAB_BZIMAGE" --initrd "$TMPDIR/initrd.gz" --cpus 2 --memory 512M
+guest_initrd "$TMPDIR/initrd.img"
+args=(--kernel "$LAB_BZIMAGE" --initrd "$TMPDIR/initrd.img" --cpus 2 --memory 512M
 	--append "console=ttyS0 panic=-1 quiet")
 
 # check_boot NAME: the guest's report after one boot.
