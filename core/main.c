@@ -11,6 +11,7 @@ static const struct cli_command commands[] = {
 	{ "iommu", "IOMMU groups and their viability for VFIO", cli_iommu },
 	{ "vfio", "bind devices to vfio-pci, unbind and restore their drivers", cli_vfio },
 	{ "host", "check this host for KVM, IOMMU, VFIO and passthrough readiness", cli_host },
+	{ "sriov", "create, configure and list SR-IOV VFs; VF pools", cli_sriov },
 };
 
 static void print_help(FILE *f)

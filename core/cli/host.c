@@ -31,6 +31,10 @@ int cli_host(int argc, char **argv)
 	bool json = false, failed = false;
 	int c, n, r;
 
+	/* host apply has its own options (core/cli/hostapply.c). */
+	if (argc >= 2 && !strcmp(argv[1], "apply"))
+		return cli_host_apply(argc - 1, argv + 1);
+
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {

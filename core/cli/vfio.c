@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/sysfs.h"
 #include "iommu/iommu.h"
+#include "sriov/sriov.h"
 
 static void usage(FILE *f)
 {
@@ -123,7 +124,18 @@ static int do_restore(const struct iommu_host *h, bool all, const char *partitio
 	unsigned ok = 0, bad = 0;
 	int r;
 
+	/* SR-IOV pool VFs first: they get neutral settings before their
+	 * driver comes back, and leave the pool's records (sriov/sriov.h). */
+	unsigned vf_ok = 0, vf_bad = 0;
+	char err[1024];
+	r = sriov_pool_release(h, all ? NULL : partition, force, &vf_ok, &vf_bad, err, sizeof(err));
+	if (r < 0)
+		log_error("vfio restore: %s", err);
+	if (vf_ok)
+		printf("vfio restore: %u SR-IOV pool VF(s) neutralised and returned\n", vf_ok);
+
 	r = iommu_restore_owner(h, all ? NULL : partition, force, &ok, &bad, &why);
+	bad += vf_bad;
 	if (r < 0 && bad) {
 		report(&why);
 		log_error("vfio restore: %u device(s) given back, %u failed", ok, bad);
@@ -133,7 +145,7 @@ static int do_restore(const struct iommu_host *h, bool all, const char *partitio
 		return report(&why);
 	printf("vfio restore: %u device(s) given back%s%s\n", ok, all ? "" : " for partition ",
 	       all ? "" : partition);
-	return EXIT_OK;
+	return vf_bad ? EXIT_FAIL : EXIT_OK;
 }
 
 static int do_list(const struct iommu_host *h)
