@@ -64,6 +64,10 @@ int config_load(struct vm_config *c, const char *path, struct config_error *err)
 int config_load_string(struct vm_config *c, const char *name, const char *text,
 		       struct config_error *err);
 
+/* Without [partition] name: the config file's name without ".conf", or
+ * "partvm" when there is no file. */
+int config_set_default_name(struct vm_config *c);
+
 /* Final checks once command-line overrides are applied: the kernel and
  * initrd exist and are readable, limits hold. */
 int config_validate(const struct vm_config *c, struct config_error *err);

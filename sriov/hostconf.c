@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "core/cleanup.h"
+#include "core/ini.h"
 
 struct load {
 	struct sriov_host_config *c;
@@ -93,7 +94,7 @@ static int parse_vf_list(const char *s, uint64_t *bits, const char **bad)
 	return 0;
 }
 
-static int pf_key(struct load *l, struct sriov_ini *ini, const char *name, const char *key,
+static int pf_key(struct load *l, struct ini_source *ini, const char *name, const char *key,
 		  const char *value, bool new_section)
 {
 	struct sriov_host_config *c = l->c;
@@ -152,7 +153,7 @@ static int pf_key(struct load *l, struct sriov_ini *ini, const char *name, const
 	return 0;
 }
 
-static int vf_key(struct load *l, struct sriov_ini *ini, const char *name, const char *key,
+static int vf_key(struct load *l, struct ini_source *ini, const char *name, const char *key,
 		  const char *value, bool new_section)
 {
 	struct sriov_host_config *c = l->c;
@@ -190,7 +191,7 @@ static int vf_key(struct load *l, struct sriov_ini *ini, const char *name, const
 	return 0;
 }
 
-static int huge_key(struct load *l, struct sriov_ini *ini, const char *key, const char *value)
+static int huge_key(struct load *l, struct ini_source *ini, const char *key, const char *value)
 {
 	struct sriov_host_config *c = l->c;
 	unsigned long n, count;
@@ -222,14 +223,14 @@ static int huge_key(struct load *l, struct sriov_ini *ini, const char *key, cons
 	return 0;
 }
 
-static void on_header(struct sriov_ini *ini)
+static void on_header(struct ini_source *ini)
 {
 	((struct load *)ini->userdata)->header_seen = true;
 }
 
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
-	struct sriov_ini *ini = user;
+	struct ini_source *ini = user;
 	struct load *l = ini->userdata;
 	char name[SRIOV_NAME_MAX];
 	bool new_section;
@@ -268,21 +269,23 @@ int sriov_host_config_load(const char *path, struct sriov_host_config *c, char *
 			   size_t errlen)
 {
 	struct load l = { .c = c };
-	struct sriov_ini ini = { .path = path, .on_header = on_header, .userdata = &l };
+	struct ini_source ini = { .path = path, .on_header = on_header, .userdata = &l };
 	int r;
 
 	memset(c, 0, sizeof(*c));
 	l.err = l.msg;
 	l.errlen = sizeof(l.msg);
-	r = sriov_ini_parse(&ini, handler);
+	r = ini_source_parse(&ini, handler);
 	if (l.failed)
-		return sriov_fail(err, errlen, -EINVAL, "%s:%d: %s", path, l.msg_line, l.msg);
-	if (r > 0)
-		return sriov_fail(err, errlen, -EINVAL,
-				  "%s:%d: syntax error (expected [section] or key = value)", path, r);
+		r = sriov_fail(err, errlen, -EINVAL, "%s:%d: %s", path, l.msg_line, l.msg);
+	else if (r > 0)
+		r = sriov_fail(err, errlen, -EINVAL,
+			       "%s:%d: syntax error (expected [section] or key = value)", path, r);
+	else if (r < 0)
+		r = sriov_fail(err, errlen, r, "%s: %s", path, strerror(-r));
 	if (r < 0)
-		return sriov_fail(err, errlen, r, "%s: %s", path, strerror(-r));
-	return 0;
+		sriov_host_config_free(c);
+	return r;
 }
 
 void sriov_host_config_free(struct sriov_host_config *c)

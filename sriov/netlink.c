@@ -175,7 +175,9 @@ int sriov_nl_read_vfs(struct sriov_nl *nl, int ifindex, struct sriov_vf_config *
 	r = get_link(nl, ifindex, &link);
 	if (r < 0)
 		return r;
-	if (rtnl_link_get_num_vf(link, &num) < 0)
+	/* A PF driver without ndo_get_vf_config reports a VF count but no
+	 * IFLA_VFINFO_LIST, and libnl's lookup needs the list. */
+	if (rtnl_link_get_num_vf(link, &num) < 0 || !rtnl_link_has_vf_list(link))
 		return 0;
 	for (uint32_t i = 0; i < num && i < n; i++) {
 		_cleanup_(rtnl_link_vf_putp) struct rtnl_link_vf *v = rtnl_link_vf_get(link, i);
@@ -199,7 +201,7 @@ int sriov_nl_read_vf(struct sriov_nl *nl, int ifindex, unsigned vf, struct sriov
 	r = get_link(nl, ifindex, &link);
 	if (r < 0)
 		return r;
-	if (rtnl_link_get_num_vf(link, &num) < 0 || vf >= num)
+	if (rtnl_link_get_num_vf(link, &num) < 0 || vf >= num || !rtnl_link_has_vf_list(link))
 		return -ENOENT;
 	v = rtnl_link_vf_get(link, vf);
 	if (!v)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/cleanup.h"
+#include "core/ini.h"
 
 static bool name_char(char c)
 {
@@ -150,84 +151,3 @@ void sriov_pool_requests_free(struct sriov_pool_requests *reqs)
 }
 
 /* ---- the stand-alone reader for `sriov acquire CONFIG` ------------- */
-
-struct load {
-	char *partition;
-	size_t partition_len;
-	struct sriov_pool_requests *reqs;
-	char *err;
-	size_t errlen;
-	bool failed;
-};
-
-static void on_header(struct sriov_ini *ini)
-{
-	struct load *l = ini->userdata;
-
-	sriov_pool_config_header(l->reqs);
-}
-
-static int handler(void *user, const char *section, const char *key, const char *value)
-{
-	struct sriov_ini *ini = user;
-	struct load *l = ini->userdata;
-	char name[SRIOV_NAME_MAX], e[384];
-	int r;
-
-	if (l->failed)
-		return 0;
-	if (!strcmp(section, "partition") && !strcmp(key, "name")) {
-		if (!*value || strlen(value) >= l->partition_len || strchr(value, '/')) {
-			sriov_fail(l->err, l->errlen, -EINVAL,
-				   "%s:%d: name = '%s' is not a partition name", ini->path, ini->line,
-				   value);
-			l->failed = true;
-			return 0;
-		}
-		snprintf(l->partition, l->partition_len, "%s", value);
-		return 1;
-	}
-	r = sriov_section_name(section, name, sizeof(name));
-	if (r == 0)
-		return 1; /* other sections belong to the VMM's config parser */
-	r = sriov_pool_config_key(l->reqs, section, key, value, ini->line, e, sizeof(e));
-	if (r < 0) {
-		sriov_fail(l->err, l->errlen, r, "%s:%d: %s", ini->path, ini->line, e);
-		l->failed = true;
-		return 0;
-	}
-	return 1;
-}
-
-int sriov_pool_config_load(const char *path, char *partition, size_t partition_len,
-			   struct sriov_pool_requests *reqs, char *err, size_t errlen)
-{
-	struct load l = {
-		.partition = partition, .partition_len = partition_len, .reqs = reqs,
-		.err = err, .errlen = errlen,
-	};
-	struct sriov_ini ini = { .path = path, .on_header = on_header, .userdata = &l };
-	const char *base;
-	char e[384];
-	int r;
-
-	base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	snprintf(partition, partition_len, "%.*s", (int)strcspn(base, "."), base);
-
-	r = sriov_ini_parse(&ini, handler);
-	if (l.failed)
-		return -EINVAL;
-	if (r > 0)
-		return sriov_fail(err, errlen, -EINVAL,
-				  "%s:%d: syntax error (expected [section] or key = value)", path, r);
-	if (r < 0)
-		return sriov_fail(err, errlen, r, "%s: %s", path, strerror(-r));
-	if (!partition[0])
-		return sriov_fail(err, errlen, -EINVAL,
-				  "%s: no partition name ([partition] name = ...)", path);
-	r = sriov_pool_config_check(reqs, e, sizeof(e));
-	if (r < 0)
-		return sriov_fail(err, errlen, r, "%s:%s", path, e);
-	return 0;
-}

@@ -323,14 +323,6 @@ void sriov_pool_config_header(struct sriov_pool_requests *reqs);
 int sriov_pool_config_check(const struct sriov_pool_requests *reqs, char *err, size_t errlen);
 void sriov_pool_requests_free(struct sriov_pool_requests *reqs);
 
-/*
- * Read only what `sriov acquire CONFIG` needs from a partition config: the
- * sriov sections and [partition] name (default: the file's name without
- * directory and .conf). ERR gets "FILE:LINE: message".
- */
-int sriov_pool_config_load(const char *path, char *partition, size_t partition_len,
-			   struct sriov_pool_requests *reqs, char *err, size_t errlen);
-
 /* ------------------------------------------------------------------ */
 /* acquire.c: handing pool VFs to partitions and taking them back     */
 
@@ -396,7 +388,8 @@ struct sriov_host_config {
 	size_t nhuge;
 };
 
-/* Parse PATH. -EINVAL with ERR = "FILE:LINE: message" for bad input. */
+/* Parse PATH. -EINVAL with ERR = "FILE:LINE: message" for bad input; C is
+ * left empty on any error. */
 int sriov_host_config_load(const char *path, struct sriov_host_config *c, char *err,
 			   size_t errlen);
 void sriov_host_config_free(struct sriov_host_config *c);

@@ -12,41 +12,24 @@
 #include "iommu/iommu.h"
 #include "iommu/iommu_json.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: partvm devices [--json]\n\n"
-		   "List the PCI devices: IDs and pci.ids names, IOMMU group, driver, reset\n"
-		   "methods, SR-IOV role and whether the host is using the device.\n\n"
-		   "  --json    machine-readable output (see README, \"JSON output\")\n"
-		   "  -h, --help\n");
-}
+static const char help[] =
+	"Usage: partvm devices [--json]\n\n"
+	"List the PCI devices: IDs and pci.ids names, IOMMU group, driver, reset\n"
+	"methods, SR-IOV role and whether the host is using the device.\n\n"
+	"  --json    machine-readable output (see README, \"JSON output\")\n"
+	"  -h, --help\n";
 
 int cli_devices(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	_cleanup_free_ struct iommu_device *devs = NULL;
 	_cleanup_free_ struct iommu_record *recs = NULL;
 	struct iommu_host h;
 	bool json = false;
 	int c, n, nrec, r;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_usage_error("devices", "unknown option");
-		}
-	}
+	c = cli_parse_json_flag(argc, argv, "devices", help, &json);
+	if (c >= 0)
+		return c;
 	if (optind < argc)
 		return cli_usage_error("devices", "unexpected argument '%s'", argv[optind]);
 

@@ -10,22 +10,15 @@
 #include "core/log.h"
 #include "iommu/iommu.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: partvm host check [--json]\n\n"
-		   "One PASS, WARN or FAIL line per check, with the fix: kvm, iommu, intremap,\n"
-		   "vfio, hugepages, groups, resets. Exits 1 when any check FAILs.\n\n"
-		   "  --json    machine-readable output\n"
-		   "  -h, --help\n");
-}
+static const char help[] =
+	"Usage: partvm host check [--json]\n\n"
+	"One PASS, WARN or FAIL line per check, with the fix: kvm, iommu, intremap,\n"
+	"vfio, hugepages, groups, resets. Exits 1 when any check FAILs.\n\n"
+	"  --json    machine-readable output\n"
+	"  -h, --help\n";
 
 int cli_host(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct iommu_check checks[IOMMU_CHECKS_MAX];
 	struct iommu_host h;
 	bool json = false, failed = false;
@@ -35,19 +28,9 @@ int cli_host(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "apply"))
 		return cli_host_apply(argc - 1, argv + 1);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_usage_error("host", "unknown option");
-		}
-	}
+	c = cli_parse_json_flag(argc, argv, "host", help, &json);
+	if (c >= 0)
+		return c;
 	if (optind >= argc)
 		return cli_usage_error("host", "missing subcommand (check)");
 	if (strcmp(argv[optind], "check") != 0)

@@ -14,15 +14,13 @@
 #include "iommu/iommu.h"
 #include "iommu/iommu_json.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: partvm iommu groups [--json]\n\n"
-		   "List the IOMMU groups with their devices and a viability verdict: a group\n"
-		   "is viable when every endpoint in it is on vfio-pci, on pci-stub or has no\n"
-		   "driver (bridges and root ports do not count).\n\n"
-		   "  --json    machine-readable output (see README, \"JSON output\")\n"
-		   "  -h, --help\n");
-}
+static const char help[] =
+	"Usage: partvm iommu groups [--json]\n\n"
+	"List the IOMMU groups with their devices and a viability verdict: a group\n"
+	"is viable when every endpoint in it is on vfio-pci, on pci-stub or has no\n"
+	"driver (bridges and root ports do not count).\n\n"
+	"  --json    machine-readable output (see README, \"JSON output\")\n"
+	"  -h, --help\n";
 
 static void print_verdict(FILE *f, int group, const struct iommu_viability *v, const struct iommu_device *devs,
 			  int n)
@@ -109,27 +107,12 @@ static int groups(bool json)
 
 int cli_iommu(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	bool json = false;
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_usage_error("iommu", "unknown option");
-		}
-	}
+	c = cli_parse_json_flag(argc, argv, "iommu", help, &json);
+	if (c >= 0)
+		return c;
 	if (optind >= argc)
 		return cli_usage_error("iommu", "missing subcommand (groups)");
 	if (strcmp(argv[optind], "groups") != 0)

@@ -157,33 +157,20 @@ static void pf_text(const struct sriov_pf *pf, const struct vf_row *rows, int n)
 
 int cli_sriov_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	_cleanup_(sriov_nl_closep) struct sriov_nl *nl = NULL;
 	_cleanup_(json_object_putp) json_object *all = NULL;
 	_cleanup_free_ struct sriov_pf *pfs = NULL;
 	bool json = false;
 	int c, n, r;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			printf("Usage: partvm sriov list [--json]\n\n"
-			       "Every SR-IOV PF with its VFs: BDF, driver, interface, MAC, VLAN,\n"
-			       "QoS, VLAN protocol, spoofchk, trust, link state, min/max rate\n"
-			       "(Mbit/s), query-rss and the partition holding the VF.\n");
-			return EXIT_OK;
-		default:
-			return cli_usage_error("sriov", "list: bad option");
-		}
-	}
+	c = cli_parse_json_flag(argc, argv, "sriov list",
+				"Usage: partvm sriov list [--json]\n\n"
+				"Every SR-IOV PF with its VFs: BDF, driver, interface, MAC, VLAN,\n"
+				"QoS, VLAN protocol, spoofchk, trust, link state, min/max rate\n"
+				"(Mbit/s), query-rss and the partition holding the VF.\n",
+				&json);
+	if (c >= 0)
+		return c;
 	if (optind != argc)
 		return cli_usage_error("sriov", "list: takes no arguments");
 

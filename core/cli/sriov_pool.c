@@ -14,19 +14,37 @@
 #include "core/cleanup.h"
 #include "core/cli/cli.h"
 #include "core/cli/sriov_cli.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "iommu/iommu.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct sriov_pool_requests *, sriov_pool_requests_free)
+/* A partition config, read exactly as `partvm run` reads it. */
+static int load_config(struct vm_config *cfg, const char *path, const char *cmd)
+{
+	struct config_error e = { { 0 } };
+	int r;
+
+	r = config_load(cfg, path, &e);
+	if (r == 0)
+		r = config_set_default_name(cfg);
+	if (r == -ENOMEM)
+		log_error("sriov %s: out of memory", cmd);
+	else if (r < 0)
+		log_error("sriov %s: %s", cmd, e.msg);
+	return r;
+}
 
 int cli_sriov_acquire(int argc, char **argv)
 {
-	_cleanup_(sriov_pool_requests_freep) struct sriov_pool_requests *rp = NULL;
-	struct sriov_pool_requests reqs = { 0 };
+	_cleanup_(config_free) struct vm_config cfg;
 	_cleanup_free_ struct sriov_alloc *allocs = NULL;
-	char partition[SRIOV_NAME_MAX], err[1024];
+	const struct sriov_pool_requests *reqs = &cfg.sriov;
+	const char *partition;
+	char err[1024];
 	struct iommu_host h;
 	int r;
+
+	config_init(&cfg);
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("Usage: partvm sriov acquire CONFIG\n\n"
@@ -38,17 +56,15 @@ int cli_sriov_acquire(int argc, char **argv)
 	}
 	if (argc != 2)
 		return cli_usage_error("sriov", "acquire: needs exactly one CONFIG");
-	rp = &reqs;
-	r = sriov_pool_config_load(argv[1], partition, sizeof(partition), &reqs, err, sizeof(err));
-	if (r < 0) {
-		log_error("sriov acquire: %s", err);
-		return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
-	}
-	if (!reqs.n) {
+	r = load_config(&cfg, argv[1], "acquire");
+	if (r < 0)
+		return r == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	partition = cfg.name;
+	if (!reqs->n) {
 		log_error("sriov acquire: %s: no [sriov \"NAME\"] section", argv[1]);
 		return EXIT_USAGE;
 	}
-	allocs = calloc(reqs.n, sizeof(*allocs));
+	allocs = calloc(reqs->n, sizeof(*allocs));
 	if (!allocs)
 		return log_error_errno(-ENOMEM, "sriov acquire: %m"), EXIT_FAIL;
 	r = iommu_host_init(&h);
@@ -57,15 +73,15 @@ int cli_sriov_acquire(int argc, char **argv)
 
 	/* No process holds the VFs after this command exits: pid 0, the
 	 * partition name alone owns them until 'sriov release'. */
-	r = sriov_pool_acquire(&h, partition, 0, reqs.v, reqs.n, allocs, err, sizeof(err));
+	r = sriov_pool_acquire(&h, partition, 0, reqs->v, reqs->n, allocs, err, sizeof(err));
 	if (r < 0) {
 		log_error("sriov acquire: %s: %s; nothing is held", partition, err);
 		return r == -EINVAL || r == -ENODEV || r == -EOPNOTSUPP ? EXIT_USAGE : EXIT_FAIL;
 	}
-	for (size_t i = 0; i < reqs.n; i++)
+	for (size_t i = 0; i < reqs->n; i++)
 		printf("%s: [sriov%s%s%s] %s VF %u (%s) on vfio-pci\n", partition,
-		       reqs.v[i].name[0] ? " \"" : "", reqs.v[i].name, reqs.v[i].name[0] ? "\"" : "",
-		       reqs.v[i].pf, allocs[i].vf, allocs[i].vf_bdf);
+		       reqs->v[i].name[0] ? " \"" : "", reqs->v[i].name, reqs->v[i].name[0] ? "\"" : "",
+		       reqs->v[i].pf, allocs[i].vf, allocs[i].vf_bdf);
 	return EXIT_OK;
 }
 
@@ -78,14 +94,15 @@ int cli_sriov_release(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(sriov_pool_requests_freep) struct sriov_pool_requests *rp = NULL;
-	struct sriov_pool_requests reqs = { 0 };
-	char partition[SRIOV_NAME_MAX] = "", err[1024];
+	_cleanup_(config_free) struct vm_config cfg;
+	char err[1024];
 	const char *name = NULL;
 	bool all = false, force = false;
 	unsigned ok = 0, bad = 0;
 	struct iommu_host h;
 	int c, r;
+
+	config_init(&cfg);
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:afh", opts, NULL)) != -1) {
@@ -114,14 +131,10 @@ int cli_sriov_release(int argc, char **argv)
 		return cli_usage_error("sriov",
 				       "release: needs exactly one of CONFIG, --partition NAME, --all");
 	if (optind < argc) {
-		rp = &reqs;
-		r = sriov_pool_config_load(argv[optind], partition, sizeof(partition), &reqs, err,
-					   sizeof(err));
-		if (r < 0) {
-			log_error("sriov release: %s", err);
-			return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
-		}
-		name = partition;
+		r = load_config(&cfg, argv[optind], "release");
+		if (r < 0)
+			return r == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+		name = cfg.name;
 	}
 	r = iommu_host_init(&h);
 	if (r < 0)

@@ -1,22 +1,17 @@
-# Sourced by the SR-IOV lab tests (tests/lab/test-sriov-*.sh, test-host-apply.sh).
-# Bash, inside the lab host. Sets P (partvm), PF (the igb PF's BDF), PFDEV
-# (its interface) and PFSYS; a trap puts the PF back to 0 VFs with no
-# partvm state left, whatever the test did.
+# Sourced by the SR-IOV lab tests (tests/lab/test-sriov-*.sh, test-host-apply.sh)
+# after lib.sh. Bash, inside the lab host. Sets P (partvm), PF (the igb PF's
+# BDF), PFDEV (its interface) and PFSYS; a trap puts the PF back to 0 VFs
+# with no partvm state left, whatever the test did, since the next test
+# shares the lab host.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-P=${PARTVM:-$PWD/build/partvm}
-case $P in /*) ;; *) P=$PWD/$P ;; esac
+P=$PARTVM
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() { lab_fail "$@"; }
 ok() { echo "ok: $*"; }
 
-find_pci() {
-	local d
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor")" = "0x$1" ] && [ "$(cat "$d/device")" = "0x$2" ] && basename "$d"
-	done
-	return 0
-}
+find_pci() { lab_pci_find "$1:$2"; }
 driver_of() {
 	if [ -e "/sys/bus/pci/devices/$1/driver" ]; then basename "$(readlink "/sys/bus/pci/devices/$1/driver")"; fi
 }
@@ -40,16 +35,17 @@ trap sriov_cleanup EXIT
 ip_vf() {
 	ip -j -d link show dev "$PFDEV" | jq -c --argjson i "$1" '.[0].vfinfo_list[] | select(.vf == $i)'
 }
-# Everything a bad input must not change: the VF count, every VF's driver
-# and attributes (iproute2's view), and partvm's records.
+# Everything a bad input must not change: the VF count, every VF and its
+# driver, every VF's attributes (iproute2's view), and partvm's records.
+# Few processes: each one costs a lot under TCG.
 host_state() {
-	cat "$PFSYS/sriov_numvfs"
-	local i
-	for ((i = 0; i < $(cat "$PFSYS/sriov_numvfs"); i++)); do
-		echo "vf $i $(vf_bdf $i) $(driver_of "$(vf_bdf $i)")"
-	done
-	ip -j -d link show dev "$PFDEV" | jq -c '.[0].vfinfo_list'
-	ls -A /run/partvm/sriov /run/partvm/vfio 2>/dev/null | grep -v '^\.lock$' || true
+	local n
+	read -r n <"$PFSYS/sriov_numvfs"
+	echo "numvfs $n"
+	ls -l "$PFSYS"/virtfn* "$PFSYS"/virtfn*/driver 2>/dev/null | awk '{ print $9, $11 }'
+	ip -j -d link show dev "$PFDEV"
+	echo
+	ls -A /run/partvm/sriov /run/partvm/vfio 2>/dev/null || true
 }
 
 # create_vfs N: partvm sriov create, checked against sysfs.

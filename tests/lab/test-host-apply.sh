@@ -3,6 +3,7 @@
 # settings, a VF reserved for vfio-pci, hugepages), printing each change;
 # a second run changes nothing; a bad file changes nothing and names the
 # line; a failure half way undoes what was done.
+# lab: timeout=900
 . "$(dirname "$0")/sriov-lib.sh"
 
 HP=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages

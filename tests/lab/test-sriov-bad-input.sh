@@ -2,6 +2,7 @@
 # Lab: every kind of bad input to `partvm sriov` exits 2 with one line that
 # names the PF, VF or key, and leaves the VF count, every VF's driver and
 # attributes, and partvm's records exactly as they were.
+# lab: timeout=900
 . "$(dirname "$0")/sriov-lib.sh"
 
 create_vfs 3
@@ -21,7 +22,7 @@ check() { # check EXPECTED-MESSAGE COMMAND-ARGS...
 }
 
 check "sriov create: eth9: no such network interface or PCI device" sriov create eth9 2
-check "sriov create: 0000:00:09.0: no such network interface or PCI device" sriov create 0000:00:09.0 2
+check "sriov create: 0000:00:1e.7: no such network interface or PCI device" sriov create 0000:00:1e.7 2
 check "sriov create: $EDU is not an SR-IOV PF" sriov create "$EDU" 1
 check "sriov destroy: lo is not an SR-IOV PF" sriov destroy lo
 check "sriov create: $PFDEV: 8 VFs requested, but the PF supports at most 7" sriov create "$PFDEV" 8

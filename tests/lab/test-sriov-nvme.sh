@@ -4,6 +4,7 @@
 # their BDFs and drivers (none with --no-autoprobe, nvme with autoprobe);
 # VF attributes are refused by name. The lab must start the controller with
 # sriov_max_vfs (see tests/lab/run).
+# lab: timeout=600
 . "$(dirname "$0")/sriov-lib.sh"
 
 NV=$(find_pci 1b36 0010 | head -n1)

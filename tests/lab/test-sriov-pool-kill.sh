@@ -4,6 +4,7 @@
 # and as soon as that VF is on vfio-pci (the second section next). Each
 # time `partvm vfio restore --all` from a fresh process must leave every VF
 # on igbvf with neutral settings and no pool or bind record.
+# lab: timeout=900
 . "$(dirname "$0")/sriov-lib.sh"
 
 tmp=$(mktemp -d)

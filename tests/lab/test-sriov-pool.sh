@@ -3,6 +3,7 @@
 # get distinct VFs, configured and on vfio-pci; the VF count cannot change
 # while they hold them (the holder is named); a partition that cannot get
 # all its VFs gets none; release gives igbvf back with neutral settings.
+# lab: timeout=900
 . "$(dirname "$0")/sriov-lib.sh"
 
 tmp=$(mktemp -d)

@@ -4,6 +4,7 @@
 # --json` agrees with iproute2 on every VF; and each attribute igb refuses
 # (link-state, query-rss, min-rate, 802.1ad) is named and rolls back the
 # change made before it.
+# lab: timeout=600
 . "$(dirname "$0")/sriov-lib.sh"
 
 create_vfs 3

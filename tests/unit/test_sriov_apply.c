@@ -40,6 +40,7 @@ static struct {
 	int refuse_type; /* IFLA_VF_* the driver answers with refuse_err */
 	int refuse_err;  /* -NLE_* */
 	int ignore_type; /* IFLA_VF_* the driver accepts but does not apply */
+	bool no_vfinfo;  /* a PF driver without ndo_get_vf_config */
 	struct wire log[32];
 	int nlog;
 } fake;
@@ -81,7 +82,7 @@ int __wrap_rtnl_link_get_kernel(struct nl_sock *sk, int ifindex, const char *nam
 	nla_put_string(msg, IFLA_IFNAME, "eth0");
 	nla_put_u32(msg, IFLA_NUM_VF, NVF);
 	list = nla_nest_start(msg, IFLA_VFINFO_LIST);
-	for (unsigned i = 0; i < NVF; i++) {
+	for (unsigned i = 0; i < NVF && !fake.no_vfinfo; i++) {
 		const struct sriov_vf_config *c = &fake.vf[i];
 		struct nlattr *info = nla_nest_start(msg, IFLA_VF_INFO), *vl;
 		struct ifla_vf_mac mac = { .vf = i };
@@ -111,6 +112,9 @@ int __wrap_rtnl_link_get_kernel(struct nl_sock *sk, int ifindex, const char *nam
 		nla_nest_end(msg, info);
 	}
 	nla_nest_end(msg, list);
+	/* Without ndo_get_vf_config the kernel sends IFLA_NUM_VF only. */
+	if (fake.no_vfinfo)
+		nla_nest_cancel(msg, list);
 
 	*result = NULL;
 	r = nl_msg_parse(msg, got_object, result);
@@ -246,6 +250,20 @@ static void test_read_back_as_reported(void **state)
 	/* The kernel's -1 ("not reported") stays visible as unsupported. */
 	assert_int_equal(c.query_rss, -1);
 	assert_int_equal(sriov_nl_read_vf(nl, IFINDEX, NVF, &c), -ENOENT);
+	sriov_nl_close(nl);
+}
+
+static void test_pf_without_vf_attributes(void **state)
+{
+	struct sriov_nl *nl = open_nl();
+	struct sriov_vf_config c[NVF];
+	bool present[NVF] = { true, true, true };
+
+	fake_reset();
+	fake.no_vfinfo = true;
+	assert_int_equal(sriov_nl_read_vf(nl, IFINDEX, 0, &c[0]), -ENOENT);
+	assert_int_equal(sriov_nl_read_vfs(nl, IFINDEX, c, present, NVF), 0);
+	assert_false(present[0] || present[1] || present[2]);
 	sriov_nl_close(nl);
 }
 
@@ -403,6 +421,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_back_as_reported),
+		cmocka_unit_test(test_pf_without_vf_attributes),
 		cmocka_unit_test(test_set_writes_only_what_differs),
 		cmocka_unit_test(test_rollback_when_second_attribute_fails),
 		cmocka_unit_test(test_rollback_when_value_does_not_stick),

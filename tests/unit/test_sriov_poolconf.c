@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "core/config.h"
 #include "sriov/sriov.h"
 
 static char path[64];
@@ -21,8 +22,8 @@ static void write_config(const char *text)
 	int fd;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/tmp/partvm-poolconf.XXXXXX");
-	fd = mkstemp(path);
+	snprintf(path, sizeof(path), "/tmp/partvm-poolconf-XXXXXX.conf");
+	fd = mkstemps(path, 5);
 	assert_true(fd >= 0);
 	f = fdopen(fd, "w");
 	assert_non_null(f);
@@ -30,14 +31,27 @@ static void write_config(const char *text)
 	fclose(f);
 }
 
+/* A partition config, read the way `partvm run` and `sriov acquire` do. */
 static int load(const char *text, char *partition, struct sriov_pool_requests *reqs, char *err,
 		size_t errlen)
 {
+	struct vm_config c;
+	struct config_error e = { { 0 } };
 	int r;
 
 	write_config(text);
-	r = sriov_pool_config_load(path, partition, SRIOV_NAME_MAX, reqs, err, errlen);
+	config_init(&c);
+	r = config_load(&c, path, &e);
+	if (r == 0)
+		r = config_set_default_name(&c);
 	unlink(path);
+	snprintf(err, errlen, "%s", e.msg);
+	if (r == 0) {
+		snprintf(partition, SRIOV_NAME_MAX, "%s", c.name);
+		*reqs = c.sriov;
+		memset(&c.sriov, 0, sizeof(c.sriov));
+	}
+	config_free(&c);
 	return r;
 }
 
@@ -94,8 +108,8 @@ static void test_name_defaults_to_file(void **state)
 	char partition[SRIOV_NAME_MAX], err[512] = "";
 
 	assert_int_equal(load("[sriov]\npf = eth0\n", partition, &reqs, err, sizeof(err)), 0);
-	/* mkstemp's name: "partvm-poolconf" up to the first dot. */
-	assert_string_equal(partition, "partvm-poolconf");
+	/* The file's name without .conf, as for `partvm run`. */
+	assert_true(!strncmp(partition, "partvm-poolconf-", 16) && strlen(partition) == 22);
 	assert_int_equal(reqs.n, 1);
 	assert_string_equal(reqs.v[0].name, "");
 	sriov_pool_requests_free(&reqs);
