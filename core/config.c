@@ -54,6 +54,7 @@ void config_free(struct vm_config *c)
 	free(c->initrd);
 	free(c->cmdline);
 	free(c->kvm_device);
+	free(c->tpm_state);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -236,6 +237,12 @@ static int key_cmdline(struct parse *p, const char *v, const char **why)
 	return config_set_string(&p->cfg->cmdline, v);
 }
 
+static int key_tpm_state(struct parse *p, const char *v, const char **why)
+{
+	p->cfg->tpm_state_line = p->line;
+	return set_path(p, &p->cfg->tpm_state, v, why);
+}
+
 static const struct config_key partition_keys[] = {
 	{ "name", key_name },
 	{ "memory", key_memory },
@@ -250,9 +257,15 @@ static const struct config_key boot_keys[] = {
 	{ NULL, NULL },
 };
 
+static const struct config_key tpm_keys[] = {
+	{ "state", key_tpm_state },
+	{ NULL, NULL },
+};
+
 static const struct config_section sections[] = {
 	{ "partition", partition_keys },
 	{ "boot", boot_keys },
+	{ "tpm", tpm_keys },
 };
 
 static void fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -32,9 +32,10 @@ struct vm_config {
 	bool no_reboot;
 	bool debug_exit;
 	char *kvm_device;       /* default /dev/kvm */
+	char *tpm_state;        /* [tpm] state: the vTPM's state directory */
 
 	/* Lines the values came from, for errors found after parsing. */
-	int kernel_line, initrd_line;
+	int kernel_line, initrd_line, tpm_state_line;
 };
 
 void config_init(struct vm_config *c);
