@@ -22,6 +22,7 @@ struct serial;
 struct rtc;
 struct pm;
 struct pci_host;
+struct vtpm;
 
 struct vcpu {
 	struct vm *vm;
@@ -96,6 +97,7 @@ struct vm {
 	struct pci_host *pci;
 	void *i8042;
 	void *debug_exit;
+	struct vtpm *tpm;             /* NULL without --tpm */
 
 	/* Boot state recomputed on each (re)boot. */
 	uint64_t rsdp_gpa;

@@ -13,6 +13,7 @@
 #include "core/cli/run.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/tpm/vtpm.h"
 #include "core/vm.h"
 
 /* Without --append, a Linux kernel gets a console on the UART. */
@@ -22,6 +23,7 @@ enum {
 	OPT_NO_REBOOT = 0x100,
 	OPT_DEBUG_EXIT,
 	OPT_KVM_DEVICE,
+	OPT_TPM,
 };
 
 static const struct option options[] = {
@@ -34,6 +36,7 @@ static const struct option options[] = {
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
+	{ "tpm", required_argument, NULL, OPT_TPM },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -52,6 +55,8 @@ static void print_help(void)
 	       "      --no-reboot       exit 0 when the guest reboots, instead of rebooting\n"
 	       "      --debug-exit      enable port 0xf4: a write of V exits with (V<<1)|1\n"
 	       "      --kvm-device PATH the KVM device (default /dev/kvm)\n"
+	       "      --tpm STATEDIR    a TPM 2.0 (swtpm) with its state in STATEDIR, and\n"
+	       "                        measured boot (see 'partvm tpm --help')\n"
 	       "  -h, --help            show this help\n\n"
 	       "Console: the guest's COM1 is on stdin/stdout; Ctrl-A x quits.\n"
 	       "Exit status: 0 guest powered off (or rebooted with --no-reboot), 1 guest\n"
@@ -97,7 +102,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 	/* Options are applied after the config file, which may come anywhere
 	 * on the line: collect them first. */
 	const char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
-	const char *cpus = NULL, *name = NULL, *kvm = NULL;
+	const char *cpus = NULL, *name = NULL, *kvm = NULL, *tpm = NULL;
 	bool no_reboot = false, debug_exit = false;
 	const char *why = NULL;
 	int opt, r;
@@ -115,6 +120,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		case OPT_NO_REBOOT: no_reboot = true; break;
 		case OPT_DEBUG_EXIT: debug_exit = true; break;
 		case OPT_KVM_DEVICE: kvm = optarg; break;
+		case OPT_TPM: tpm = optarg; break;
 		case 'h': return 1;
 		case ':': return usage(err, "option '%s' needs a value", argv[optind - 1]);
 		default: return usage(err, "unknown option '%s'", argv[optind - 1]);
@@ -150,6 +156,14 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		return r;
 	if (kvm && (r = config_set_string(&cfg->kvm_device, kvm)) < 0)
 		return r;
+	if (tpm) {
+		if (!*tpm)
+			return usage(err, "--tpm: empty path");
+		r = config_set_string(&cfg->tpm_state, tpm);
+		cfg->tpm_state_line = 0;
+		if (r < 0)
+			return r;
+	}
 	cfg->no_reboot |= no_reboot;
 	cfg->debug_exit |= debug_exit;
 
@@ -190,6 +204,10 @@ int cli_run(int argc, char **argv)
 	if (cfg.kernel && boot_check_kernel(cfg.kernel, cfg.memory) < 0) {
 		config_free(&cfg);
 		return EXIT_USAGE;
+	}
+	if (vtpm_preflight(&cfg) < 0) {
+		config_free(&cfg);
+		return EXIT_FAIL;
 	}
 	r = vm_create(&vm, &cfg);
 	if (r < 0) {
