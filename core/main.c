@@ -7,6 +7,7 @@
 
 static const struct cli_command commands[] = {
 	{ "run", "boot a partition (a config file, options, or the test guest)", cli_run },
+	{ "tpm", "predict a partition's PCRs, print a TPM event log", cli_tpm },
 };
 
 static void print_help(FILE *f)

@@ -23,6 +23,7 @@ struct cli_command {
 };
 
 int cli_run(int argc, char **argv);
+int cli_tpm(int argc, char **argv);
 
 /* Print "partvm: CMD: MSG; see 'partvm CMD --help'" and return EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
