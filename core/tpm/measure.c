@@ -47,18 +47,19 @@ static int add_file(struct tpm_measurements *m, uint32_t pcr, const char *data,
 	return tpm_hash_banks(&m->banks, file, image, len, e->digest);
 }
 
-/* "partvm VERSION" as NUL-terminated UCS-2 (little-endian), the encoding
+const char tpm_crtm_version[] = "partvm " PARTVM_VERSION;
+
+/* tpm_crtm_version as NUL-terminated UCS-2 (little-endian), the encoding
  * firmware uses for its S-CRTM version string. */
 static int crtm_version(uint8_t **out, size_t *len)
 {
-	static const char version[] = "partvm " PARTVM_VERSION;
-	size_t n = sizeof(version);          /* with the NUL */
+	size_t n = sizeof(tpm_crtm_version);          /* with the NUL */
 	uint8_t *p = calloc(n, 2);
 
 	if (!p)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		p[2 * i] = (uint8_t)version[i];
+		p[2 * i] = (uint8_t)tpm_crtm_version[i];
 	*out = p;
 	*len = 2 * n;
 	return 0;

@@ -28,6 +28,10 @@
 
 #define TPM_MEASURE_MAX_EVENTS 13
 
+/* The S-CRTM version PCR0 gets: "partvm " and the version this object was
+ * built with. */
+extern const char tpm_crtm_version[];
+
 struct tpm_measurements {
 	struct tpm_banks banks;
 	size_t n;
