@@ -9,7 +9,8 @@
 #     cmdline) cannot.
 #  4. kill -9 of partvm mid-boot leaves no swtpm; the next boot has the
 #     same EK and still unseals.
-#  5. swtpm killed while the guest runs: partvm says so, the guest's TPM
+#  5. A guest reboot resets the TPM and measures again: the same PCRs.
+#  6. swtpm killed while the guest runs: partvm says so, the guest's TPM
 #     commands fail instead of hanging, and the guest still powers off.
 # lab: timeout=2400
 set -euo pipefail
@@ -165,6 +166,16 @@ assert_eq "swtpm processes on this state" "" "$(pgrep -f -- "dir=$state," || tru
 boot boot4 "$work/guest.conf"
 assert_eq "EK after kill -9" "$ek" "$(field boot4 ek)"
 assert_eq "unsealed after kill -9" "partvm-sealed-secret-42" "$(field boot4 unsealed)"
+
+# --- A reboot inside the guest: reset, measured again from zeros.
+predict5=$("$PARTVM" tpm predict "$work/guest.conf" --append "$append tpmtest=reboot")
+boot reboot "$work/guest.conf" --append "$append tpmtest=reboot"
+for half in first second; do
+	for n in 0 1 8 9; do
+		assert_eq "PCR$n in the $half boot of a reboot" "$(pcr "$predict5" "$n")" \
+			"$(field reboot "$half $n")"
+	done
+done
 
 # --- swtpm dies while the guest runs.
 "$PARTVM" run "$work/guest.conf" --append "$append tpmtest=death" </dev/null \

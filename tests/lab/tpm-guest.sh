@@ -3,6 +3,8 @@
 # the TPM partvm gave it and prints "TPMTEST ..." lines for the host side.
 #   tpmtest=death on the command line: read a PCR, say so, wait while the
 #     host kills swtpm, then try again.
+#   tpmtest=reboot: print the PCRs, then reboot once (an NV index remembers
+#     that across the reboot) and print them again.
 #   otherwise: PCRs (sysfs and tpm2_pcrread), the event log (tpm2_eventlog),
 #     the EK's name, then seal a secret to PCRs 8 and 9 at a persistent
 #     handle if there is none yet, else unseal it.
@@ -23,6 +25,22 @@ if grep -q tpmtest=death /proc/cmdline; then
 	sleep 20
 	tpm2_pcrread sha256:0
 	echo "TPMTEST after-death rc=$?"
+	exit 0
+fi
+
+if grep -q tpmtest=reboot /proc/cmdline; then
+	NV=0x1500016
+	if tpm2_nvreadpublic $NV >/dev/null 2>&1; then
+		half=second
+		tpm2_nvundefine -C o $NV
+	else
+		half=first
+		tpm2_nvdefine -C o -s 8 -a "ownerread|ownerwrite" $NV >/dev/null
+	fi
+	for i in 0 1 8 9; do
+		echo "TPMTEST $half $i $(cat /sys/class/tpm/tpm0/pcr-sha256/$i)"
+	done
+	[ $half = first ] && reboot -f
 	exit 0
 fi
 
