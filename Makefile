@@ -100,18 +100,25 @@ check-unit: $(UNIT_BINS) $(BUILD)/partvm
 	PARTVM_TEST_BZIMAGE=$$bz tests/cli/bad-input $(BUILD)/partvm
 
 # Tiny guests on this machine's /dev/kvm, when it has a usable one. They
-# also always run inside the lab (tests/lab/kvm-tests.sh), so no machine
+# also always run inside the lab (tests/lab/test-kvm.sh), so no machine
 # skips them.
 check-kvm: all
 	@tests/kvm/run-all --if-usable $(BUILD)/partvm
 
+# The same unit and bad-input tests built with ASan and UBSan; the lab's
+# KVM test also runs the sanitized binary against real KVM.
+check-san:
+	@$(MAKE) --no-print-directory SANITIZE=1 all check-unit
+
 check-lab: all
-	@tests/lab/run-all
+	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@PARTVM=$(abspath $(BUILD)/partvm) PARTVM_SANITIZED=$(abspath build-san/partvm) \
+		tests/lab/run-all
 
 check-fast: all check-unit check-kvm
 
 check: deps-test
-	@$(MAKE) --no-print-directory all check-unit check-kvm check-lab
+	@$(MAKE) --no-print-directory all check-unit check-san check-kvm check-lab
 
 bench: deps-test
 	@$(MAKE) --no-print-directory all

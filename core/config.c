@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/cleanup.h"
+#include "core/ini.h"
 
 /* Parser state threaded through inih's callbacks. */
 struct parse {
@@ -20,12 +20,8 @@ struct parse {
 	const char *file;
 	char *dir;                   /* the file's directory, for relative paths */
 	struct config_error *err;
-	int line;                    /* the line inih is on (counted by our reader) */
-	bool at_line_start;
+	struct ini_source src;       /* src.line: the line being handled */
 	bool failed;
-	/* reader source: a FILE or a string */
-	FILE *f;
-	const char *s;
 };
 
 struct config_key {
@@ -55,6 +51,7 @@ void config_free(struct vm_config *c)
 	free(c->cmdline);
 	free(c->kvm_device);
 	free(c->tpm_state);
+	sriov_pool_requests_free(&c->sriov);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -222,13 +219,13 @@ static int key_cpus(struct parse *p, const char *v, const char **why)
 
 static int key_kernel(struct parse *p, const char *v, const char **why)
 {
-	p->cfg->kernel_line = p->line;
+	p->cfg->kernel_line = p->src.line;
 	return set_path(p, &p->cfg->kernel, v, why);
 }
 
 static int key_initrd(struct parse *p, const char *v, const char **why)
 {
-	p->cfg->initrd_line = p->line;
+	p->cfg->initrd_line = p->src.line;
 	return set_path(p, &p->cfg->initrd, v, why);
 }
 
@@ -239,7 +236,7 @@ static int key_cmdline(struct parse *p, const char *v, const char **why)
 
 static int key_tpm_state(struct parse *p, const char *v, const char **why)
 {
-	p->cfg->tpm_state_line = p->line;
+	p->cfg->tpm_state_line = p->src.line;
 	return set_path(p, &p->cfg->tpm_state, v, why);
 }
 
@@ -280,12 +277,25 @@ static void fail(struct parse *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(p->err->msg, sizeof(p->err->msg), "%s:%d: %s", p->file, p->line, msg);
+	snprintf(p->err->msg, sizeof(p->err->msg), "%s:%d: %s", p->file, p->src.line, msg);
+}
+
+/* [sriov "NAME"] sections belong to the SR-IOV pools (sriov/poolconf.c),
+ * which also word the errors about malformed pool section names. */
+static bool sriov_key(struct parse *p, const char *section, const char *key, const char *value)
+{
+	char name[SRIOV_NAME_MAX], e[384];
+
+	if (sriov_section_name(section, name, sizeof(name)) == 0)
+		return false;
+	if (sriov_pool_config_key(&p->cfg->sriov, section, key, value, p->src.line, e, sizeof(e)) < 0)
+		fail(p, "%s", e);
+	return true;
 }
 
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
-	struct parse *p = user;
+	struct parse *p = ((struct ini_source *)user)->userdata;
 	const struct config_section *sec = NULL;
 	const char *why = NULL;
 	int r;
@@ -296,6 +306,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 		fail(p, "'%s' is outside any section (start with [partition])", key);
 		return 0;
 	}
+	if (sriov_key(p, section, key, value))
+		return !p->failed;
 	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
 		if (!strcmp(section, sections[i].name))
 			sec = &sections[i];
@@ -317,49 +329,21 @@ static int handler(void *user, const char *section, const char *key, const char 
 	return 0;
 }
 
-/* fgets-alike that counts lines, so handlers know where they are. */
-static char *reader(char *buf, int size, void *stream)
+static void on_header(struct ini_source *src)
 {
-	struct parse *p = stream;
-	char *r;
+	struct parse *p = src->userdata;
 
-	if (p->f) {
-		r = fgets(buf, size, p->f);
-	} else {
-		size_t n = 0;
-
-		if (!*p->s)
-			return NULL;
-		/* Like fgets: at most SIZE - 1 bytes, the newline included. */
-		while (p->s[n] && n + 1 < (size_t)size && p->s[n] != '\n')
-			n++;
-		if (p->s[n] == '\n' && n + 1 < (size_t)size)
-			n++;
-		memcpy(buf, p->s, n);
-		buf[n] = '\0';
-		p->s += n;
-		r = buf;
-	}
-	if (r) {
-		if (p->at_line_start)
-			p->line++;
-		p->at_line_start = strchr(r, '\n') != NULL;
-	}
-	return r;
+	sriov_pool_config_header(&p->cfg->sriov);
 }
 
 static int parse(struct parse *p)
 {
+	char e[256];
 	int r;
 
-	/* Kernel command lines can be long; let inih grow its line buffer. */
-	ini_use_stack = false;
-	ini_allow_realloc = true;
-	ini_max_line = 64 * 1024;
-	ini_stop_on_first_error = true;
-
-	p->at_line_start = true;
-	r = ini_parse_stream(reader, p, handler, p);
+	p->src.userdata = p;
+	p->src.on_header = on_header;
+	r = ini_source_parse(&p->src, handler);
 	if (p->failed)
 		return -EINVAL;
 	if (r > 0) {
@@ -369,26 +353,25 @@ static int parse(struct parse *p)
 		return -EINVAL;
 	}
 	if (r < 0) {
-		snprintf(p->err->msg, sizeof(p->err->msg), "%s: cannot parse (out of memory)", p->file);
-		return -ENOMEM;
+		snprintf(p->err->msg, sizeof(p->err->msg), "%s: cannot open config: %s", p->file,
+			 strerror(-r));
+		return r;
+	}
+	r = sriov_pool_config_check(&p->cfg->sriov, e, sizeof(e));
+	if (r < 0) {
+		snprintf(p->err->msg, sizeof(p->err->msg), "%s:%s", p->file, e);
+		return r;
 	}
 	return 0;
 }
 
 int config_load(struct vm_config *c, const char *path, struct config_error *err)
 {
-	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *dir = NULL;
-	struct parse p = { .cfg = c, .file = path, .err = err };
+	struct parse p = { .cfg = c, .file = path, .err = err, .src.path = path };
 	char *slash;
 	int r;
 
-	f = fopen(path, "re");
-	if (!f) {
-		r = -errno;
-		snprintf(err->msg, sizeof(err->msg), "%s: cannot open config: %s", path, strerror(errno));
-		return r;
-	}
 	dir = strdup(path);
 	if (!dir)
 		return -ENOMEM;
@@ -398,7 +381,6 @@ int config_load(struct vm_config *c, const char *path, struct config_error *err)
 	else
 		strcpy(dir, ".");
 	p.dir = dir;
-	p.f = f;
 	r = parse(&p);
 	if (r < 0)
 		return r;
@@ -408,12 +390,32 @@ int config_load(struct vm_config *c, const char *path, struct config_error *err)
 int config_load_string(struct vm_config *c, const char *name, const char *text,
 		       struct config_error *err)
 {
-	struct parse p = { .cfg = c, .file = name, .err = err, .s = text };
+	struct parse p = { .cfg = c, .file = name, .err = err, .src.path = name, .src.text = text };
 	int r = parse(&p);
 
 	if (r < 0)
 		return r;
 	return config_set_string(&c->path, name);
+}
+
+int config_set_default_name(struct vm_config *c)
+{
+	_cleanup_free_ char *copy = NULL;
+	char *base, *dot;
+
+	if (c->name)
+		return 0;
+	if (!c->path)
+		return config_set_string(&c->name, "partvm");
+	copy = strdup(c->path);
+	if (!copy)
+		return -ENOMEM;
+	base = strrchr(copy, '/');
+	base = base ? base + 1 : copy;
+	dot = strrchr(base, '.');
+	if (dot && !strcmp(dot, ".conf"))
+		*dot = '\0';
+	return config_set_string(&c->name, *base ? base : "partvm");
 }
 
 static int check_readable(const char *what, const char *path, const char *file, int line,

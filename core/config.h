@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sriov/sriov.h"
+
 #define CONFIG_MIN_MEMORY   (16ULL << 20)
 #define CONFIG_MAX_MEMORY   (1ULL << 40)
 /* Static bound; the host's KVM_CAP_MAX_VCPUS is checked when the VM is made. */
@@ -34,6 +36,9 @@ struct vm_config {
 	char *kvm_device;       /* default /dev/kvm */
 	char *tpm_state;        /* [tpm] state: the vTPM's state directory */
 
+	/* [sriov "NAME"] sections: a VF from each named PF's pool. */
+	struct sriov_pool_requests sriov;
+
 	/* Lines the values came from, for errors found after parsing. */
 	int kernel_line, initrd_line, tpm_state_line;
 };
@@ -47,6 +52,10 @@ int config_load(struct vm_config *c, const char *path, struct config_error *err)
 /* The same, from a string (tests); NAME is used as the file name. */
 int config_load_string(struct vm_config *c, const char *name, const char *text,
 		       struct config_error *err);
+
+/* Without [partition] name: the config file's name without ".conf", or
+ * "partvm" when there is no file. */
+int config_set_default_name(struct vm_config *c);
 
 /* Final checks once command-line overrides are applied: the kernel and
  * initrd exist and are readable, limits hold. */

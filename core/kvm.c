@@ -64,6 +64,11 @@ int kvm_open(struct vm *vm, const char *device)
 		}
 	}
 	vm->max_vcpus = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	/* Optional: without them every config-address write exits. */
+	if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) > 0)
+		vm->coalesced_page = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+	/* Optional: without it the guest calibrates its LAPIC timer itself. */
+	vm->tsc_deadline = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	vm->nr_memslots = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 	vm->run_size = ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size <= 0)
@@ -171,6 +176,42 @@ int kvm_routing_update_msi(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t 
 		}
 	}
 	return -ENOENT;
+}
+
+int kvm_coalesce_pio(struct vm *vm, uint16_t port, uint32_t len)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = port, .size = len, .pio = 1 };
+
+	if (vm->coalesced_page <= 0)
+		return 0;
+	if (ioctl(vm->vm_fd, KVM_REGISTER_COALESCED_MMIO, &zone) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Entries in the ring page (KVM_COALESCED_MMIO_MAX with a 4 KiB page). */
+#define COALESCED_MAX \
+	((4096 - sizeof(struct kvm_coalesced_mmio_ring)) / sizeof(struct kvm_coalesced_mmio))
+
+void kvm_flush_coalesced(struct vm *vm)
+{
+	struct kvm_coalesced_mmio_ring *ring = vm->coalesced_ring;
+
+	if (!ring || __atomic_load_n(&ring->first, __ATOMIC_ACQUIRE) ==
+			     __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&vm->coalesced_lock);
+	while (ring->first != __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE)) {
+		struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[ring->first % COALESCED_MAX];
+		uint64_t val = 0;
+
+		if (e->len >= 1 && e->len <= sizeof(val)) {
+			memcpy(&val, e->data, e->len);
+			bus_write(e->pio ? &vm->pio : &vm->mmio, e->phys_addr, e->len, val);
+		}
+		__atomic_store_n(&ring->first, (ring->first + 1) % COALESCED_MAX, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&vm->coalesced_lock);
 }
 
 int kvm_set_memory_slot(struct vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *host)

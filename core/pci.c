@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/kvm.h"
 #include "core/layout.h"
 #include "core/log.h"
 #include "core/vm.h"
@@ -507,6 +508,18 @@ int pci_host_init(struct vm *vm)
 	if (r < 0)
 		return r;
 	return bus_register(&vm->pio, PORT_PCI_CONFIG, 8, "pci-cf8", &cf8_ops, h);
+}
+
+/*
+ * Every type 1 config cycle is a CF8 write then a CFC access, and Linux's
+ * early PCI quirks probe all 256 buses that way (16K cycles). The address
+ * write only matters to the data access that follows, which exits and
+ * flushes it, so KVM may queue it: half the exits. A byte write to the
+ * reset register at 0xcf9 is queued too and takes effect at the next exit.
+ */
+int pci_host_attach(struct vm *vm)
+{
+	return kvm_coalesce_pio(vm, PORT_PCI_CONFIG, 4);
 }
 
 void pci_host_reset(struct vm *vm)

@@ -87,6 +87,7 @@ unsigned pci_intx_gsi(unsigned slot, unsigned pin);
 
 int pci_host_init(struct vm *vm);
 void pci_host_exit(struct vm *vm);
+int pci_host_attach(struct vm *vm);
 void pci_host_reset(struct vm *vm);
 
 /*

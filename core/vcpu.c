@@ -14,6 +14,7 @@
 #include "core/boot/boot.h"
 #include "core/cleanup.h"
 #include "core/cpuid.h"
+#include "core/kvm.h"
 #include "core/log.h"
 #include "core/vm.h"
 
@@ -52,8 +53,13 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index)
 	if (run == MAP_FAILED)
 		return log_error_errno(-errno, "vcpu %u: cannot map kvm_run: %m", index);
 	v->run = run;
+	if (index == 0 && vm->coalesced_page > 0)
+		vm->coalesced_ring = (void *)((uint8_t *)run + vm->coalesced_page * 4096);
 
-	r = cpuid_build(vm->supported_cpuid, index, vm->ncpus, v->apic_id, &cpuid);
+	r = cpuid_build(vm->supported_cpuid,
+			&(struct cpuid_options){ .ncpus = vm->ncpus, .apic_id = v->apic_id,
+						 .tsc_deadline = vm->tsc_deadline },
+			&cpuid);
 	if (r < 0)
 		return log_error_errno(r, "vcpu %u: cannot build CPUID: %m", index);
 	if (ioctl(fd, KVM_SET_CPUID2, cpuid) < 0)
@@ -72,6 +78,10 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index)
 
 void vcpu_destroy(struct vcpu *v)
 {
+	if (v->index == 0 && v->vm->coalesced_ring) {
+		kvm_flush_coalesced(v->vm);
+		v->vm->coalesced_ring = NULL;
+	}
 	if (v->run)
 		munmap(v->run, v->vm->run_size);
 	if (v->fd >= 0)
@@ -223,6 +233,9 @@ static void crash(struct vcpu *v, const char *fmt, ...)
 static bool handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
+
+	/* Queued writes happened before this exit's access. */
+	kvm_flush_coalesced(v->vm);
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:

@@ -63,7 +63,8 @@ static const struct vm_component components[] = {
 	{ "acpi-pm", .init = pm_init, .reset = pm_reset_vm, .exit = pm_exit },
 	/* Before anything that pins guest RAM: its init forks swtpm. */
 	{ "tpm", .init = vtpm_init, .attach = vtpm_attach, .exit = vtpm_exit },
-	{ "pci", .init = pci_host_init, .reset = pci_host_reset, .exit = pci_host_exit },
+	{ "pci", .init = pci_host_init, .attach = pci_host_attach, .reset = pci_host_reset,
+	  .exit = pci_host_exit },
 };
 
 int vm_set_irq_line(struct vm *vm, unsigned gsi, bool level)
@@ -142,6 +143,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->ncpus = cfg->cpus;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
+	pthread_mutex_init(&vm->coalesced_lock, NULL);
 
 	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->event_fd < 0)
@@ -201,6 +203,7 @@ void vm_destroy(struct vm *vm)
 	free(vm->supported_cpuid);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_cond_destroy(&vm->cond);
+	pthread_mutex_destroy(&vm->coalesced_lock);
 }
 
 /* Create the KVM VM and its vCPUs, load the kernel, and start the vCPUs. */

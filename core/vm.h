@@ -69,6 +69,12 @@ struct vm {
 	int run_size;
 	struct kvm_cpuid2 *supported_cpuid;
 	unsigned max_vcpus;
+	bool tsc_deadline;            /* KVM_CAP_TSC_DEADLINE_TIMER */
+	/* Coalesced writes: KVM queues them in a ring in the vCPUs' shared
+	 * page instead of exiting; any exit flushes them first, in order. */
+	int coalesced_page;           /* page offset in the vCPU mmap, 0: none */
+	struct kvm_coalesced_mmio_ring *coalesced_ring;
+	pthread_mutex_t coalesced_lock;
 	unsigned nr_memslots;
 	unsigned next_memslot;
 

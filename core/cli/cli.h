@@ -8,6 +8,8 @@
 #ifndef PARTVM_CLI_H
 #define PARTVM_CLI_H
 
+#include <stdbool.h>
+
 /* Exit statuses shared by all subcommands. */
 enum {
 	EXIT_OK = 0,
@@ -23,10 +25,24 @@ struct cli_command {
 };
 
 int cli_run(int argc, char **argv);
+int cli_devices(int argc, char **argv);
+int cli_iommu(int argc, char **argv);
+int cli_vfio(int argc, char **argv);
+int cli_host(int argc, char **argv);
+int cli_sriov(int argc, char **argv);
+int cli_host_apply(int argc, char **argv); /* `host apply`, dispatched by cli_host */
 int cli_tpm(int argc, char **argv);
 
 /* Print "partvm: CMD: MSG; see 'partvm CMD --help'" and return EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Option parsing for the listing commands, which take only --json and
+ * --help: sets *JSON, leaves optind at the first operand and returns -1 to
+ * go on, or the exit status after printing HELP (a usage text) or a usage
+ * error naming CMD.
+ */
+int cli_parse_json_flag(int argc, char **argv, const char *cmd, const char *help, bool *json);
 
 #endif

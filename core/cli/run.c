@@ -2,7 +2,6 @@
 /* partvm run: boot a partition from a config file and/or options. */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,26 +74,6 @@ static int usage(struct config_error *err, const char *fmt, ...)
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return -EINVAL;
-}
-
-/* The default name: the config file's basename without ".conf". */
-static int default_name(struct vm_config *c)
-{
-	_cleanup_free_ char *copy = NULL;
-	char *base, *dot;
-
-	if (c->name)
-		return 0;
-	if (!c->path)
-		return config_set_string(&c->name, "partvm");
-	copy = strdup(c->path);
-	if (!copy)
-		return -ENOMEM;
-	base = basename(copy);
-	dot = strrchr(base, '.');
-	if (dot && !strcmp(dot, ".conf"))
-		*dot = '\0';
-	return config_set_string(&c->name, *base ? base : "partvm");
 }
 
 int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_error *err)
@@ -172,7 +151,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		cfg->debug_exit = true;
 	else if (!cfg->cmdline && (r = config_set_string(&cfg->cmdline, DEFAULT_LINUX_CMDLINE)) < 0)
 		return r;
-	r = default_name(cfg);
+	r = config_set_default_name(cfg);
 	if (r < 0)
 		return r;
 	return config_validate(cfg, err);

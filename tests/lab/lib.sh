@@ -3,13 +3,14 @@
 #
 # Sets:
 #   LAB_CHECKOUT  the checkout being tested
+#   TMPDIR        scratch space (run-all: fresh for each test; else /tmp)
 #   PARTVM        its partvm binary (default build/partvm of the checkout;
 #                 a relative $PARTVM is taken from the current directory)
 #   LAB_KVER LAB_KROOT LAB_MODDIR LAB_BZIMAGE LAB_VMLINUX
 #                 Debian's kernel the lab runs: release, unpacked package,
 #                 modules directory, bzImage, and the ELF vmlinux inside it
-# Functions: lab_guest_initrd, lab_extract_vmlinux, lab_helper, lab_pci_find,
-# and assert_* helpers that print what was expected and what was seen.
+# Functions: lab_guest_initrd, lab_extract_vmlinux, lab_helper, lab_read,
+# lab_pci_find, and assert_* helpers that print what was expected and what was seen.
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 LAB_CHECKOUT=$(cd "$LAB_DIR/../.." && pwd -P)
@@ -20,6 +21,9 @@ if [ -z "${LAB_KVER:-}" ] || [ -z "${LAB_KROOT:-}" ]; then
 	unset _lab_env
 fi
 export LAB_CHECKOUT LAB_KVER LAB_KROOT LAB_MODDIR LAB_BZIMAGE LAB_VMLINUX
+
+# run-all gives each test a fresh, empty TMPDIR.
+export TMPDIR=${TMPDIR:-/tmp}
 
 PARTVM=${PARTVM:-$LAB_CHECKOUT/build/partvm}
 case $PARTVM in /*) ;; *) PARTVM=$PWD/$PARTVM ;; esac
@@ -48,12 +52,23 @@ lab_helper() {
 	echo "$bin"
 }
 
+# lab_read FILE: the first line of FILE (a sysfs attribute, say), with no
+# process of its own beyond the $(...) subshell.
+lab_read() {
+	local line=
+	read -r line <"$1" || [ -n "$line" ] || return 1
+	echo "$line"
+}
+
 # lab_pci_find VENDOR:DEVICE: the addresses (0000:00:02.0) of matching PCI
 # functions, one a line.
 lab_pci_find() {
-	local d
+	local d vendor device
 	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor"):$(cat "$d/device")" = "0x${1%%:*}:0x${1#*:}" ] && basename "$d"
+		# Builtins only: under TCG a process costs 50 ms or more.
+		read -r vendor <"$d/vendor"
+		read -r device <"$d/device"
+		[ "$vendor:$device" = "0x${1%%:*}:0x${1#*:}" ] && echo "${d##*/}"
 	done
 	return 0
 }

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The lab is what it claims: a Debian kernel with a working /dev/kvm (nested
 # SVM), an Intel IOMMU with groups, an igb PF able to create 7 VFs, the edu
-# device, an nvme controller bound to its driver, vfio-pci, and a chroot
-# with the mounts partvm's tests rely on. The smoke test of the harness.
+# device, an nvme controller bound to its driver on MSI-X, vfio-pci, and a
+# chroot with the mounts partvm's tests rely on. The smoke test of the
+# harness.
 # lab: timeout=300
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -11,42 +12,53 @@ echo "--- lspci -nn"
 lspci -nn
 echo "--- IOMMU groups"
 for g in /sys/kernel/iommu_groups/*; do
-	echo "group $(basename "$g"): $(ls "$g/devices" | tr '\n' ' ')"
+	devs=("$g"/devices/*)
+	echo "group ${g##*/}: ${devs[*]##*/}"
 done
 echo "---"
 
 assert_eq "kernel release" "$LAB_KVER" "$(uname -r)"
 
 # /dev/kvm runs guest code.
-assert_eq "kvm_amd nested" 1 "$(cat /sys/module/kvm_amd/parameters/nested)"
+assert_eq "kvm_amd nested" 1 "$(lab_read /sys/module/kvm_amd/parameters/nested)"
 hello=$("$(lab_helper kvm-hello)")
-assert_eq "kvm-hello output" $'api_version 12\nio_out port=0x10 byte=K\nhlt' "$hello"
+assert_eq "kvm-hello output" "api_version 12 io_out port=0x10 byte=K hlt" "$(echo $hello)"
 
-# The IOMMU: DMAR unit, one group per device.
+# The IOMMU: a DMAR unit, devices in groups.
 assert_exists "DMAR unit" /sys/class/iommu/dmar0
-assert_ge "IOMMU groups" 4 "$(ls /sys/kernel/iommu_groups | wc -l)"
+groups=(/sys/kernel/iommu_groups/*)
+assert_ge "IOMMU groups" 4 "${#groups[@]}"
 
-# dev VENDOR:DEVICE WHAT: the one matching PCI function, checked to be alone
-# and in an IOMMU group.
+# dev VENDOR:DEVICE WHAT: the one matching PCI function, in an IOMMU group;
+# sets bdf and sys.
 dev() {
 	local found
 	found=$(lab_pci_find "$1")
-	assert_eq "number of $2 ($1) functions" 1 "$(echo "$found" | grep -c .)"
-	assert_exists "$2 IOMMU group" "/sys/bus/pci/devices/$found/iommu_group"
-	bdf=$found
+	assert_match "$2 ($1) address" '^0000:00:[0-9a-f]{2}\.0$' "$found"
+	bdf=$found sys=/sys/bus/pci/devices/$found
+	assert_exists "$2 IOMMU group" "$sys/iommu_group"
+}
+driver() {
+	local link
+	link=$(readlink "$1/driver") || link=none
+	echo "${link##*/}"
 }
 
 dev 8086:10c9 "igb PF"
-pf=/sys/bus/pci/devices/$bdf
-assert_eq "igb PF driver" igb "$(basename "$(readlink "$pf/driver")")"
-assert_eq "igb PF sriov_totalvfs" 7 "$(cat "$pf/sriov_totalvfs")"
-assert_eq "igb PF sriov_numvfs" 0 "$(cat "$pf/sriov_numvfs")"
+assert_eq "igb PF address" 0000:00:02.0 "$bdf"
+assert_eq "igb PF driver" igb "$(driver "$sys")"
+assert_eq "igb PF sriov_totalvfs" 7 "$(lab_read "$sys/sriov_totalvfs")"
+assert_eq "igb PF sriov_numvfs" 0 "$(lab_read "$sys/sriov_numvfs")"
 
 dev 1234:11e8 "edu device"
+assert_eq "edu address" 0000:00:03.0 "$bdf"
 
 dev 1b36:0010 "nvme controller"
-assert_eq "nvme driver" nvme "$(basename "$(readlink "/sys/bus/pci/devices/$bdf/driver")")"
-assert_match "nvme interrupt modes" '^msix( msix)*$' "$(cat "/sys/bus/pci/devices/$bdf"/msi_irqs/* | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "nvme address" 0000:00:04.0 "$bdf"
+assert_eq "nvme driver" nvme "$(driver "$sys")"
+modes=()
+for irq in "$sys"/msi_irqs/*; do modes+=("$(lab_read "$irq")"); done
+assert_match "nvme interrupt modes" '^msix( msix)*$' "${modes[*]}"
 
 # VFIO, container API (Debian's kernels have no iommufd).
 assert_exists "vfio-pci driver" /sys/bus/pci/drivers/vfio-pci
@@ -55,22 +67,20 @@ assert_exists "pci-pf-stub driver" /sys/bus/pci/drivers/pci-pf-stub
 
 # The chroot: the shared root is read-only, scratch space is not, and the
 # special file systems tests use are there.
-if touch /usr/.lab-write-test 2>/dev/null; then
+if : 2>/dev/null >/usr/.lab-write-test; then
 	rm -f /usr/.lab-write-test
 	lab_fail "shared root: expected read-only, a write succeeded"
 fi
 echo "ok: shared root is read-only"
-scratch=$(mktemp -d)
-echo data >"$scratch/f"
-assert_eq "scratch /tmp" data "$(cat "$scratch/f")"
-rm -rf "$scratch"
-assert_eq "/tmp file system" tmpfs "$(stat -f -c %T /tmp)"
-assert_eq "securityfs" securityfs "$(stat -f -c %T /sys/kernel/security)"
-assert_eq "hugetlbfs" hugetlbfs "$(stat -f -c %T /dev/hugepages)"
-assert_eq "devpts" devpts "$(stat -f -c %T /dev/pts)"
+echo data >"$TMPDIR/f"
+assert_eq "scratch TMPDIR" data "$(lab_read "$TMPDIR/f")"
+assert_eq "file systems of /tmp /dev/pts /dev/hugepages /sys/kernel/security" \
+	"tmpfs devpts hugetlbfs securityfs" \
+	"$(stat -f -c %T /tmp /dev/pts /dev/hugepages /sys/kernel/security | tr '\n' ' ' | sed 's/ $//')"
 echo 2 >/proc/sys/vm/nr_hugepages
-assert_eq "2 MiB huge pages reserved" 2 "$(cat /proc/sys/vm/nr_hugepages)"
+assert_eq "2 MiB huge pages reserved" 2 "$(lab_read /proc/sys/vm/nr_hugepages)"
 echo 0 >/proc/sys/vm/nr_hugepages
+assert_eq "process substitution (/dev/fd)" fd "$(lab_read <(echo fd))"
 assert_exists "checkout at its own path" "$LAB_CHECKOUT/tests/lab/lib.sh"
 assert_exists "lab kernel modules" "$LAB_MODDIR/modules.dep"
 assert_run "modprobe from the lab kernel's tree (tun)" modprobe tun

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "core/ini.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+
+/* Like fgets (at most SIZE - 1 bytes, the newline included), from the
+ * file or the string. */
+static char *next_chunk(struct ini_source *src, char *buf, int size)
+{
+	size_t n = 0;
+
+	if (src->f)
+		return fgets(buf, size, src->f);
+	if (!*src->text)
+		return NULL;
+	while (src->text[n] && n + 1 < (size_t)size && src->text[n] != '\n')
+		n++;
+	if (src->text[n] == '\n' && n + 1 < (size_t)size)
+		n++;
+	memcpy(buf, src->text, n);
+	buf[n] = '\0';
+	src->text += n;
+	return buf;
+}
+
+/* The reader inih calls: counts lines and notices [section] headers. A
+ * long line arrives in several chunks; only the first starts a line. */
+static char *reader(char *buf, int size, void *stream)
+{
+	struct ini_source *src = stream;
+	char *r = next_chunk(src, buf, size);
+
+	if (r) {
+		if (src->at_line_start) {
+			src->line++;
+			if (src->on_header && buf[strspn(buf, " \t")] == '[')
+				src->on_header(src);
+		}
+		src->at_line_start = strchr(r, '\n') != NULL;
+	}
+	return r;
+}
+
+int ini_source_parse(struct ini_source *src, ini_source_handler handler)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+
+	if (!src->text) {
+		f = fopen(src->path, "re");
+		if (!f)
+			return -errno;
+	}
+	src->f = f;
+	src->line = 0;
+	src->at_line_start = true;
+	/* Kernel command lines can be long; let inih grow its line buffer,
+	 * and stop at the first error so it is the one reported. These are
+	 * Debian's libinih run-time settings, the same for every caller. */
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = 64 * 1024;
+	ini_stop_on_first_error = true;
+	return ini_parse_stream(reader, src, handler, src);
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The CMOS RTC (time in BCD and binary, the century, NVRAM, setting the
+ * clock) and the ACPI PM1 block (S5, the power button and the SCI). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "core/acpi/acpi.h"
+#include "core/devices/pm.h"
+#include "core/devices/rtc.h"
+
+/* 2026-11-25 12:34:56 UTC, a Wednesday. */
+#define T0 1795610096
+
+static time_t fake_now(void)
+{
+	return T0;
+}
+
+static uint8_t rd(struct rtc *r, uint8_t reg)
+{
+	rtc_write_port(r, 0, reg);
+	return rtc_read_port(r, 1);
+}
+
+static void wr(struct rtc *r, uint8_t reg, uint8_t v)
+{
+	rtc_write_port(r, 0, reg);
+	rtc_write_port(r, 1, v);
+}
+
+static void test_rtc_time(void **state)
+{
+	struct rtc *r = rtc_create(fake_now);
+
+	/* BCD, 24-hour, as firmware leaves it. */
+	assert_int_equal(rd(r, 0x00), 0x56);
+	assert_int_equal(rd(r, 0x02), 0x34);
+	assert_int_equal(rd(r, 0x04), 0x12);
+	assert_int_equal(rd(r, 0x06), 4);          /* day of week, Sunday = 1 */
+	assert_int_equal(rd(r, 0x07), 0x25);
+	assert_int_equal(rd(r, 0x08), 0x11);
+	assert_int_equal(rd(r, 0x09), 0x26);
+	assert_int_equal(rd(r, ACPI_RTC_CENTURY_REG), 0x20);
+	assert_int_equal(rd(r, 0x0d), 0x80);       /* valid RAM and time */
+	assert_int_equal(rd(r, 0x0a) & 0x80, 0);   /* never mid-update */
+	/* Binary mode and 12-hour mode. */
+	wr(r, 0x0b, 0x04);
+	assert_int_equal(rd(r, 0x00), 56);
+	assert_int_equal(rd(r, 0x04), 0x80 | 12);  /* 12 PM */
+	wr(r, 0x0b, 0x06);
+	assert_int_equal(rd(r, 0x04), 12);
+	rtc_free(r);
+}
+
+static void test_rtc_set_clock(void **state)
+{
+	struct rtc *r = rtc_create(fake_now);
+
+	/* As Linux does: SET, then the fields, then clear SET. A half-written
+	 * date (Feb 25) must not normalise before the month is written. */
+	wr(r, 0x0b, 0x82);
+	wr(r, 0x07, 0x29);
+	wr(r, 0x08, 0x02);
+	wr(r, 0x09, 0x28);
+	assert_int_equal(rd(r, 0x09), 0x26);       /* not applied yet */
+	wr(r, 0x0b, 0x02);
+	assert_int_equal(rd(r, 0x07), 0x29);
+	assert_int_equal(rd(r, 0x08), 0x02);
+	assert_int_equal(rd(r, 0x09), 0x28);
+	assert_int_equal(rd(r, 0x00), 0x56);
+	/* A single field without SET moves the clock at once. */
+	wr(r, 0x02, 0x00);
+	assert_int_equal(rd(r, 0x02), 0x00);
+	rtc_free(r);
+}
+
+static void test_rtc_nvram(void **state)
+{
+	struct rtc *r = rtc_create(fake_now);
+
+	for (unsigned i = 0x0e; i < RTC_CMOS_SIZE; i++)
+		if (i != ACPI_RTC_CENTURY_REG)
+			wr(r, i, (uint8_t)(i * 7));
+	for (unsigned i = 0x0e; i < RTC_CMOS_SIZE; i++)
+		if (i != ACPI_RTC_CENTURY_REG)
+			assert_int_equal(rd(r, i), (uint8_t)(i * 7));
+	/* Bit 7 of the index port is the NMI mask, not part of the index. */
+	wr(r, 0x80 | 0x38, 0x5a);
+	assert_int_equal(rd(r, 0x38), 0x5a);
+	/* Out-of-range port offsets read as a floating bus. */
+	assert_int_equal(rtc_read_port(r, 2), 0xff);
+	rtc_free(r);
+}
+
+struct pm_fixture {
+	bool sci;
+	int sleeps;
+	unsigned slp_typ;
+};
+
+static void sci(void *ctx, bool level) { ((struct pm_fixture *)ctx)->sci = level; }
+static void sleep_hook(void *ctx, unsigned t) { ((struct pm_fixture *)ctx)->sleeps++; ((struct pm_fixture *)ctx)->slp_typ = t; }
+static uint64_t now_ns(void *ctx) { return 1000000000ULL; }
+
+static void test_pm(void **state)
+{
+	struct pm_fixture f = { 0 };
+	struct pm_hooks h = { .sci = sci, .sleep = sleep_hook, .now_ns = now_ns, .ctx = &f };
+	struct pm *pm = pm_create(&h);
+
+	/* Always in ACPI mode. */
+	assert_true(pm_read(pm, 4, 2) & PM1_CNT_SCI_EN);
+	/* Enable bits stick as written (Linux reads them back). */
+	pm_write(pm, 2, 2, PM1_PWRBTN_EN | (1 << 5) | (1 << 10));
+	assert_int_equal(pm_read(pm, 2, 2), PM1_PWRBTN_EN | (1 << 5) | (1 << 10));
+	/* The power button raises the SCI until its status is cleared (W1C). */
+	pm_press_power_button(pm);
+	assert_true(f.sci);
+	assert_true(pm_read(pm, 0, 2) & PM1_PWRBTN_STS);
+	assert_true(pm_read(pm, 0, 4) & PM1_PWRBTN_STS);          /* dword: STS | EN << 16 */
+	assert_true((pm_read(pm, 0, 4) >> 16) & PM1_PWRBTN_EN);
+	pm_write(pm, 0, 2, 0);                                    /* writing zero clears nothing */
+	assert_true(f.sci);
+	pm_write(pm, 0, 2, PM1_PWRBTN_STS);
+	assert_false(f.sci);
+	assert_false(pm_read(pm, 0, 2) & PM1_PWRBTN_STS);
+	/* Masked: status set, no SCI. */
+	pm_write(pm, 2, 2, 0);
+	pm_press_power_button(pm);
+	assert_false(f.sci);
+	/* S5: Linux writes SLP_TYP, then SLP_TYP | SLP_EN. */
+	pm_write(pm, 4, 2, (ACPI_SLP_TYP_S5 << PM1_CNT_SLP_TYP_SHIFT) | PM1_CNT_SCI_EN);
+	assert_int_equal(f.sleeps, 0);
+	pm_write(pm, 4, 2, (ACPI_SLP_TYP_S5 << PM1_CNT_SLP_TYP_SHIFT) | PM1_CNT_SLP_EN);
+	assert_int_equal(f.sleeps, 1);
+	assert_int_equal(f.slp_typ, ACPI_SLP_TYP_S5);
+	assert_false(pm_read(pm, 4, 2) & PM1_CNT_SLP_EN);          /* write-only */
+	/* The timer: 3.579545 MHz from the clock, 32 bits. */
+	assert_int_equal(pm_read(pm, 8, 4), 3579545);
+	/* Hostile offsets and sizes. */
+	assert_int_equal(pm_read(pm, 12, 1), 0xffffffff);
+	assert_int_equal(pm_read(pm, 10, 4), 0xffffffff);
+	pm_write(pm, 11, 4, 0xffffffff);
+	pm_free(pm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rtc_time),
+		cmocka_unit_test(test_rtc_set_clock),
+		cmocka_unit_test(test_rtc_nvram),
+		cmocka_unit_test(test_pm),
+	};
+	return cmocka_run_group_tests_name("platform", tests, NULL, NULL);
+}
