@@ -39,7 +39,7 @@ state = $state
 CONF
 
 t0=$SECONDS
-lab_guest_initrd --no-compress --tpm2-tools "$initrd" "$LAB_CHECKOUT/tests/lab/tpm-guest.sh"
+lab_guest_initrd --compress=none --tpm2-tools "$initrd" "$LAB_CHECKOUT/tests/lab/tpm-guest.sh"
 echo "initramfs with tpm2-tools: $(( $(stat -c %s "$initrd") >> 20 )) MiB in $((SECONDS - t0)) s"
 
 # On failure, the console of the boot the failing check looked at.

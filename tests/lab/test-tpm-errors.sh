@@ -61,7 +61,7 @@ refused "a file as state directory" 1 "tpm state directory '$work/ro.conf': not 
 # A running partition holds the state directory: its guest just sleeps.
 printf '#!/bin/sh\nsleep 600\n' >"$work/sleep.sh"
 chmod +x "$work/sleep.sh"
-lab_guest_initrd --no-compress "$work/initrd" "$work/sleep.sh"
+lab_guest_initrd --compress=none "$work/initrd" "$work/sleep.sh"
 "$PARTVM" run --name alpha --kernel "$LAB_BZIMAGE" --initrd "$work/initrd" --memory 256M \
 	--tpm "$work/state" </dev/null >"$work/alpha.out" 2>"$work/alpha.err" &
 holder=$!
