@@ -57,6 +57,7 @@ void config_free(struct vm_config *c)
 	for (size_t i = 0; i < c->nvfio; i++)
 		free(c->vfio[i].rom);
 	free(c->vfio);
+	free(c->tpm_state);
 	sriov_pool_requests_free(&c->sriov);
 	memset(c, 0, sizeof(*c));
 }
@@ -337,6 +338,12 @@ static int key_vfio_rom(struct parse *p, const char *v, const char **why)
 	return d ? set_path(p, &d->rom, v, why) : -ENOMEM;
 }
 
+static int key_tpm_state(struct parse *p, const char *v, const char **why)
+{
+	p->cfg->tpm_state_line = p->src.line;
+	return set_path(p, &p->cfg->tpm_state, v, why);
+}
+
 static const struct config_key partition_keys[] = {
 	{ "name", key_name },
 	{ "memory", key_memory },
@@ -359,10 +366,16 @@ static const struct config_key boot_keys[] = {
 	{ NULL, NULL },
 };
 
+static const struct config_key tpm_keys[] = {
+	{ "state", key_tpm_state },
+	{ NULL, NULL },
+};
+
 static const struct config_section sections[] = {
 	{ "partition", partition_keys },
 	{ "boot", boot_keys },
 	{ "vfio", vfio_keys },
+	{ "tpm", tpm_keys },
 };
 
 static void fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

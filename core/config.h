@@ -44,6 +44,7 @@ struct vm_config {
 	bool debug_exit;
 	char *kvm_device;       /* default /dev/kvm */
 	enum memory_backing memory_backing;
+	char *tpm_state;        /* [tpm] state: the vTPM's state directory */
 
 	/* Passthrough: [vfio] sections and --vfio, then [sriov "NAME"] pools. */
 	struct vfio_config_device *vfio;
@@ -51,7 +52,7 @@ struct vm_config {
 	struct sriov_pool_requests sriov;
 
 	/* Lines the values came from, for errors found after parsing. */
-	int kernel_line, initrd_line;
+	int kernel_line, initrd_line, tpm_state_line;
 };
 
 void config_init(struct vm_config *c);

@@ -4,7 +4,8 @@
  *
  *   0x00000000 - 0x0009fbff  RAM (real-mode area, boot_params, page tables)
  *   0x0009fc00 - 0x0009ffff  reserved (EBDA)
- *   0x000e0000 - 0x000fffff  reserved: ACPI tables, RSDP (legacy scan area)
+ *   0x000e0000 - 0x000effff  reserved: ACPI tables, RSDP (legacy scan area)
+ *   0x000f0000 - 0x000fffff  reserved: TPM event log (the TPM2 table's LASA)
  *   0x00100000 - low end     RAM (kernel at 1 MiB)
  *   0x80000000 - 0xdfffffff  32-bit PCI MMIO window      \
  *   0xe0000000 - 0xe00fffff  PCIe ECAM (bus 0)            |  PCI hole
@@ -26,8 +27,14 @@
 #define SZ_1G 0x40000000ULL
 
 #define LAYOUT_EBDA_START        0x9fc00ULL
-#define LAYOUT_ACPI_START        0xe0000ULL
-#define LAYOUT_ACPI_SIZE         0x20000ULL
+/* The BIOS area, e820-reserved: the ACPI tables, then the TPM event log
+ * (Linux ignores a log outside reserved memory). */
+#define LAYOUT_BIOS_START        0xe0000ULL
+#define LAYOUT_BIOS_SIZE         0x20000ULL
+#define LAYOUT_ACPI_START        LAYOUT_BIOS_START
+#define LAYOUT_ACPI_SIZE         0x10000ULL
+#define LAYOUT_TPM_LOG_START     (LAYOUT_ACPI_START + LAYOUT_ACPI_SIZE)
+#define LAYOUT_TPM_LOG_SIZE      0x10000ULL
 #define LAYOUT_HIGH_MEMORY_START SZ_1M
 
 #define LAYOUT_PCI_HOLE_START    0x80000000ULL

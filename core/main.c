@@ -12,6 +12,7 @@ static const struct cli_command commands[] = {
 	{ "vfio", "bind devices to vfio-pci, unbind and restore their drivers", cli_vfio },
 	{ "host", "check this host for KVM, IOMMU, VFIO and passthrough readiness", cli_host },
 	{ "sriov", "create, configure and list SR-IOV VFs; VF pools", cli_sriov },
+	{ "tpm", "predict a partition's PCRs, print a TPM event log", cli_tpm },
 };
 
 static void print_help(FILE *f)

@@ -39,10 +39,11 @@ int memory_layout_init(struct mem_layout *l, uint64_t ram_size)
 	l->mmio64_base = align_up(l->high_end, LAYOUT_MMIO64_SIZE);
 
 	/* What a PC BIOS reports: the EBDA and the BIOS area with our ACPI
-	 * tables are reserved; ECAM must be reserved or Linux ignores MCFG. */
+	 * tables and TPM event log are reserved; ECAM must be reserved or
+	 * Linux ignores MCFG. */
 	add_e820(l, 0, LAYOUT_EBDA_START, E820_RAM);
 	add_e820(l, LAYOUT_EBDA_START, 0xa0000 - LAYOUT_EBDA_START, E820_RESERVED);
-	add_e820(l, LAYOUT_ACPI_START, LAYOUT_ACPI_SIZE, E820_RESERVED);
+	add_e820(l, LAYOUT_BIOS_START, LAYOUT_BIOS_SIZE, E820_RESERVED);
 	add_e820(l, LAYOUT_HIGH_MEMORY_START, low - LAYOUT_HIGH_MEMORY_START, E820_RAM);
 	add_e820(l, LAYOUT_ECAM_START, LAYOUT_ECAM_SIZE, E820_RESERVED);
 	if (high)

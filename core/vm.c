@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/pci.h"
+#include "core/tpm/vtpm.h"
 #include "core/vcpu.h"
 #include "vfio/vfio.h"
 
@@ -63,6 +64,8 @@ static const struct vm_component components[] = {
 	{ "i8042", .init = i8042_init, .exit = i8042_exit },
 	{ "debug-exit", .init = debug_exit_init },
 	{ "acpi-pm", .init = pm_init, .reset = pm_reset_vm, .exit = pm_exit },
+	/* Before anything that pins guest RAM: its init forks swtpm. */
+	{ "tpm", .init = vtpm_init, .attach = vtpm_attach, .exit = vtpm_exit },
 	{ "pci", .init = pci_host_init, .attach = pci_host_attach, .reset = pci_host_reset,
 	  .exit = pci_host_exit },
 	{ "vfio", .init = vfio_init, .attach = vfio_attach, .detach = vfio_detach,

@@ -23,6 +23,7 @@ struct rtc;
 struct pm;
 struct pci_host;
 struct vfio;
+struct vtpm;
 
 struct vcpu {
 	struct vm *vm;
@@ -104,6 +105,7 @@ struct vm {
 	struct vfio *vfio;            /* passthrough devices, NULL without any */
 	void *i8042;
 	void *debug_exit;
+	struct vtpm *tpm;             /* NULL without --tpm */
 
 	/* Boot state recomputed on each (re)boot. */
 	uint64_t rsdp_gpa;

@@ -33,6 +33,11 @@ int acpi_setup(struct vm *vm)
 		.sci_irq = IRQ_SCI,
 		.com1 = vm->serial != NULL,
 		.rtc = vm->rtc != NULL,
+		.tpm = vm->tpm != NULL,
+		.tpm_crb_base = LAYOUT_TPM_CRB_START,
+		.tpm_crb_size = LAYOUT_TPM_CRB_SIZE,
+		.tpm_log_addr = LAYOUT_TPM_LOG_START,
+		.tpm_log_size = LAYOUT_TPM_LOG_SIZE,
 	};
 	struct acpi_tables out;
 	void *buf;

@@ -45,6 +45,11 @@ int boot_image_read(const struct boot_image *img, uint64_t off, void *buf, size_
 	return 0;
 }
 
+const char *boot_cmdline(const struct vm_config *cfg)
+{
+	return cfg->cmdline ? cfg->cmdline : "";
+}
+
 enum boot_format boot_detect(const void *image, size_t len)
 {
 	const uint8_t *p = image;
@@ -191,7 +196,7 @@ static int load_bzimage(struct vm *vm, const struct boot_image *img, struct boot
 	if (r < 0)
 		return log_error_errno(r, "kernel '%s': cannot load: %m", img->name);
 
-	r = write_cmdline(vm, vm->cfg->cmdline ? vm->cfg->cmdline : "", bi.cmdline_max);
+	r = write_cmdline(vm, boot_cmdline(vm->cfg), bi.cmdline_max);
 	if (r < 0)
 		return r;
 	r = load_initrd(vm, bi.load_addr + bi.init_size, (uint64_t)bi.initrd_addr_max + 1,
@@ -241,7 +246,7 @@ static int load_pvh(struct vm *vm, const struct boot_image *img, struct boot_ent
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
 
-	r = write_cmdline(vm, vm->cfg->cmdline ? vm->cfg->cmdline : "", BOOT_CMDLINE_MAX - 1);
+	r = write_cmdline(vm, boot_cmdline(vm->cfg), BOOT_CMDLINE_MAX - 1);
 	if (r < 0)
 		return r;
 	r = load_initrd(vm, (pi.end + 4095) & ~4095ULL, 0, &initrd_addr, &initrd_size);

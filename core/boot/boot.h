@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct vm;
+struct vm_config;
 
 /* Fixed low-memory addresses used while booting (all below 0x8000, or at
  * 0x20000 and up, so a guest may use 0x8000-0xffff as a trampoline). */
@@ -53,6 +54,10 @@ enum boot_format boot_detect(const void *image, size_t len);
  * command line into guest memory, with the tables the protocol needs.
  * Logs one line naming the file on failure. */
 int boot_load(struct vm *vm, struct boot_entry *entry);
+
+/* The command line the kernel gets for CFG, byte for byte: what boot_load
+ * writes and what the vTPM measures. */
+const char *boot_cmdline(const struct vm_config *cfg);
 
 /* Check, before any VM exists, that PATH is a kernel partvm can boot in
  * MEMORY bytes of RAM (format, truncation, fit). Logs one line naming the

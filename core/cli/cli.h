@@ -31,6 +31,7 @@ int cli_vfio(int argc, char **argv);
 int cli_host(int argc, char **argv);
 int cli_sriov(int argc, char **argv);
 int cli_host_apply(int argc, char **argv); /* `host apply`, dispatched by cli_host */
+int cli_tpm(int argc, char **argv);
 
 /* Print "partvm: CMD: MSG; see 'partvm CMD --help'" and return EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

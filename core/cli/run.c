@@ -13,6 +13,7 @@
 #include "core/cli/run.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/tpm/vtpm.h"
 #include "core/vm.h"
 
 /* Without --append, a Linux kernel gets a console on the UART. */
@@ -23,6 +24,7 @@ enum {
 	OPT_DEBUG_EXIT,
 	OPT_KVM_DEVICE,
 	OPT_VFIO,
+	OPT_TPM,
 };
 
 static const struct option options[] = {
@@ -36,6 +38,7 @@ static const struct option options[] = {
 	{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "vfio", required_argument, NULL, OPT_VFIO },
+	{ "tpm", required_argument, NULL, OPT_TPM },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -57,6 +60,8 @@ static void print_help(void)
 	       "      --vfio BDF[,managed=no][,rom=FILE]\n"
 	       "                        pass the host PCI device BDF through (repeatable);\n"
 	       "                        managed: bind it to vfio-pci now, restore it at exit\n"
+	       "      --tpm STATEDIR    a TPM 2.0 (swtpm) with its state in STATEDIR, and\n"
+	       "                        measured boot (see 'partvm tpm --help')\n"
 	       "  -h, --help            show this help\n\n"
 	       "Console: the guest's COM1 is on stdin/stdout; Ctrl-A x quits.\n"
 	       "Exit status: 0 guest powered off (or rebooted with --no-reboot), 1 guest\n"
@@ -82,7 +87,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 	/* Options are applied after the config file, which may come anywhere
 	 * on the line: collect them first. */
 	const char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
-	const char *cpus = NULL, *name = NULL, *kvm = NULL;
+	const char *cpus = NULL, *name = NULL, *kvm = NULL, *tpm = NULL;
 	bool no_reboot = false, debug_exit = false;
 	_cleanup_free_ const char **vfio = calloc(argc + 1, sizeof(*vfio));
 	size_t nvfio = 0;
@@ -106,6 +111,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		case OPT_DEBUG_EXIT: debug_exit = true; break;
 		case OPT_KVM_DEVICE: kvm = optarg; break;
 		case OPT_VFIO: vfio[nvfio++] = optarg; break;
+		case OPT_TPM: tpm = optarg; break;
 		case 'h': return 1;
 		case ':': return usage(err, "option '%s' needs a value", argv[optind - 1]);
 		default: return usage(err, "unknown option '%s'", argv[optind - 1]);
@@ -147,6 +153,14 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 			return r;
 		if (r < 0)
 			return usage(err, "--vfio %s: %s", vfio[i], why);
+	}
+	if (tpm) {
+		if (!*tpm)
+			return usage(err, "--tpm: empty path");
+		r = config_set_string(&cfg->tpm_state, tpm);
+		cfg->tpm_state_line = 0;
+		if (r < 0)
+			return r;
 	}
 	cfg->no_reboot |= no_reboot;
 	cfg->debug_exit |= debug_exit;
@@ -198,6 +212,10 @@ int cli_run(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	if (vtpm_preflight(&cfg) < 0) {
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
 	r = vm_create(&vm, &cfg);
 	if (r < 0) {
 		vm_destroy(&vm);

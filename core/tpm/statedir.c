@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "core/tpm/statedir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+
+#define LOCK_WAIT_MS   3000
+#define LOCK_RETRY_MS  100
+
+int tpm_statedir_prepare(const char *dir, const char **why)
+{
+	struct stat st;
+
+	/* swtpm's options are comma-separated: a comma cannot be quoted. */
+	if (strchr(dir, ',')) {
+		*why = "the path must not contain ','";
+		return -EINVAL;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		*why = "cannot create it";
+		return -errno;
+	}
+	if (stat(dir, &st) < 0) {
+		*why = "cannot access it";
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*why = "not a directory";
+		return -ENOTDIR;
+	}
+	if (access(dir, W_OK | X_OK) < 0) {
+		*why = "not writable";
+		return -errno;
+	}
+	return 0;
+}
+
+/* The holder recorded in the lock file: pid and name. */
+static pid_t read_owner(int fd, char *name, size_t len)
+{
+	char buf[256];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	char *nl;
+	long pid;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	pid = strtol(buf, &nl, 10);
+	if (*nl != '\n' || pid <= 0)
+		return 0;
+	snprintf(name, len, "%.*s", (int)strcspn(nl + 1, "\n"), nl + 1);
+	return (pid_t)pid;
+}
+
+int tpm_statedir_lock(const char *dir, const char *name, char *owner, size_t len)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	char text[320];
+	int n;
+
+	if (asprintf(&path, "%s/" TPM_STATEDIR_LOCK, dir) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += LOCK_RETRY_MS) {
+		char who[128] = "";
+		pid_t pid;
+
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		pid = read_owner(fd, who, sizeof(who));
+		/* A live holder is final; a dead one's swtpm is about to go. */
+		if (pid > 0 && kill(pid, 0) == 0) {
+			snprintf(owner, len, "'%s' (pid %d)", who, (int)pid);
+			return -EBUSY;
+		}
+		if (waited >= LOCK_WAIT_MS) {
+			if (pid > 0)
+				snprintf(owner, len, "'%s' (pid %d, gone, but its swtpm still runs)",
+					 who, (int)pid);
+			else
+				snprintf(owner, len, "of unknown name");
+			return -EBUSY;
+		}
+		usleep(LOCK_RETRY_MS * 1000);
+	}
+	n = snprintf(text, sizeof(text), "%d\n%.256s\n", (int)getpid(), name);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, text, (size_t)n, 0) != n)
+		return -errno;
+	return TAKE_FD(fd);
+}
+
+bool tpm_statedir_provisioned(const char *dir)
+{
+	_cleanup_free_ char *path = NULL;
+	struct stat st;
+
+	if (asprintf(&path, "%s/" TPM_STATEDIR_STATE, dir) < 0)
+		return false;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+int tpm_statedir_save_eventlog(const char *dir, const void *log, size_t len)
+{
+	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	int r = 0;
+
+	if (asprintf(&path, "%s/" TPM_STATEDIR_EVENTLOG, dir) < 0 ||
+	    asprintf(&tmp, "%s/." TPM_STATEDIR_EVENTLOG ".tmp", dir) < 0)
+		return -ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, log, len) != (ssize_t)len || fsync(fd) < 0)
+		r = errno ? -errno : -EIO;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}

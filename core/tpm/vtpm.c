@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "core/tpm/vtpm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+#include "core/devices/tpm_crb.h"
+#include "core/layout.h"
+#include "core/log.h"
+#include "core/sysfs.h"
+#include "core/tpm/firmware.h"
+#include "core/tpm/provision.h"
+#include "core/tpm/statedir.h"
+#include "core/tpm/swtpm.h"
+#include "core/tpm/worker.h"
+#include "core/vm.h"
+
+struct vtpm {
+	const char *dir;
+	int lock_fd;
+	struct swtpm swtpm;
+	bool swtpm_started;
+	struct tpm_crb crb;
+	bool crb_ready;
+	struct tpm_worker worker;
+	bool worker_started;
+	bool mapped;
+};
+
+static const struct bus_ops crb_bus_ops = {
+	.read = tpm_crb_read,
+	.write = tpm_crb_write,
+};
+
+/* "FILE:LINE: " when the state directory came from a config file. */
+static void where(const struct vm_config *cfg, char *buf, size_t len)
+{
+	if (cfg->path && cfg->tpm_state_line > 0)
+		snprintf(buf, len, "%s:%d: ", cfg->path, cfg->tpm_state_line);
+	else
+		buf[0] = '\0';
+}
+
+/* The checks preflight and init share; logs one line. */
+static int check_programs(const struct vm_config *cfg, char **swtpm, char **setup)
+{
+	*swtpm = swtpm_find_program("swtpm");
+	if (!*swtpm)
+		return log_error_errno(-ENOENT, "tpm: swtpm not found in PATH; install Debian's "
+					       "'swtpm' package");
+	*setup = NULL;
+	if (tpm_statedir_provisioned(cfg->tpm_state))
+		return 0;
+	*setup = swtpm_find_program("swtpm_setup");
+	if (!*setup)
+		return log_error_errno(-ENOENT, "tpm: swtpm_setup not found in PATH (it creates the "
+					       "TPM in '%s'); install Debian's 'swtpm-tools' package",
+				       cfg->tpm_state);
+	return 0;
+}
+
+static int prepare_and_lock(const struct vm_config *cfg)
+{
+	const char *why = NULL;
+	char at[300], owner[300];
+	int r;
+
+	where(cfg, at, sizeof(at));
+	r = tpm_statedir_prepare(cfg->tpm_state, &why);
+	if (r < 0)
+		return log_error_errno(r, "%stpm state directory '%s': %s (%m)", at, cfg->tpm_state,
+				       why);
+	r = tpm_statedir_lock(cfg->tpm_state, cfg->name ? cfg->name : "partvm", owner,
+			      sizeof(owner));
+	if (r == -EBUSY)
+		return log_error_errno(r, "%stpm state directory '%s' is in use by partition %s",
+				       at, cfg->tpm_state, owner);
+	if (r < 0)
+		return log_error_errno(r, "%stpm state directory '%s': cannot lock it: %m", at,
+				       cfg->tpm_state);
+	return r;
+}
+
+int vtpm_preflight(const struct vm_config *cfg)
+{
+	_cleanup_free_ char *swtpm = NULL, *setup = NULL;
+	int r;
+
+	if (!cfg->tpm_state)
+		return 0;
+	r = check_programs(cfg, &swtpm, &setup);
+	if (r < 0)
+		return r;
+	/* Take the lock and let it go: vtpm_init takes it for good. */
+	r = prepare_and_lock(cfg);
+	if (r < 0)
+		return r;
+	close(r);
+	return 0;
+}
+
+static int start(struct vm *vm, struct vtpm *t)
+{
+	const struct vm_config *cfg = vm->cfg;
+	_cleanup_free_ char *swtpm = NULL, *setup = NULL;
+	const char *why = NULL;
+	char status[96];
+	uint32_t size = 0;
+	bool ek_cert;
+	int r;
+
+	r = check_programs(cfg, &swtpm, &setup);
+	if (r < 0)
+		return r;
+	t->lock_fd = prepare_and_lock(cfg);
+	if (t->lock_fd < 0)
+		return t->lock_fd;
+
+	if (setup) {
+		log_info("tpm: creating the TPM in '%s' (swtpm_setup)", t->dir);
+		r = tpm_provision(setup, t->dir, &ek_cert);
+		if (r < 0)
+			return log_error_errno(r, "tpm: swtpm_setup could not create the TPM in '%s' "
+					       "(see %s/" TPM_PROVISION_LOG ")", t->dir, t->dir);
+		if (!ek_cert)
+			log_notice("tpm: the TPM in '%s' has no EK certificate: swtpm's local CA is "
+				   "not available (see %s/" TPM_PROVISION_LOG ")", t->dir, t->dir);
+	}
+
+	r = swtpm_start(&t->swtpm, swtpm, t->dir, partvm_runtime_dir(), t->lock_fd, &why);
+	t->swtpm_started = true;
+	if (r < 0)
+		return log_error_errno(r, "tpm: swtpm: %s: %m", why);
+	/* The first request also proves that swtpm runs. The TPM's buffer
+	 * must not exceed the CRB's, so no response can overflow it. */
+	r = swtpm_ctrl_set_buffer_size(&t->swtpm, TPM_CRB_BUFFER_SIZE, &size);
+	if (r < 0) {
+		/* Most likely swtpm refused its options or state and exited:
+		 * give it a moment to be reaped, and say how it ended. */
+		for (int i = 0; i < 10 && !swtpm_exited(&t->swtpm); i++)
+			usleep(100000);
+		if (t->swtpm.pid == 0) {
+			swtpm_describe_exit(&t->swtpm, status, sizeof(status));
+			return log_error_errno(-ECHILD, "tpm: swtpm %s at start (its log: %s)", status,
+					       t->swtpm.log_path);
+		}
+		return log_error_errno(r, "tpm: swtpm does not answer on its control channel: %m");
+	}
+	r = tpm_crb_init(&t->crb, LAYOUT_TPM_CRB_START,
+			 size < TPM_CRB_BUFFER_SIZE ? size : TPM_CRB_BUFFER_SIZE,
+			 &tpm_worker_crb_ops, &t->worker);
+	if (r < 0)
+		return log_error_errno(r, "tpm: swtpm's buffer of %u bytes is too small", size);
+	t->crb_ready = true;
+	r = tpm_worker_start(&t->worker, &t->swtpm, &t->crb);
+	if (r < 0)
+		return log_error_errno(r, "tpm: cannot start its thread: %m");
+	t->worker_started = true;
+	r = bus_register(&vm->mmio, LAYOUT_TPM_CRB_START, LAYOUT_TPM_CRB_SIZE, "tpm-crb",
+			 &crb_bus_ops, &t->crb);
+	if (r < 0)
+		return log_error_errno(r, "tpm: cannot map the CRB at %#llx: %m",
+				       (unsigned long long)LAYOUT_TPM_CRB_START);
+	t->mapped = true;
+	return 0;
+}
+
+int vtpm_init(struct vm *vm)
+{
+	struct vtpm *t;
+	int r;
+
+	if (!vm->cfg->tpm_state)
+		return 0;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->dir = vm->cfg->tpm_state;
+	t->lock_fd = -1;
+	vm->tpm = t;
+	r = start(vm, t);
+	if (r < 0)
+		vtpm_exit(vm);
+	return r;
+}
+
+int vtpm_attach(struct vm *vm)
+{
+	struct vtpm *t = vm->tpm;
+	bool established = false;
+	uint8_t *log;
+	int r, len;
+
+	if (!t)
+		return 0;
+	/* A guest command from before a reboot may still run: let it end. */
+	r = tpm_worker_quiesce(&t->worker, SWTPM_COMMAND_TIMEOUT_MS);
+	if (r == -EPIPE)
+		return log_error_errno(r, "tpm: swtpm is not running; the partition cannot boot "
+				       "with its TPM (swtpm's log: %s)", t->swtpm.log_path);
+	if (r < 0)
+		return log_error_errno(r, "tpm: swtpm has not finished the guest's last command in "
+				       "%d s", SWTPM_COMMAND_TIMEOUT_MS / 1000);
+
+	/* A platform reset: PCRs back to their reset values. */
+	r = swtpm_ctrl_init(&t->swtpm);
+	if (r == 0)
+		r = swtpm_ctrl_get_established(&t->swtpm, &established);
+	if (r < 0)
+		return log_error_errno(r, "tpm: swtpm cannot reset the TPM: %m (swtpm's log: %s)",
+				       t->swtpm.log_path);
+	tpm_crb_reset(&t->crb, established);
+
+	log = vm_guest_ptr(vm, LAYOUT_TPM_LOG_START, LAYOUT_TPM_LOG_SIZE);
+	if (!log)
+		return -ENOMEM;
+	/* Passed-through devices join the PCR1 text (tpm_platform_device_read()
+	 * describes one) once the partition's configuration lists them. */
+	len = tpm_firmware_measure_boot(&t->swtpm, vm->cfg, NULL, 0, log, LAYOUT_TPM_LOG_SIZE);
+	if (len < 0)
+		return len;
+	r = tpm_statedir_save_eventlog(t->dir, log, (size_t)len);
+	if (r < 0)
+		log_warning("tpm: cannot keep the event log in '%s': %s", t->dir, strerror(-r));
+	return 0;
+}
+
+void vtpm_exit(struct vm *vm)
+{
+	struct vtpm *t = vm->tpm;
+
+	if (!t)
+		return;
+	if (t->mapped)
+		bus_unregister(&vm->mmio, LAYOUT_TPM_CRB_START, &t->crb);
+	if (t->worker_started)
+		tpm_worker_stop(&t->worker);
+	if (t->swtpm_started)
+		swtpm_stop(&t->swtpm);
+	if (t->crb_ready)
+		tpm_crb_destroy(&t->crb);
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
+	free(t);
+	vm->tpm = NULL;
+}
