@@ -7,6 +7,11 @@
 
 static const struct cli_command commands[] = {
 	{ "run", "boot a partition (a config file, options, or the test guest)", cli_run },
+	{ "devices", "list PCI devices: names, IOMMU group, driver, resets, in use", cli_devices },
+	{ "iommu", "IOMMU groups and their viability for VFIO", cli_iommu },
+	{ "vfio", "bind devices to vfio-pci, unbind and restore their drivers", cli_vfio },
+	{ "host", "check this host for KVM, IOMMU, VFIO and passthrough readiness", cli_host },
+	{ "sriov", "create, configure and list SR-IOV VFs; VF pools", cli_sriov },
 };
 
 static void print_help(FILE *f)

@@ -23,6 +23,12 @@ struct cli_command {
 };
 
 int cli_run(int argc, char **argv);
+int cli_devices(int argc, char **argv);
+int cli_iommu(int argc, char **argv);
+int cli_vfio(int argc, char **argv);
+int cli_host(int argc, char **argv);
+int cli_sriov(int argc, char **argv);
+int cli_host_apply(int argc, char **argv); /* `host apply`, dispatched by cli_host */
 
 /* Print "partvm: CMD: MSG; see 'partvm CMD --help'" and return EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `partvm host check`: everything passthrough needs from the host, each
+ * check one verdict with what was seen and how to fix it. Read-only: it
+ * loads no module and opens /dev/kvm only to ask its API version.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+#include "core/sysfs.h"
+#include "iommu/internal.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
+
+static void set(struct iommu_check *c, const char *name, enum iommu_check_status st, const char *hint,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void set(struct iommu_check *c, const char *name, enum iommu_check_status st, const char *hint,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	c->name = name;
+	c->status = st;
+	snprintf(c->hint, sizeof(c->hint), "%s", st == IOMMU_CHECK_PASS ? "" : hint);
+	va_start(ap, fmt);
+	vsnprintf(c->message, sizeof(c->message), fmt, ap);
+	va_end(ap);
+}
+
+const char *iommu_check_status_name(enum iommu_check_status s)
+{
+	return s == IOMMU_CHECK_PASS ? "PASS" : s == IOMMU_CHECK_WARN ? "WARN" : "FAIL";
+}
+
+/* Does whitespace-separated LIST contain WORD? */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *s = strstr(list, word); s; s = strstr(s + 1, word))
+		if ((s == list || s[-1] == ' ' || s[-1] == '\t') && (s[n] == '\0' || s[n] == ' ' || s[n] == '\n'))
+			return true;
+	return false;
+}
+
+/* The value of kernel parameter KEY= on the command line, "" if absent. */
+static void cmdline_value(const char *cmdline, const char *key, char *out, size_t len)
+{
+	size_t n = strlen(key);
+
+	out[0] = '\0';
+	for (const char *s = strstr(cmdline, key); s; s = strstr(s + 1, key))
+		if ((s == cmdline || s[-1] == ' ') && s[n] == '=') {
+			size_t w = strcspn(s + n + 1, " \n");
+			snprintf(out, len, "%.*s", (int)(w < len ? w : len - 1), s + n + 1);
+		}
+}
+
+/* Read a whole small file below ROOT into BUF; "" when missing. */
+static void slurp(const char *root, const char *rel, char *buf, size_t len)
+{
+	char p[PATH_MAX];
+	_cleanup_fclose_ FILE *f = NULL;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (iommu_path(p, sizeof(p), root, "%s", rel) < 0 || !(f = fopen(p, "re")))
+		return;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+}
+
+static void check_kvm(const struct iommu_host *h, struct iommu_check *c)
+{
+	static char cpuinfo[1 << 16];
+	char p[PATH_MAX], flags[8] = "";
+	_cleanup_close_ int fd = -1;
+	const char *line;
+
+	slurp(h->root, "/proc/cpuinfo", cpuinfo, sizeof(cpuinfo));
+	line = strstr(cpuinfo, "\nflags");
+	if (line) {
+		char first[4096];
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(line + 1, "\n"), line + 1);
+		if (has_word(first, "vmx"))
+			strcpy(flags, "vmx");
+		else if (has_word(first, "svm"))
+			strcpy(flags, "svm");
+	}
+	if (iommu_path(p, sizeof(p), h->root, "/dev/kvm") < 0)
+		p[0] = '\0';
+	fd = open(p, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		if (!flags[0])
+			set(c, "kvm", IOMMU_CHECK_FAIL,
+			    "enable VT-x/AMD-V in the firmware setup (or nested virtualization on a VM host)",
+			    "no /dev/kvm (%s) and the CPU shows neither vmx nor svm", strerror(e));
+		else
+			set(c, "kvm", IOMMU_CHECK_FAIL, "modprobe kvm_intel or kvm_amd; check dmesg for why KVM is off",
+			    "no usable /dev/kvm: %s (CPU has %s)", strerror(e), flags);
+		return;
+	}
+	int v = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (v != KVM_API_VERSION) {
+		set(c, "kvm", IOMMU_CHECK_FAIL, "check dmesg for KVM errors",
+		    "/dev/kvm does not answer KVM_GET_API_VERSION (%s)", v < 0 ? strerror(errno) : "wrong version");
+		return;
+	}
+	if (!flags[0]) {
+		set(c, "kvm", IOMMU_CHECK_WARN, "enable VT-x/AMD-V in the firmware setup",
+		    "/dev/kvm is usable (API %d) but the CPU shows neither vmx nor svm", v);
+		return;
+	}
+	set(c, "kvm", IOMMU_CHECK_PASS, "", "/dev/kvm is usable (API %d), CPU has %s", v, flags);
+}
+
+static int count_dir(const char *root, const char *rel)
+{
+	char p[PATH_MAX];
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+	int n = 0;
+
+	if (iommu_path(p, sizeof(p), root, "%s", rel) < 0 || !(d = opendir(p)))
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	return n;
+}
+
+static void check_iommu(const struct iommu_host *h, const char *cmdline, struct iommu_check *c)
+{
+	bool dmar = iommu_exists(h->root, "/sys/firmware/acpi/tables/DMAR");
+	bool ivrs = iommu_exists(h->root, "/sys/firmware/acpi/tables/IVRS");
+	int groups = count_dir(h->root, "/sys/kernel/iommu_groups");
+	int units = count_dir(h->root, "/sys/class/iommu");
+	char intel[32], amd[32], iommu[32], state[160];
+
+	cmdline_value(cmdline, "intel_iommu", intel, sizeof(intel));
+	cmdline_value(cmdline, "amd_iommu", amd, sizeof(amd));
+	cmdline_value(cmdline, "iommu", iommu, sizeof(iommu));
+	snprintf(state, sizeof(state), "cmdline: intel_iommu=%s amd_iommu=%s iommu=%s", intel[0] ? intel : "(unset)",
+		 amd[0] ? amd : "(unset)", iommu[0] ? iommu : "(unset)");
+
+	if (groups > 0) {
+		set(c, "iommu", IOMMU_CHECK_PASS, "", "IOMMU enabled: %s%s%s, %d IOMMU unit(s), %d groups; %s%s",
+		    dmar ? "ACPI DMAR (Intel VT-d)" : "", dmar && ivrs ? " and " : "",
+		    ivrs ? "ACPI IVRS (AMD-Vi)" : !dmar ? "no DMAR/IVRS table (another IOMMU)" : "", units, groups,
+		    state, strcmp(iommu, "pt") ? "" : " (pass-through for host devices)");
+		return;
+	}
+	if (!dmar && !ivrs) {
+		set(c, "iommu", IOMMU_CHECK_FAIL,
+		    "enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup; a machine without one cannot "
+		    "pass devices through",
+		    "no IOMMU: no ACPI DMAR (Intel VT-d) or IVRS (AMD-Vi) table and no IOMMU groups; %s", state);
+		return;
+	}
+	set(c, "iommu", IOMMU_CHECK_FAIL,
+	    dmar ? "boot with intel_iommu=on (add iommu=pt to keep host devices fast)"
+		 : "boot without amd_iommu=off (add iommu=pt to keep host devices fast)",
+	    "the firmware has an IOMMU (%s) but the kernel did not enable it: no IOMMU groups; %s",
+	    dmar ? "ACPI DMAR, Intel VT-d" : "ACPI IVRS, AMD-Vi", state);
+}
+
+static void check_intremap(const struct iommu_host *h, struct iommu_check *c)
+{
+	static char irqs[1 << 17];
+	char unsafe[8] = "";
+
+	/* With remapping on, MSI and IO-APIC interrupt chips are the
+	 * remapping ones: "IR-PCI-MSI", "IR-IO-APIC" in /proc/interrupts. */
+	slurp(h->root, "/proc/interrupts", irqs, sizeof(irqs));
+	sysfs_read(h->root, "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts", unsafe,
+		   sizeof(unsafe));
+	if (strstr(irqs, "IR-PCI-MSI") || strstr(irqs, "IR-IO-APIC")) {
+		set(c, "intremap", IOMMU_CHECK_PASS, "", "interrupt remapping is on (IR- interrupt chips in /proc/interrupts)");
+		return;
+	}
+	if (unsafe[0] == 'Y' || unsafe[0] == '1') {
+		set(c, "intremap", IOMMU_CHECK_WARN,
+		    "enable interrupt remapping (x2APIC/IR in the firmware, no intremap=off) to isolate MSIs",
+		    "no interrupt remapping; vfio_iommu_type1 allow_unsafe_interrupts=Y lets devices through anyway, "
+		    "and a guest can then forge interrupts");
+		return;
+	}
+	set(c, "intremap", IOMMU_CHECK_FAIL,
+	    "enable interrupt remapping (IOMMU on, x2APIC/IR in the firmware, no intremap=off), or accept the risk "
+	    "with vfio_iommu_type1.allow_unsafe_interrupts=1",
+	    "no interrupt remapping (no IR- interrupt chips in /proc/interrupts) and allow_unsafe_interrupts is %s: "
+	    "vfio will refuse to assign devices", unsafe[0] ? unsafe : "unset (module not loaded)");
+}
+
+/* Is module NAME (as in modules.dep, dashes or underscores) loadable? */
+static bool module_available(const struct iommu_host *h, const char *release, const char *name)
+{
+	static char dep[1 << 20];
+	char rel[PATH_MAX], alt[64], ko[80];
+
+	snprintf(alt, sizeof(alt), "%s", name);
+	for (char *s = alt; *s; s++)
+		if (*s == '_')
+			*s = '-';
+	for (int i = 0; i < 2; i++) {
+		const char *file = i ? "modules.builtin" : "modules.dep";
+		snprintf(rel, sizeof(rel), "/lib/modules/%s/%s", release, file);
+		slurp(h->root, rel, dep, sizeof(dep));
+		snprintf(ko, sizeof(ko), "/%s.ko", name);
+		if (strstr(dep, ko))
+			return true;
+		snprintf(ko, sizeof(ko), "/%s.ko", alt);
+		if (strstr(dep, ko))
+			return true;
+	}
+	return false;
+}
+
+static void check_vfio(const struct iommu_host *h, struct iommu_check *c)
+{
+	static const char *const mods[] = { "vfio_pci", "vfio_iommu_type1" };
+	char release[128] = "", loaded[64] = "", loadable[64] = "", missing[64] = "";
+
+	sysfs_read(h->root, "/proc/sys/kernel/osrelease", release, sizeof(release));
+	for (size_t i = 0; i < ARRAY_SIZE(mods); i++) {
+		char rel[128];
+		char *list;
+		snprintf(rel, sizeof(rel), "/sys/module/%s", mods[i]);
+		list = iommu_exists(h->root, "%s", rel) ? loaded
+		       : module_available(h, release, mods[i]) ? loadable : missing;
+		size_t used = strlen(list);
+		snprintf(list + used, 64 - used, "%s%s", used ? " " : "", mods[i]);
+	}
+	if (missing[0])
+		set(c, "vfio", IOMMU_CHECK_FAIL, "install a kernel built with CONFIG_VFIO_PCI and CONFIG_VFIO_IOMMU_TYPE1",
+		    "not available for kernel %s: %s%s%s", release, missing, loaded[0] ? "; loaded: " : "", loaded);
+	else if (loadable[0])
+		set(c, "vfio", IOMMU_CHECK_WARN, "modprobe vfio-pci (partvm vfio bind needs it loaded)",
+		    "available but not loaded: %s%s%s", loadable, loaded[0] ? "; loaded: " : "", loaded);
+	else
+		set(c, "vfio", IOMMU_CHECK_PASS, "", "loaded: %s", loaded);
+}
+
+static void check_hugepages(const struct iommu_host *h, struct iommu_check *c)
+{
+	char meminfo[8192];
+	unsigned long total = 0, free_pages = 0, size_kb = 0;
+	const char *s;
+
+	slurp(h->root, "/proc/meminfo", meminfo, sizeof(meminfo));
+	if ((s = strstr(meminfo, "HugePages_Total:")))
+		sscanf(s, "HugePages_Total: %lu", &total);
+	if ((s = strstr(meminfo, "HugePages_Free:")))
+		sscanf(s, "HugePages_Free: %lu", &free_pages);
+	if ((s = strstr(meminfo, "Hugepagesize:")))
+		sscanf(s, "Hugepagesize: %lu", &size_kb);
+	if (total == 0)
+		set(c, "hugepages", IOMMU_CHECK_WARN,
+		    "reserve some: echo N > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages (or hugepages= at boot)",
+		    "no hugepages reserved (default size %lu kB): guest memory will use 4 KiB pages, slower DMA mapping "
+		    "and more TLB misses", size_kb);
+	else
+		set(c, "hugepages", IOMMU_CHECK_PASS, "", "%lu hugepages of %lu kB reserved, %lu free", total, size_kb,
+		    free_pages);
+}
+
+static void check_groups(const struct iommu_host *h, const char *cmdline, const struct iommu_device *devs, int n,
+			 struct iommu_check *c)
+{
+	char acs[64], shared[512] = "";
+	int nshared = 0, ngroups = 0;
+
+	cmdline_value(cmdline, "pcie_acs_override", acs, sizeof(acs));
+	for (int i = 0; i < n; i++) {
+		if (devs[i].group < 0)
+			continue;
+		ngroups = devs[i].group + 1 > ngroups ? devs[i].group + 1 : ngroups;
+		if (!devs[i].in_use)
+			continue;
+		/* Every other endpoint of a critical device's group can only be
+		 * passed through by taking the host's device too. */
+		for (int k = 0; k < n; k++) {
+			if (k == i || devs[k].group != devs[i].group || devs[k].bridge || devs[k].host_bridge)
+				continue;
+			size_t used = strlen(shared);
+			snprintf(shared + used, sizeof(shared) - used, "%s%s shares group %d with %s (%s)",
+				 nshared++ ? "; " : "", devs[k].bdf, devs[i].group, devs[i].bdf, devs[i].in_use_reason);
+		}
+	}
+	if (ngroups == 0) {
+		set(c, "groups", IOMMU_CHECK_FAIL, "turn the IOMMU on first (see the iommu check)",
+		    "no device has an IOMMU group, so none can be passed through");
+		return;
+	}
+	if (acs[0]) {
+		set(c, "groups", IOMMU_CHECK_WARN, "remove pcie_acs_override and pass whole groups instead",
+		    "pcie_acs_override=%s splits groups in software: devices in different groups can still reach "
+		    "each other, isolation is not real%s%s", acs, nshared ? "; also " : "", shared);
+		return;
+	}
+	if (nshared) {
+		set(c, "groups", IOMMU_CHECK_WARN,
+		    "move the device to a slot with its own group, or pass it with --group only if the host can lose the rest",
+		    "%s", shared);
+		return;
+	}
+	set(c, "groups", IOMMU_CHECK_PASS, "", "no device shares an IOMMU group with a device the host uses");
+}
+
+static void check_resets(const struct iommu_device *devs, int n, struct iommu_check *c)
+{
+	char list[640] = "";
+	int bad = 0, amd_gpu = 0;
+
+	for (int i = 0; i < n; i++) {
+		const struct iommu_device *d = &devs[i];
+		if (d->bridge || d->host_bridge || d->group < 0)
+			continue;
+		if (d->flr || has_word(d->reset_methods, "flr") || has_word(d->reset_methods, "bus"))
+			continue;
+		char lbl[2 * IOMMU_NAME_LEN];
+		size_t used = strlen(list);
+		iommu_device_label(d, lbl, sizeof(lbl));
+		snprintf(list + used, sizeof(list) - used, "%s%s %s", bad++ ? ", " : "", d->bdf, lbl);
+		/* AMD GPUs are the known case: no FLR, and a bus reset that
+		 * leaves them hung until the host reboots. */
+		if (d->vendor_id == 0x1002 && (d->class_code >> 16) == 0x03)
+			amd_gpu++;
+	}
+	if (!bad) {
+		set(c, "resets", IOMMU_CHECK_PASS, "", "every endpoint with a group has FLR or a bus reset");
+		return;
+	}
+	set(c, "resets", IOMMU_CHECK_WARN,
+	    amd_gpu ? "for AMD GPUs use the vendor-reset module; otherwise do not reuse such a device without a host reboot"
+		    : "a device without reset keeps state between partitions; reboot the host between users if that matters",
+	    "no FLR or bus reset (reset_method): %s%s", list,
+	    amd_gpu ? " (AMD GPUs: the known reset bug)" : "");
+}
+
+int iommu_host_check(const struct iommu_host *h, struct iommu_check *out, size_t max)
+{
+	_cleanup_free_ struct iommu_device *devs = NULL;
+	struct iommu_check all[IOMMU_CHECKS_MAX];
+	char cmdline[4096];
+	size_t k = 0;
+	int n;
+
+	memset(all, 0, sizeof(all));
+	slurp(h->root, "/proc/cmdline", cmdline, sizeof(cmdline));
+	cmdline[strcspn(cmdline, "\n")] = '\0';
+	n = iommu_device_list(h, &devs);
+	if (n < 0)
+		n = 0;
+	check_kvm(h, &all[k++]);
+	check_iommu(h, cmdline, &all[k++]);
+	check_intremap(h, &all[k++]);
+	check_vfio(h, &all[k++]);
+	check_hugepages(h, &all[k++]);
+	check_groups(h, cmdline, devs, n, &all[k++]);
+	check_resets(devs, n, &all[k++]);
+	if (k > max)
+		k = max;
+	memcpy(out, all, k * sizeof(*out));
+	return (int)k;
+}

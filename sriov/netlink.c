@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VF attributes over rtnetlink with libnl-route-3: RTM_GETLINK with
+ * RTEXT_FILTER_VF returns IFLA_VFINFO_LIST, which libnl parses into
+ * rtnl_link_vf objects; a change is one IFLA_VF_INFO in RTM_NEWLINK
+ * (rtnl_link_change()).
+ */
+#include "sriov/sriov.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_link.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/sriov.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/cleanup.h"
+
+struct sriov_nl {
+	struct nl_sock *sk;
+	/* The errno of the kernel's last NLMSG_ERROR: libnl folds errnos
+	 * into its own codes (EPROTONOSUPPORT becomes "protocol mismatch"),
+	 * and the user should see what the driver said. */
+	int kernel_err;
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct rtnl_link *, rtnl_link_put)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct rtnl_link_vf *, rtnl_link_vf_put)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_addr *, nl_addr_put)
+DEFINE_TRIVIAL_CLEANUP_FUNC(nl_vf_vlans_t *, rtnl_link_vf_vlan_put)
+
+static int on_kernel_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct sriov_nl *nl = arg;
+
+	nl->kernel_err = e->error;
+	return NL_STOP;
+}
+
+/* libnl's code back to an errno, for errors that did not come from the
+ * kernel (allocation, socket, parsing). */
+static int nlerr_to_errno(int nlerr)
+{
+	switch (abs(nlerr)) {
+	case NLE_SUCCESS:
+		return 0;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_INVAL:
+	case NLE_MISSING_ATTR:
+		return -EINVAL;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	case NLE_OBJ_NOTFOUND:
+		return -ENOENT;
+	case NLE_NODEV:
+		return -ENODEV;
+	case NLE_PERM:
+	case NLE_NOACCESS:
+		return -EPERM;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_RANGE:
+		return -ERANGE;
+	case NLE_PROTO_MISMATCH:
+		return -EPROTONOSUPPORT;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_INTR:
+		return -EINTR;
+	default:
+		return -EIO;
+	}
+}
+
+static int result(struct sriov_nl *nl, int nlerr)
+{
+	if (nlerr >= 0)
+		return 0;
+	if (nl->kernel_err < 0)
+		return nl->kernel_err;
+	return nlerr_to_errno(nlerr);
+}
+
+int sriov_nl_open(struct sriov_nl **ret)
+{
+	_cleanup_free_ struct sriov_nl *nl = calloc(1, sizeof(*nl));
+	int r;
+
+	if (!nl)
+		return -ENOMEM;
+	nl->sk = nl_socket_alloc();
+	if (!nl->sk)
+		return -ENOMEM;
+	r = nl_connect(nl->sk, NETLINK_ROUTE);
+	if (r < 0) {
+		nl_socket_free(nl->sk);
+		return nlerr_to_errno(r);
+	}
+	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, on_kernel_error, nl);
+	*ret = TAKE_PTR(nl);
+	return 0;
+}
+
+void sriov_nl_close(struct sriov_nl *nl)
+{
+	if (!nl)
+		return;
+	nl_socket_free(nl->sk);
+	free(nl);
+}
+
+static void vf_to_config(struct rtnl_link_vf *v, struct sriov_vf_config *c)
+{
+	_cleanup_(rtnl_link_vf_vlan_putp) nl_vf_vlans_t *vlans = NULL;
+	struct nl_addr *addr;
+	struct nl_vf_rate rate;
+	uint32_t u;
+
+	memset(c, 0, sizeof(*c));
+	c->vlan_proto = ETH_P_8021Q;
+	c->link_state = IFLA_VF_LINK_STATE_AUTO;
+	c->spoofchk = c->trust = c->query_rss = -1;
+
+	if (rtnl_link_vf_get_addr(v, &addr) == 0 && nl_addr_get_len(addr) >= ETH_ALEN)
+		memcpy(c->mac, nl_addr_get_binary_addr(addr), ETH_ALEN);
+	if (rtnl_link_vf_get_vlans(v, &vlans) == 0 && vlans->size > 0) {
+		c->vlan = (uint16_t)vlans->vlans[0].vf_vlan;
+		c->qos = (uint8_t)vlans->vlans[0].vf_vlan_qos;
+		if (vlans->vlans[0].vf_vlan_proto)
+			c->vlan_proto = vlans->vlans[0].vf_vlan_proto;
+	}
+	if (rtnl_link_vf_get_rate(v, &rate) == 0) {
+		if (rate.api == RTNL_LINK_VF_RATE_API_NEW) {
+			c->min_rate = rate.min_tx_rate;
+			c->max_rate = rate.max_tx_rate;
+		} else if (rate.api == RTNL_LINK_VF_RATE_API_OLD) {
+			c->max_rate = rate.rate;
+		}
+	}
+	/* libnl leaves out the booleans the kernel reports as -1. */
+	if (rtnl_link_vf_get_spoofchk(v, &u) == 0)
+		c->spoofchk = !!u;
+	if (rtnl_link_vf_get_trust(v, &u) == 0)
+		c->trust = !!u;
+	if (rtnl_link_vf_get_rss_query_en(v, &u) == 0)
+		c->query_rss = !!u;
+	if (rtnl_link_vf_get_linkstate(v, &u) == 0)
+		c->link_state = u;
+}
+
+static int get_link(struct sriov_nl *nl, int ifindex, struct rtnl_link **link)
+{
+	int r;
+
+	nl->kernel_err = 0;
+	r = result(nl, rtnl_link_get_kernel(nl->sk, ifindex, NULL, link));
+	if (r < 0)
+		return r;
+	return *link ? 0 : -ENODEV;
+}
+
+int sriov_nl_read_vfs(struct sriov_nl *nl, int ifindex, struct sriov_vf_config *cfgs,
+		      bool *present, unsigned n)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
+	uint32_t num = 0;
+	int found = 0, r;
+
+	memset(present, 0, n * sizeof(*present));
+	r = get_link(nl, ifindex, &link);
+	if (r < 0)
+		return r;
+	if (rtnl_link_get_num_vf(link, &num) < 0)
+		return 0;
+	for (uint32_t i = 0; i < num && i < n; i++) {
+		_cleanup_(rtnl_link_vf_putp) struct rtnl_link_vf *v = rtnl_link_vf_get(link, i);
+
+		if (!v)
+			continue;
+		vf_to_config(v, &cfgs[i]);
+		present[i] = true;
+		found++;
+	}
+	return found;
+}
+
+int sriov_nl_read_vf(struct sriov_nl *nl, int ifindex, unsigned vf, struct sriov_vf_config *cfg)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
+	_cleanup_(rtnl_link_vf_putp) struct rtnl_link_vf *v = NULL;
+	uint32_t num = 0;
+	int r;
+
+	r = get_link(nl, ifindex, &link);
+	if (r < 0)
+		return r;
+	if (rtnl_link_get_num_vf(link, &num) < 0 || vf >= num)
+		return -ENOENT;
+	v = rtnl_link_vf_get(link, vf);
+	if (!v)
+		return -ENOENT;
+	vf_to_config(v, cfg);
+	return 0;
+}
+
+static int fill_vf(struct rtnl_link_vf *v, enum sriov_attr a, const struct sriov_vf_config *c)
+{
+	_cleanup_(nl_addr_putp) struct nl_addr *addr = NULL;
+	_cleanup_(rtnl_link_vf_vlan_putp) nl_vf_vlans_t *vlans = NULL;
+	struct nl_vf_rate rate = { 0 };
+	int r;
+
+	switch (a) {
+	case SRIOV_ATTR_MAC:
+		addr = nl_addr_build(AF_LLC, c->mac, ETH_ALEN);
+		if (!addr)
+			return -ENOMEM;
+		rtnl_link_vf_set_addr(v, addr);
+		return 0;
+	case SRIOV_ATTR_VLAN:
+		r = rtnl_link_vf_vlan_alloc(&vlans, 1);
+		if (r < 0)
+			return nlerr_to_errno(r);
+		vlans->vlans[0].vf_vlan = c->vlan;
+		vlans->vlans[0].vf_vlan_qos = c->qos;
+		/*
+		 * libnl (3.7 up to at least 3.12) sends 802.1Q as the legacy
+		 * IFLA_VF_VLAN, and any other protocol in IFLA_VF_VLAN_LIST
+		 * copying vf_vlan_proto without converting it to the __be16
+		 * that struct ifla_vf_vlan_info holds. Hand it the protocol
+		 * already in network order so the kernel sees 0x88a8.
+		 */
+		vlans->vlans[0].vf_vlan_proto =
+			c->vlan_proto == ETH_P_8021Q ? ETH_P_8021Q : htons(c->vlan_proto);
+		rtnl_link_vf_set_vlans(v, vlans);
+		return 0;
+	case SRIOV_ATTR_SPOOFCHK:
+		rtnl_link_vf_set_spoofchk(v, c->spoofchk > 0);
+		return 0;
+	case SRIOV_ATTR_TRUST:
+		rtnl_link_vf_set_trust(v, c->trust > 0);
+		return 0;
+	case SRIOV_ATTR_LINK_STATE:
+		rtnl_link_vf_set_linkstate(v, c->link_state);
+		return 0;
+	case SRIOV_ATTR_RATE:
+		/* IFLA_VF_RATE carries both limits and libnl sends 0 for one
+		 * that is not set, so both always come from the config. */
+		rate.api = RTNL_LINK_VF_RATE_API_NEW;
+		rate.min_tx_rate = c->min_rate;
+		rate.max_tx_rate = c->max_rate;
+		rtnl_link_vf_set_rate(v, &rate);
+		return 0;
+	case SRIOV_ATTR_QUERY_RSS:
+		rtnl_link_vf_set_rss_query_en(v, c->query_rss > 0);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int sriov_nl_write(struct sriov_nl *nl, int ifindex, unsigned vf, enum sriov_attr a,
+		   const struct sriov_vf_config *cfg)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *orig = rtnl_link_alloc();
+	_cleanup_(rtnl_link_putp) struct rtnl_link *changes = rtnl_link_alloc();
+	_cleanup_(rtnl_link_vf_putp) struct rtnl_link_vf *v = rtnl_link_vf_alloc();
+	int r;
+
+	if (!orig || !changes || !v)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(orig, ifindex);
+	rtnl_link_vf_set_index(v, vf);
+	r = fill_vf(v, a, cfg);
+	if (r < 0)
+		return r;
+	r = rtnl_link_vf_add(changes, v);
+	if (r < 0)
+		return nlerr_to_errno(r);
+	nl->kernel_err = 0;
+	return result(nl, rtnl_link_change(nl->sk, orig, changes, 0));
+}
