@@ -7,6 +7,7 @@
 
 #define CPUID_1_ECX_HYPERVISOR (1U << 31)
 #define CPUID_1_EDX_HTT        (1U << 28)
+#define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
 /* Leaf 0xB/0x1F level types (SDM Vol. 2A, CPUID leaf 0BH). */
 #define TOPO_LEVEL_INVALID 0
 #define TOPO_LEVEL_SMT     1
@@ -76,16 +77,17 @@ static void set_topology_leaf(struct kvm_cpuid2 *t, uint32_t fn, unsigned ncpus,
 	}
 }
 
-int cpuid_build(const struct kvm_cpuid2 *supported, unsigned index, unsigned ncpus,
-		uint32_t apic_id, struct kvm_cpuid2 **out)
+int cpuid_build(const struct kvm_cpuid2 *supported, const struct cpuid_options *o,
+		struct kvm_cpuid2 **out)
 {
+	unsigned ncpus = o->ncpus;
+	uint32_t apic_id = o->apic_id;
 	/* Room for the topology subleaves we may add. */
 	size_t n = supported->nent + 8;
 	struct kvm_cpuid2 *t;
 	struct kvm_cpuid_entry2 *e;
 	uint32_t max_basic = 0;
 
-	(void)index;
 	t = calloc(1, sizeof(*t) + n * sizeof(t->entries[0]));
 	if (!t)
 		return -ENOMEM;
@@ -102,6 +104,10 @@ int cpuid_build(const struct kvm_cpuid2 *supported, unsigned index, unsigned ncp
 
 		e->ebx = (e->ebx & 0x0000ffff) | ((logical & 0xff) << 16) | ((apic_id & 0xff) << 24);
 		e->ecx |= CPUID_1_ECX_HYPERVISOR;
+		/* With it Linux drives the LAPIC timer from the TSC and never
+		 * calibrates it against the PIT, which a busy host skews. */
+		if (o->tsc_deadline)
+			e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
 		if (ncpus > 1)
 			e->edx |= CPUID_1_EDX_HTT;
 		else

@@ -64,6 +64,8 @@ int kvm_open(struct vm *vm, const char *device)
 		}
 	}
 	vm->max_vcpus = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	/* Optional: without it the guest calibrates its LAPIC timer itself. */
+	vm->tsc_deadline = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	vm->nr_memslots = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 	vm->run_size = ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size <= 0)

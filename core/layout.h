@@ -6,15 +6,17 @@
  *   0x0009fc00 - 0x0009ffff  reserved (EBDA)
  *   0x000e0000 - 0x000fffff  reserved: ACPI tables, RSDP (legacy scan area)
  *   0x00100000 - low end     RAM (kernel at 1 MiB)
- *   0xc0000000 - 0xdfffffff  32-bit PCI MMIO window      \
+ *   0x80000000 - 0xdfffffff  32-bit PCI MMIO window      \
  *   0xe0000000 - 0xe00fffff  PCIe ECAM (bus 0)            |  PCI hole
- *   0xfec00000               IOAPIC                       |  (3 GiB - 4 GiB)
+ *   0xfec00000               IOAPIC                       |  (2 GiB - 4 GiB)
  *   0xfed40000 - 0xfed44fff  TPM CRB (localities 0-4)     |
  *   0xfee00000               LAPIC                       /
  *   4 GiB - high end         RAM above the hole
  *   64-bit PCI MMIO window   naturally aligned above RAM
  *
- * RAM up to 3 GiB lies below the hole; the rest starts at 4 GiB.
+ * RAM up to 2 GiB lies below the hole; the rest starts at 4 GiB. A 2 GiB
+ * hole, as on q35, leaves 1.5 GiB of 32-bit MMIO for devices whose BARs
+ * must stay below 4 GiB.
  */
 #ifndef PARTVM_LAYOUT_H
 #define PARTVM_LAYOUT_H
@@ -28,10 +30,10 @@
 #define LAYOUT_ACPI_SIZE         0x20000ULL
 #define LAYOUT_HIGH_MEMORY_START SZ_1M
 
-#define LAYOUT_PCI_HOLE_START    0xc0000000ULL
+#define LAYOUT_PCI_HOLE_START    0x80000000ULL
 #define LAYOUT_PCI_HOLE_END      0x100000000ULL
-#define LAYOUT_MMIO32_START      0xc0000000ULL
-#define LAYOUT_MMIO32_SIZE       0x20000000ULL
+#define LAYOUT_MMIO32_START      0x80000000ULL
+#define LAYOUT_MMIO32_SIZE       0x60000000ULL
 #define LAYOUT_ECAM_START        0xe0000000ULL
 #define LAYOUT_ECAM_BUSES        1
 #define LAYOUT_ECAM_SIZE         (LAYOUT_ECAM_BUSES * SZ_1M)

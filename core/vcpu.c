@@ -53,7 +53,10 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index)
 		return log_error_errno(-errno, "vcpu %u: cannot map kvm_run: %m", index);
 	v->run = run;
 
-	r = cpuid_build(vm->supported_cpuid, index, vm->ncpus, v->apic_id, &cpuid);
+	r = cpuid_build(vm->supported_cpuid,
+			&(struct cpuid_options){ .ncpus = vm->ncpus, .apic_id = v->apic_id,
+						 .tsc_deadline = vm->tsc_deadline },
+			&cpuid);
 	if (r < 0)
 		return log_error_errno(r, "vcpu %u: cannot build CPUID: %m", index);
 	if (ioctl(fd, KVM_SET_CPUID2, cpuid) < 0)

@@ -85,6 +85,7 @@ struct vm {
 	int run_size;
 	struct kvm_cpuid2 *supported_cpuid;
 	unsigned max_vcpus;
+	bool tsc_deadline;            /* KVM_CAP_TSC_DEADLINE_TIMER */
 	unsigned nr_memslots;
 	unsigned next_memslot;
 

@@ -219,6 +219,15 @@ static int bind_one(struct txn *t, struct item *it, struct uevent_waiter *w)
 	r = iommu_read_driver(h, bdf, cur, sizeof(cur));
 	if (r < 0)
 		return iommu_problem_set(h, t->why, IOMMU_PROBLEM_BIND_FAILED, bdf, r, "reading its driver");
+	/* A driver that probed since the plan (a VF's driver right after the
+	 * VF appeared) is the one to give the device back to. */
+	if (cur[0] && strcmp(cur, "vfio-pci") != 0 && strcmp(cur, it->rec.driver) != 0 && !it->old.bdf[0]) {
+		snprintf(it->rec.driver, sizeof(it->rec.driver), "%s", cur);
+		r = iommu_record_save(h, &it->rec);
+		if (r < 0)
+			return iommu_problem_set(h, t->why, IOMMU_PROBLEM_BIND_FAILED, bdf, r,
+						 "writing its record in %s", h->state_dir);
+	}
 	if (cur[0] && strcmp(cur, "vfio-pci") != 0) {
 		r = iommu_unbind_driver(h, bdf, cur);
 		if (r < 0)

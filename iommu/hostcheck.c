@@ -65,7 +65,38 @@ static void cmdline_value(const char *cmdline, const char *key, char *out, size_
 		}
 }
 
-/* Read a whole small file below ROOT into BUF; "" when missing. */
+/* A whole file below ROOT, malloc'ed and NUL-terminated; "" when missing
+ * or unreadable, NULL only when out of memory. */
+static char *slurp_all(const char *root, const char *rel)
+{
+	char p[PATH_MAX];
+	_cleanup_fclose_ FILE *f = NULL;
+	size_t n = 0, cap = 4096;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return NULL;
+	buf[0] = '\0';
+	if (iommu_path(p, sizeof(p), root, "%s", rel) < 0 || !(f = fopen(p, "re")))
+		return buf;
+	for (;;) {
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (n < cap - 1)
+			break;
+		char *nb = realloc(buf, cap * 2);
+		if (!nb) {
+			free(buf);
+			return NULL;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Read a small file below ROOT into BUF; "" when missing. */
 static void slurp(const char *root, const char *rel, char *buf, size_t len)
 {
 	char p[PATH_MAX];
@@ -81,13 +112,12 @@ static void slurp(const char *root, const char *rel, char *buf, size_t len)
 
 static void check_kvm(const struct iommu_host *h, struct iommu_check *c)
 {
-	static char cpuinfo[1 << 16];
+	_cleanup_free_ char *cpuinfo = slurp_all(h->root, "/proc/cpuinfo");
 	char p[PATH_MAX], flags[8] = "";
 	_cleanup_close_ int fd = -1;
 	const char *line;
 
-	slurp(h->root, "/proc/cpuinfo", cpuinfo, sizeof(cpuinfo));
-	line = strstr(cpuinfo, "\nflags");
+	line = cpuinfo ? strstr(cpuinfo, "\nflags") : NULL;
 	if (line) {
 		char first[4096];
 		snprintf(first, sizeof(first), "%.*s", (int)strcspn(line + 1, "\n"), line + 1);
@@ -175,15 +205,16 @@ static void check_iommu(const struct iommu_host *h, const char *cmdline, struct 
 
 static void check_intremap(const struct iommu_host *h, struct iommu_check *c)
 {
-	static char irqs[1 << 17];
+	_cleanup_free_ char *irqs = slurp_all(h->root, "/proc/interrupts");
 	char unsafe[8] = "";
 
 	/* With remapping on, MSI and IO-APIC interrupt chips are the
 	 * remapping ones: "IR-PCI-MSI", "IR-IO-APIC" in /proc/interrupts. */
-	slurp(h->root, "/proc/interrupts", irqs, sizeof(irqs));
+	if (!irqs)
+		irqs = strdup("");
 	sysfs_read(h->root, "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts", unsafe,
 		   sizeof(unsafe));
-	if (strstr(irqs, "IR-PCI-MSI") || strstr(irqs, "IR-IO-APIC")) {
+	if (irqs && (strstr(irqs, "IR-PCI-MSI") || strstr(irqs, "IR-IO-APIC"))) {
 		set(c, "intremap", IOMMU_CHECK_PASS, "", "interrupt remapping is on (IR- interrupt chips in /proc/interrupts)");
 		return;
 	}
@@ -204,7 +235,6 @@ static void check_intremap(const struct iommu_host *h, struct iommu_check *c)
 /* Is module NAME (as in modules.dep, dashes or underscores) loadable? */
 static bool module_available(const struct iommu_host *h, const char *release, const char *name)
 {
-	static char dep[1 << 20];
 	char rel[PATH_MAX], alt[64], ko[80];
 
 	snprintf(alt, sizeof(alt), "%s", name);
@@ -214,7 +244,9 @@ static bool module_available(const struct iommu_host *h, const char *release, co
 	for (int i = 0; i < 2; i++) {
 		const char *file = i ? "modules.builtin" : "modules.dep";
 		snprintf(rel, sizeof(rel), "/lib/modules/%s/%s", release, file);
-		slurp(h->root, rel, dep, sizeof(dep));
+		_cleanup_free_ char *dep = slurp_all(h->root, rel);
+		if (!dep)
+			return false;
 		snprintf(ko, sizeof(ko), "/%s.ko", name);
 		if (strstr(dep, ko))
 			return true;

@@ -16,7 +16,9 @@ driver_of() { [ -e "/sys/bus/pci/devices/$1/driver" ] && basename "$(readlink "/
 PF=$(find_pci 8086 10c9)
 EDU=$(find_pci 1234 11e8)
 [ -n "$PF" ] && [ -n "$EDU" ] || fail "lab host has no igb PF ($PF) or edu ($EDU)"
-trap 'echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs' EXIT
+trap 'echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs; rm -rf "${tmp:-}"' EXIT
+# Start from no VFs: sriov_numvfs only changes from or to 0.
+echo 0 > "/sys/bus/pci/devices/$PF/sriov_numvfs"
 echo 2 > "/sys/bus/pci/devices/$PF/sriov_numvfs"
 VFS=$(find_pci 8086 10ca)
 [ "$(echo "$VFS" | wc -w)" = 2 ] || fail "expected 2 VFs after sriov_numvfs=2, got: $VFS"
@@ -25,9 +27,10 @@ for vf in $VFS; do # the test may poll; partvm itself waits on uevents
 	[ "$(driver_of "$vf")" = igbvf ] || fail "VF $vf did not get igbvf"
 done
 
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/iommu-groups.XXXXXX")
 json=$("$P" iommu groups --json)
-echo "$json" > /tmp/groups.json
-q() { jq -er "$@" /tmp/groups.json; }
+echo "$json" > "$tmp/groups.json"
+q() { jq -er "$@" "$tmp/groups.json"; }
 dev() { echo ".groups[].devices[] | select(.bdf == \"$1\")"; }
 grp() { echo ".groups[] | select(.devices[].bdf == \"$1\")"; }
 
@@ -57,20 +60,20 @@ done
 
 # edu: not in pci.ids (null names), no driver: viable.
 [ "$(q "$(dev "$EDU") | .vendor_id + \":\" + .device_id")" = "1234:11e8" ] || fail "edu IDs"
-[ "$(jq -r "$(dev "$EDU") | .vendor" /tmp/groups.json)" = null ] || fail "edu has no pci.ids name"
-[ "$(jq -r "$(dev "$EDU") | .driver" /tmp/groups.json)" = null ] || fail "edu driver"
+[ "$(jq -r "$(dev "$EDU") | .vendor" "$tmp/groups.json")" = null ] || fail "edu has no pci.ids name"
+[ "$(jq -r "$(dev "$EDU") | .driver" "$tmp/groups.json")" = null ] || fail "edu driver"
 [ "$(q "$(grp "$EDU") | .viable")" = true ] || fail "edu group viable"
 
 # Every group listed by the kernel is in the JSON, and only those.
 want=$(ls /sys/kernel/iommu_groups | sort -n | tr '\n' ' ')
-got=$(jq -r '[.groups[].group] | map(tostring) | join(" ")' /tmp/groups.json)
+got=$(jq -r '[.groups[].group] | map(tostring) | join(" ")' "$tmp/groups.json")
 [ "$got " = "$want" ] || fail "groups: kernel has '$want', JSON has '$got'"
 
 # The text form gives the same verdicts.
-"$P" iommu groups > /tmp/groups.txt
+"$P" iommu groups > "$tmp/groups.txt"
 grep -q "^group $pf_group: not viable: $PF (Intel Corporation 82576 Gigabit Network Connection) is on igb$" \
-	/tmp/groups.txt || fail "text verdict for the PF group"
+	"$tmp/groups.txt" || fail "text verdict for the PF group"
 edu_group=$(basename "$(readlink /sys/bus/pci/devices/$EDU/iommu_group)")
-grep -q "^group $edu_group: viable$" /tmp/groups.txt || fail "text verdict for edu"
-cat /tmp/groups.txt
+grep -q "^group $edu_group: viable$" "$tmp/groups.txt" || fail "text verdict for edu"
+cat "$tmp/groups.txt"
 echo "PASS: iommu groups (PF $PF, VFs $VFS, edu $EDU)"

@@ -18,6 +18,8 @@ STATE=/run/partvm/vfio
 PF=$(find_pci 8086 10c9)
 EDU=$(find_pci 1234 11e8)
 trap 'echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs' EXIT
+# Start from no VFs: sriov_numvfs only changes from or to 0.
+echo 0 > "/sys/bus/pci/devices/$PF/sriov_numvfs"
 echo 3 > "/sys/bus/pci/devices/$PF/sriov_numvfs"
 VFS=$(find_pci 8086 10ca)
 for vf in $VFS; do

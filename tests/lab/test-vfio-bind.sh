@@ -21,6 +21,8 @@ STATE=/run/partvm/vfio
 PF=$(find_pci 8086 10c9)
 EDU=$(find_pci 1234 11e8)
 trap '"$P" vfio restore --all --force >/dev/null 2>&1 || true; echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs' EXIT
+# Start from no VFs: sriov_numvfs only changes from or to 0.
+echo 0 > "/sys/bus/pci/devices/$PF/sriov_numvfs"
 echo 2 > "/sys/bus/pci/devices/$PF/sriov_numvfs"
 set -- $(find_pci 8086 10ca)
 VF=$1 VF2=$2

@@ -18,6 +18,7 @@
 
 #include "fake_sysfs.h"
 #include "iommu/iommu.h"
+#include "iommu/iommu_json.h"
 
 #define IFF_UP_FLAG 0x1
 
@@ -267,6 +268,42 @@ static void test_held_disk(void **state)
 	assert_string_equal(why, "block device vda is used as swap");
 }
 
+/* The documented JSON shape (version 1), field for field. */
+static void test_json_shape(void **state)
+{
+	struct fixture *f = *state;
+	struct iommu_record held = { .bdf = "0000:00:12.0", .driver = "igbvf", .owner = "web", .pid = 777 };
+	struct iommu_viability v;
+	struct iommu_device d;
+	struct json_object *o, *g;
+
+	assert_int_equal(iommu_device_read(&f->h, "0000:00:12.0", &d), 0);
+	o = iommu_device_to_json(&d, &held);
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+		"{\"bdf\":\"0000:00:12.0\",\"vendor_id\":\"8086\",\"device_id\":\"10ca\",\"class_id\":\"020000\","
+		"\"vendor\":\"Intel Corporation\",\"device\":\"82576 Virtual Function\",\"class\":\"Ethernet controller\","
+		"\"iommu_group\":5,\"driver\":\"igbvf\",\"driver_override\":null,\"reset_methods\":[\"flr\"],"
+		"\"flr\":true,\"acs\":false,\"bridge\":false,\"sriov\":{\"role\":\"vf\",\"physfn\":\"0000:00:02.0\"},"
+		"\"in_use\":false,\"in_use_reason\":null,"
+		"\"held_by\":{\"partition\":\"web\",\"pid\":777,\"original_driver\":\"igbvf\"}}");
+	json_object_put(o);
+
+	assert_int_equal(iommu_device_read(&f->h, "0000:00:02.0", &d), 0);
+	assert_int_equal(iommu_group_viability(&f->h, 3, &v), 0);
+	struct json_object *arr = json_object_new_array();
+	o = iommu_device_to_json(&d, NULL);
+	json_object_array_add(arr, o);
+	g = iommu_group_to_json(3, &v, "/dev/vfio/3", arr);
+	assert_string_equal(json_object_to_json_string_ext(json_object_object_get(g, "blockers"), JSON_C_TO_STRING_PLAIN),
+			    "[{\"bdf\":\"0000:00:02.0\",\"driver\":\"igb\"}]");
+	assert_false(json_object_get_boolean(json_object_object_get(g, "viable")));
+	assert_string_equal(json_object_to_json_string_ext(json_object_object_get(o, "sriov"), JSON_C_TO_STRING_PLAIN),
+			    "{\"role\":\"pf\",\"num_vfs\":0,\"total_vfs\":7}");
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "in_use_reason")),
+			    "network interface pvfake0 is up");
+	json_object_put(g);
+}
+
 static void test_list(void **state)
 {
 	struct fixture *f = *state;
@@ -291,6 +328,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_describe_pf_and_vf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_in_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_disk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("iommu_groups", tests, NULL, NULL);

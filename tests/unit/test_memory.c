@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Guest memory layout and the e820 map for 64M, 3G, 4G and 16G guests. */
+/* Guest memory layout and the e820 map for 64M, 2G, 3G, 4G and 16G guests. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,17 +62,37 @@ static void test_64m(void **state)
 	assert_true(ram_in_e820(&l) == 64 * M - 0x400 - 0x60000);
 }
 
+static void test_2g(void **state)
+{
+	struct mem_layout l;
+
+	assert_int_equal(memory_layout_init(&l, 2 * G), 0);
+	assert_int_equal(l.nregions, 1);
+	assert_true(l.low_end == 2 * G);
+	assert_true(l.e820[3].addr == 1 * M && l.e820[3].size == 2 * G - 1 * M);
+	assert_int_equal(l.ne820, 5);
+	assert_true(l.low_end <= LAYOUT_PCI_HOLE_START);
+}
+
+/* 3G: RAM on both sides of the PCI hole. */
 static void test_3g(void **state)
 {
 	struct mem_layout l;
 
 	assert_int_equal(memory_layout_init(&l, 3 * G), 0);
-	assert_int_equal(l.nregions, 1);
-	assert_true(l.low_end == 3 * G);
-	assert_true(l.e820[3].addr == 1 * M && l.e820[3].size == 3 * G - 1 * M);
-	assert_int_equal(l.ne820, 5);
-	/* Everything in the hole lies above RAM. */
-	assert_true(l.low_end <= LAYOUT_PCI_HOLE_START);
+	assert_int_equal(l.nregions, 2);
+	assert_true(l.regions[0].gpa == 0 && l.regions[0].size == 2 * G);
+	assert_true(l.regions[1].gpa == 4 * G && l.regions[1].size == 1 * G);
+	assert_true(l.regions[1].host_offset == 2 * G);
+	assert_true(l.low_end == 2 * G && l.high_end == 5 * G);
+	assert_int_equal(l.ne820, 6);
+	assert_true(l.e820[5].addr == 4 * G && l.e820[5].size == 1 * G && l.e820[5].type == E820_RAM);
+	/* Nothing in the hole is RAM. */
+	for (unsigned i = 0; i < l.ne820; i++)
+		if (l.e820[i].type == E820_RAM)
+			assert_true(l.e820[i].addr + l.e820[i].size <= LAYOUT_PCI_HOLE_START ||
+				    l.e820[i].addr >= LAYOUT_PCI_HOLE_END);
+	assert_true(ram_in_e820(&l) == 3 * G - 0x400 - 0x60000);
 }
 
 static void test_4g(void **state)
@@ -81,12 +101,12 @@ static void test_4g(void **state)
 
 	assert_int_equal(memory_layout_init(&l, 4 * G), 0);
 	assert_int_equal(l.nregions, 2);
-	assert_true(l.regions[0].gpa == 0 && l.regions[0].size == 3 * G);
-	assert_true(l.regions[1].gpa == 4 * G && l.regions[1].size == 1 * G);
-	assert_true(l.regions[1].host_offset == 3 * G);
-	assert_true(l.high_end == 5 * G);
+	assert_true(l.regions[0].gpa == 0 && l.regions[0].size == 2 * G);
+	assert_true(l.regions[1].gpa == 4 * G && l.regions[1].size == 2 * G);
+	assert_true(l.regions[1].host_offset == 2 * G);
+	assert_true(l.high_end == 6 * G);
 	assert_int_equal(l.ne820, 6);
-	assert_true(l.e820[5].addr == 4 * G && l.e820[5].size == 1 * G && l.e820[5].type == E820_RAM);
+	assert_true(l.e820[5].addr == 4 * G && l.e820[5].size == 2 * G && l.e820[5].type == E820_RAM);
 	assert_true(l.mmio64_base == 64 * G);
 }
 
@@ -95,8 +115,8 @@ static void test_16g(void **state)
 	struct mem_layout l;
 
 	assert_int_equal(memory_layout_init(&l, 16 * G), 0);
-	assert_true(l.regions[1].gpa == 4 * G && l.regions[1].size == 13 * G);
-	assert_true(l.high_end == 17 * G);
+	assert_true(l.regions[1].gpa == 4 * G && l.regions[1].size == 14 * G);
+	assert_true(l.high_end == 18 * G);
 	assert_true(l.mmio64_base == 64 * G && l.mmio64_size == 64 * G);
 	/* The 64-bit window is above RAM and aligned to its size, so an 8 GiB
 	 * BAR fits naturally aligned. */
@@ -122,19 +142,19 @@ static void test_guest_ptr(void **state)
 
 	assert_int_equal(memory_layout_init(&m.layout, 4 * G), 0);
 	assert_ptr_equal(memory_guest_ptr(&m, 0, 16), fake);
-	assert_true((uintptr_t)memory_guest_ptr(&m, 4 * G, 16) == (uintptr_t)fake + 3 * G);
-	assert_null(memory_guest_ptr(&m, 3 * G - 8, 16));             /* runs into the hole */
+	assert_true((uintptr_t)memory_guest_ptr(&m, 4 * G, 16) == (uintptr_t)fake + 2 * G);
+	assert_null(memory_guest_ptr(&m, 2 * G - 8, 16));             /* runs into the hole */
 	assert_null(memory_guest_ptr(&m, 3 * G, 1));                  /* in the hole */
-	assert_null(memory_guest_ptr(&m, 5 * G - 1, 2));              /* past the end */
+	assert_null(memory_guest_ptr(&m, 6 * G - 1, 2));              /* past the end */
 	assert_null(memory_guest_ptr(&m, 4 * G, UINT64_MAX));         /* absurd length */
 	assert_null(memory_guest_ptr(&m, UINT64_MAX - 4, 16));        /* wraps */
-	assert_non_null(memory_guest_ptr(&m, 5 * G - 16, 16));
+	assert_non_null(memory_guest_ptr(&m, 6 * G - 16, 16));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_64m),   cmocka_unit_test(test_3g),
+		cmocka_unit_test(test_64m),   cmocka_unit_test(test_2g),  cmocka_unit_test(test_3g),
 		cmocka_unit_test(test_4g),    cmocka_unit_test(test_16g),
 		cmocka_unit_test(test_bad_sizes), cmocka_unit_test(test_guest_ptr),
 	};

@@ -1,0 +1,114 @@
+# Sourced by the Linux-boot lab tests (bash): boot Debian's kernel under
+# partvm with an initramfs whose init reports the guest's view of the VM and
+# then runs the commands it reads from the console.
+#
+#   guest_initrd OUT [guest-initrd options...]  build the reporting initramfs
+#   guest_start NAME PARTVM-RUN-ARGS...          start partvm in the background
+#   guest_wait NAME REGEX [COUNT] [SECONDS]      wait for COUNT matching lines
+#   guest_send LINE                              type LINE on the console
+#   guest_end [SECONDS]                          wait for partvm; sets GUEST_STATUS
+#   guest_value NAME KEY                         the last "guest: KEY VALUE"
+#   guest_check_dmesg NAME                       fail on unexpected err/warn lines
+
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-300}
+
+# The reporting init: facts as "guest: KEY VALUE" lines, the kernel's
+# err/warn messages as "guest-dmesg:" lines, then a console command loop.
+guest_init_script() {
+	cat <<'INIT'
+#!/bin/sh
+echo "guest: online $(cat /sys/devices/system/cpu/online)"
+echo "guest: memtotal-kib $(awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
+# The kernel's count of physical RAM pages: "Memory: A/TOTALK available".
+echo "guest: ram-kib $(/usr/bin/dmesg | sed -n 's|.*Memory: [0-9]*K/\([0-9]*\)K available.*|\1|p')"
+/usr/bin/dmesg --level=err,warn --notime | sed 's/^/guest-dmesg: /'
+lspci -nn | sed 's/^/guest-lspci: /'
+echo "guest: ready"
+while read -r cmd; do
+	echo "guest: running $cmd"
+	eval "$cmd"
+done
+INIT
+}
+
+guest_initrd() {
+	local out=$1
+	shift
+	guest_init_script >"$TMPDIR/guest-init.sh"
+	chmod +x "$TMPDIR/guest-init.sh"
+	lab_guest_initrd --bin /usr/bin/dmesg --bin /usr/bin/lspci \
+		--file /usr/share/misc/pci.ids "$@" "$out" "$TMPDIR/guest-init.sh" >/dev/null
+}
+
+guest_start() {
+	local name=$1
+	shift
+	GUEST_LOG=$TMPDIR/$name.log
+	rm -f "$TMPDIR/$name.in"
+	mkfifo "$TMPDIR/$name.in"
+	GUEST_START_NS=$(date +%s%N)
+	"$PARTVM" run "$@" <"$TMPDIR/$name.in" >"$GUEST_LOG" 2>&1 &
+	GUEST_PID=$!
+	exec {GUEST_IN}>"$TMPDIR/$name.in"
+	echo "lab: started partvm $* (pid $GUEST_PID)"
+}
+
+guest_wait() {
+	local name=$1 re=$2 count=${3:-1} secs=${4:-$GUEST_TIMEOUT} i=0
+	while [ "$(grep -cE -- "$re" "$TMPDIR/$name.log" 2>/dev/null)" -lt "$count" ]; do
+		if ! kill -0 "$GUEST_PID" 2>/dev/null; then
+			sed 's/^/    | /' "$TMPDIR/$name.log" | tail -n 40
+			lab_fail "$name: partvm ended before printing /$re/ ($count times)"
+		fi
+		if [ $i -ge $((secs * 10)) ]; then
+			sed 's/^/    | /' "$TMPDIR/$name.log" | tail -n 40
+			kill -9 "$GUEST_PID" 2>/dev/null
+			lab_fail "$name: no /$re/ ($count times) within ${secs}s"
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+guest_send() {
+	printf '%s\n' "$1" >&"$GUEST_IN"
+}
+
+guest_end() {
+	local secs=${1:-$GUEST_TIMEOUT} i=0
+	while kill -0 "$GUEST_PID" 2>/dev/null; do
+		if [ $i -ge $((secs * 10)) ]; then
+			kill -9 "$GUEST_PID"
+			lab_fail "partvm (pid $GUEST_PID) did not exit within ${secs}s"
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait "$GUEST_PID"
+	GUEST_STATUS=$?
+	exec {GUEST_IN}>&-
+}
+
+guest_value() {
+	sed -n "s/^guest: $2 //p" "$TMPDIR/$1.log" | tail -n 1 | tr -d '\r'
+}
+
+# Kernel messages at err/warn level that the lab itself causes, the same
+# under QEMU -accel kvm in this lab (measured), so they say nothing about
+# partvm's platform:
+#  - "Unstable clock detected ...": the lab host runs on TCG, so its own
+#    clocksource is not the TSC and its KVM cannot mark kvm-clock stable;
+#    the guest's sched_clock is then unstable and ftrace says so (4 lines).
+#  - "hrtimer: interrupt took N ns": TCG stalls a vCPU now and then for
+#    tens of milliseconds, which the guest notices in its timer interrupt.
+GUEST_DMESG_ALLOWED='^guest-dmesg: (Unstable clock detected, switching default tracing clock to "global"|[[:space:]]*If you want to keep using the local clock, then add:|[[:space:]]*"trace_clock=local"|[[:space:]]*on the kernel command line|hrtimer: interrupt took [0-9]+ ns)[[:space:]]*$'
+
+guest_check_dmesg() {
+	local bad
+	bad=$(grep '^guest-dmesg: ' "$TMPDIR/$1.log" | tr -d '\r' | grep -vE "$GUEST_DMESG_ALLOWED" || true)
+	if [ -n "$bad" ]; then
+		echo "$bad" | sed 's/^/    | /'
+		lab_fail "$1: the guest kernel logged errors or warnings"
+	fi
+	echo "ok: $1: no unexpected err/warn kernel messages"
+}
