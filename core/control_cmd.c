@@ -139,6 +139,7 @@ static int cmd_shutdown(struct vm *vm, struct json_object *reply, const char **w
 static int cmd_stop(struct vm *vm, struct json_object *reply, const char **why)
 {
 	log_info("stop (control socket): stopping the guest now");
+	service_set_stop_text(vm, "stopped over the control socket");
 	vm_request_stop(vm, VM_STOP_POWEROFF, 0);
 	add_state(vm, reply);
 	return 0;
@@ -148,7 +149,7 @@ static int cmd_reboot(struct vm *vm, struct json_object *reply, const char **why
 {
 	log_info("reboot (control socket): resetting the guest");
 	vm_request_stop(vm, VM_STOP_RESET, 0);
-	add_state(vm, reply);
+	json_object_object_add(reply, "state", json_object_new_string(vm->cfg->no_reboot ? "stopping" : "rebooting"));
 	return 0;
 }
 

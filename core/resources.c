@@ -266,19 +266,19 @@ int resources_check_numa_node(const char *root, int node, char *err, size_t len)
 	    parse_set(online, &set) < 0) {
 		snprintf(err, len, "numa-node = %d: this host reports no NUMA nodes (%s%s/online)", node, root,
 			 SYSFS_NODES);
-		return -ENODEV;
+		return -ENXIO;
 	}
 	if (node >= CPU_SETSIZE || !CPU_ISSET(node, &set)) {
 		resources_format_cpu_set(&set, list, sizeof(list));
 		snprintf(err, len, "numa-node = %d: no such NUMA node; this host has node(s) %s", node, list);
-		return -ENODEV;
+		return -ENXIO;
 	}
 	if (sysfs_read(root, SYSFS_NODES "/has_memory", mem, sizeof(mem)) >= 0 && parse_set(mem, &set) == 0 &&
 	    !CPU_ISSET(node, &set)) {
 		resources_format_cpu_set(&set, list, sizeof(list));
 		snprintf(err, len, "numa-node = %d: NUMA node %d has no memory (nodes with memory: %s)", node,
 			 node, list);
-		return -ENODEV;
+		return -ENXIO;
 	}
 	return 0;
 }

@@ -48,7 +48,7 @@ uint64_t resources_backing_page_size(enum memory_backing b);
 int resources_check_hugepages(const char *root, enum memory_backing b, uint64_t size, int node,
 			      char *err, size_t len);
 
-/* Does NUMA node NODE exist and have memory? 0, or -ENODEV with ERR
+/* Does NUMA node NODE exist and have memory? 0, or -ENXIO with ERR
  * saying which nodes the host has. */
 int resources_check_numa_node(const char *root, int node, char *err, size_t len);
 

@@ -30,6 +30,7 @@ struct service {
 	bool ready_sent;
 	bool shutting_down;          /* the power button was pressed */
 	bool deadline_armed;         /* ... by SIGTERM: a stop follows */
+	const char *stop_text;       /* why it stops, when set */
 	int watchdog_fd;
 	int deadline_fd;
 };
@@ -153,7 +154,7 @@ void service_stop(struct vm *vm)
 
 	if (!s)
 		return;
-	notify_stopping(stop_reason_text(vm->stop_reason));
+	notify_stopping(s->stop_text ? s->stop_text : stop_reason_text(vm->stop_reason));
 	control_close(s->control);
 	if (s->watchdog_fd >= 0) {
 		loop_remove(s->loop, s->watchdog_fd);
@@ -215,6 +216,12 @@ void service_sigterm(struct vm *vm)
 		log_warning_errno(r, "SIGTERM: cannot press the ACPI power button (%m); stopping the guest now");
 		vm_request_stop(vm, VM_STOP_SIGNAL, 128 + SIGTERM);
 	}
+}
+
+void service_set_stop_text(struct vm *vm, const char *why)
+{
+	if (vm->service)
+		vm->service->stop_text = why;
 }
 
 void service_state_changed(struct vm *vm)

@@ -36,6 +36,9 @@ void service_sigterm(struct vm *vm);
 /* Press the ACPI power button (the control socket's `shutdown`); with
  * DEADLINE, stop the guest after shutdown-timeout. 0 or -ENODEV. */
 int service_shutdown(struct vm *vm, bool deadline);
+/* Say why the partition stops (STATUS=stopping: WHY) when the stop
+ * reason alone would not: `stop` over the control socket. */
+void service_set_stop_text(struct vm *vm, const char *why);
 /* After a pause or resume: tell the service manager. */
 void service_state_changed(struct vm *vm);
 

@@ -150,15 +150,15 @@ static void test_numa_node(void **state)
 	char *root = fake_host(), err[512];
 
 	assert_int_equal(resources_check_numa_node(root, 0, err, sizeof(err)), 0);
-	assert_int_equal(resources_check_numa_node(root, 2, err, sizeof(err)), -ENODEV);
+	assert_int_equal(resources_check_numa_node(root, 2, err, sizeof(err)), -ENXIO);
 	assert_string_equal(err, "numa-node = 2: no such NUMA node; this host has node(s) 0-1");
-	assert_int_equal(resources_check_numa_node(root, 1, err, sizeof(err)), -ENODEV);
+	assert_int_equal(resources_check_numa_node(root, 1, err, sizeof(err)), -ENXIO);
 	assert_string_equal(err, "numa-node = 1: NUMA node 1 has no memory (nodes with memory: 0)");
 	fake_sysfs_destroy(root);
 
 	/* A kernel without NUMA: no node directory. */
 	root = fake_sysfs_create();
-	assert_int_equal(resources_check_numa_node(root, 0, err, sizeof(err)), -ENODEV);
+	assert_int_equal(resources_check_numa_node(root, 0, err, sizeof(err)), -ENXIO);
 	assert_non_null(strstr(err, "numa-node = 0: this host reports no NUMA nodes"));
 	fake_sysfs_destroy(root);
 }
