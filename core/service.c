@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -117,6 +118,24 @@ void service_booting(struct vm *vm)
 	notify_booting(vm->boots + 1);
 }
 
+/* "guest running: 2 vCPUs on threads 101 102 (boot 1), READY=1": the
+ * journal shows the vCPUs run before systemd calls the unit started. */
+static void log_vcpus(struct vm *vm, bool ready)
+{
+	char tids[256] = "";
+	size_t off = 0;
+
+	for (unsigned i = 0; i < vm->ncpus && off < sizeof(tids); i++) {
+		int n = snprintf(tids + off, sizeof(tids) - off, " %d", (int)vm->vcpus[i].tid);
+
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	log_info("guest running: %u vCPU%s on thread%s%s (boot %u)%s", vm->ncpus, vm->ncpus == 1 ? "" : "s",
+		 vm->ncpus == 1 ? "" : "s", tids, vm->boots, ready ? ", READY=1" : "");
+}
+
 void service_booted(struct vm *vm)
 {
 	struct service *s = vm->service;
@@ -130,6 +149,7 @@ void service_booted(struct vm *vm)
 				 !__atomic_load_n(&vm->vcpus[i].tid, __ATOMIC_ACQUIRE); ms++)
 			usleep(1000);
 	s->booted = true;
+	log_vcpus(vm, !s->ready_sent);
 	notify_running(!s->ready_sent, vm->ncpus, vm->cfg->memory);
 	s->ready_sent = true;
 }
