@@ -82,6 +82,13 @@ fi
 echo "ok: READY=1 (journal line $ready_line) before systemd's Started (line $started_line)"
 
 sd_wait_journal partvm@test.service '^guest: ready' 900
+# WatchdogSec=30s: partvm's loop pings every 15 s once active.
+deadline=$((SECONDS + 120))
+while t_wd=$(sd systemctl show -P WatchdogTimestampMonotonic partvm@test.service) &&
+	[ "${t_wd:-0}" -le "$t_active" ] && [ $SECONDS -lt $deadline ]; do
+	sd_nap 1
+done
+assert_ge "ms from active to the last WATCHDOG=1" 1 $(((t_wd - t_active) / 1000))
 sd systemctl status --no-pager --lines=8 partvm@test.service >"$TMPDIR/status.txt" || true
 sd partvm list >"$TMPDIR/list.txt"
 echo "lab: --- systemctl status partvm@test"
