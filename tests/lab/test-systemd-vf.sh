@@ -1,8 +1,9 @@
 #!/bin/bash
 # A partition with an SR-IOV VF from a pool, under a real systemd (see
 # test-systemd-partition.sh for the setup): partvm-host.service creates the
-# VFs; `systemctl start partvm@test` takes one ([sriov "uplink"]) with its
-# MAC and VLAN and the guest finds it on igbvf; partvm list shows it;
+# VFs; `systemctl start partvm@test` takes one ([sriov "uplink"]), the PF
+# gives it the pool's MAC and VLAN, and the guest finds it on igbvf;
+# partvm list shows it;
 # `systemctl stop` shuts the guest down over ACPI and the VF is back on
 # igbvf with neutral settings; after a kill -9 of partvm, systemd's
 # ExecStopPost gives it back the same way.
@@ -15,7 +16,6 @@ trap sd_cleanup EXIT
 
 pf=$(lab_pci_find 8086:10c9)
 pfsys=/sys/bus/pci/devices/$pf
-pfdev=$(ls "$pfsys/net")
 driver_of() { [ -e "/sys/bus/pci/devices/$1/driver" ] && basename "$(readlink "/sys/bus/pci/devices/$1/driver")"; }
 ip_vf() { ip -j -d link show dev "$pfdev" | jq -c --argjson i "$1" '.[0].vfinfo_list[] | select(.vf == $i)'; }
 # VF 0 as iproute2 reports it: MAC, VLAN, trust, spoofchk.
@@ -36,12 +36,15 @@ kernel = /var/lib/partvm-images/vmlinuz
 initrd = /var/lib/partvm-images/test-initrd.gz
 cmdline = console=ttyS0 panic=-1 quiet
 [sriov "uplink"]
-pf = $pfdev
+pf = $pf
 mac = 02:00:00:00:00:42
 vlan = 42
 EOF
 ln -s /usr/lib/systemd/system/partvm-host.service "$M/etc/systemd/system/multi-user.target.wants/"
 sd_boot
+# udev inside may have renamed the PF's interface: look it up now.
+pfdev=$(ls "$pfsys/net")
+echo "lab: the PF is $pf ($pfdev)"
 
 assert_eq "VFs created by partvm-host.service" 2 "$(cat "$pfsys/sriov_numvfs")"
 vf=$(basename "$(readlink "$pfsys/virtfn0")")
@@ -62,7 +65,10 @@ check_start() {
 	local journal
 	journal=$(sd_journal partvm@test.service --since "$since")
 	assert_match "$1: the guest's lspci" 'guest-lspci: .*\[8086:10ca\]' "$journal"
-	assert_match "$1: the guest's VF netdev" 'guest: net [a-z0-9]+ 02:00:00:00:00:42 igbvf' "$journal"
+	# Its MAC in the guest is igbvf's choice: QEMU's emulated igb PF does
+	# not answer the VF's mailbox, so igbvf never learns the pool's MAC
+	# (the lab host's own igbvf does no better); the PF holds it (above).
+	assert_match "$1: the guest's VF netdev" 'guest: net [a-z0-9]+ [0-9a-f:]{17} igbvf' "$journal"
 	sd partvm list >"$TMPDIR/list.txt"
 	cat "$TMPDIR/list.txt"
 	assert_contains "$1: partvm list" "$vf" "$(cat "$TMPDIR/list.txt")"
