@@ -42,7 +42,7 @@ UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
 UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
-.PHONY: all run check check-fast check-unit check-kvm check-lab bench \
+.PHONY: all run check check-fast check-unit check-units check-kvm check-lab bench \
 	deps deps-test lab-shell install clean
 .DEFAULT_GOAL := all
 
@@ -98,6 +98,13 @@ check-unit: $(UNIT_BINS) $(BUILD)/partvm
 	@bz=$$(tests/lab/kernel --bzimage) && \
 	PARTVM_TEST_BZIMAGE=$$bz scripts/run-unit $(UNIT_BINS) && \
 	PARTVM_TEST_BZIMAGE=$$bz tests/cli/bad-input $(BUILD)/partvm
+	@$(MAKE) --no-print-directory check-units
+
+# The systemd units as installed, checked by systemd-analyze.
+check-units: all
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(MAKE) -s --no-print-directory install DESTDIR= PREFIX=$$tmp SYSCONFDIR=$$tmp/etc >/dev/null && \
+	tests/systemd/verify-units $$tmp
 
 # Tiny guests on this machine's /dev/kvm, when it has a usable one. They
 # also always run inside the lab (tests/lab/test-kvm.sh), so no machine
@@ -128,8 +135,24 @@ lab-shell: deps-test
 	@$(MAKE) --no-print-directory all
 	@tests/lab/run --shell
 
+# PREFIX=/usr/local (default) or /usr; units go to $(PREFIX)/lib/systemd/system,
+# which systemd searches in both cases (/usr/lib/systemd/system is also where
+# Debian's merged /usr puts /lib/systemd/system). Configs are examples in
+# /etc/partvm/examples: a host.conf there does nothing until copied to
+# /etc/partvm/host.conf.
+BINDIR     ?= $(PREFIX)/bin
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 install: all
-	install -D -m 0755 $(BUILD)/partvm $(DESTDIR)$(PREFIX)/bin/partvm
+	install -D -m 0755 $(BUILD)/partvm $(DESTDIR)$(BINDIR)/partvm
+	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/partvm/examples/partvm.slice.d
+	for u in systemd/*.service.in; do \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u .in) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u .in) || exit 1; \
+	done
+	install -m 0644 systemd/partvm.slice $(DESTDIR)$(UNITDIR)/
+	install -m 0644 configs/*.conf $(DESTDIR)$(SYSCONFDIR)/partvm/examples/
+	install -m 0644 configs/partvm.slice.d/*.conf $(DESTDIR)$(SYSCONFDIR)/partvm/examples/partvm.slice.d/
 
 clean:
 	rm -rf build build-san

@@ -14,6 +14,7 @@
 #include "core/cleanup.h"
 #include "core/ini.h"
 #include "iommu/iommu.h"
+#include "core/resources.h"
 
 /* Parser state threaded through inih's callbacks. */
 struct parse {
@@ -44,6 +45,8 @@ void config_init(struct vm_config *c)
 	memset(c, 0, sizeof(*c));
 	c->memory = CONFIG_DEFAULT_MEMORY;
 	c->cpus = 1;
+	c->numa_node = -1;
+	c->shutdown_timeout = CONFIG_DEFAULT_SHUTDOWN_TIMEOUT;
 }
 
 void config_free(struct vm_config *c)
@@ -59,6 +62,7 @@ void config_free(struct vm_config *c)
 	free(c->vfio);
 	free(c->tpm_state);
 	sriov_pool_requests_free(&c->sriov);
+	free(c->cpu_affinity);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -183,6 +187,54 @@ int config_set_cpus(struct vm_config *c, const char *value, const char **why)
 	return 0;
 }
 
+int config_set_cpu_affinity(struct vm_config *c, const char *value, const char **why)
+{
+	unsigned *cpus, n;
+	int r = resources_parse_cpu_list(value, &cpus, &n, why);
+
+	if (r < 0)
+		return r;
+	free(c->cpu_affinity);
+	c->cpu_affinity = cpus;
+	c->ncpu_affinity = n;
+	return 0;
+}
+
+int config_set_memory_backing(struct vm_config *c, const char *value, const char **why)
+{
+	if (resources_parse_backing(value, &c->memory_backing) < 0) {
+		*why = "expected anonymous, hugetlb (2 MiB pages) or hugetlb-1g";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_set_numa_node(struct vm_config *c, const char *value, const char **why)
+{
+	unsigned long v;
+	int r = config_parse_uint(value, 0, CPU_SETSIZE - 1, &v);
+
+	if (r < 0) {
+		*why = r == -EINVAL ? "not a node number" : "out of range (0..1023)";
+		return r;
+	}
+	c->numa_node = (int)v;
+	return 0;
+}
+
+int config_set_shutdown_timeout(struct vm_config *c, const char *value, const char **why)
+{
+	unsigned long v;
+	int r = config_parse_uint(value, 0, CONFIG_MAX_SHUTDOWN_TIMEOUT, &v);
+
+	if (r < 0) {
+		*why = r == -EINVAL ? "not a number of seconds" : "out of range (0..3600 seconds)";
+		return r;
+	}
+	c->shutdown_timeout = (unsigned)v;
+	return 0;
+}
+
 /* Relative paths in a config file are relative to the file's directory. */
 static int set_path(struct parse *p, char **field, const char *value, const char **why)
 {
@@ -239,26 +291,6 @@ static int key_initrd(struct parse *p, const char *v, const char **why)
 static int key_cmdline(struct parse *p, const char *v, const char **why)
 {
 	return config_set_string(&p->cfg->cmdline, v);
-}
-
-static int key_memory_backing(struct parse *p, const char *v, const char **why)
-{
-	static const struct {
-		const char *name;
-		enum memory_backing backing;
-	} kinds[] = {
-		{ "anonymous", MEMORY_BACKING_ANONYMOUS },
-		{ "hugetlb", MEMORY_BACKING_HUGETLB },
-		{ "hugetlb-1g", MEMORY_BACKING_HUGETLB_1G },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (!strcmp(v, kinds[i].name)) {
-			p->cfg->memory_backing = kinds[i].backing;
-			return 0;
-		}
-	*why = "must be anonymous, hugetlb (2 MiB pages) or hugetlb-1g";
-	return -EINVAL;
 }
 
 static struct vfio_config_device *vfio_add(struct vm_config *c)
@@ -331,6 +363,27 @@ static int key_vfio_managed(struct parse *p, const char *v, const char **why)
 	return 0;
 }
 
+static int key_cpu_affinity(struct parse *p, const char *v, const char **why)
+{
+	p->cfg->cpu_affinity_line = p->src.line;
+	return config_set_cpu_affinity(p->cfg, v, why);
+}
+
+static int key_memory_backing(struct parse *p, const char *v, const char **why)
+{
+	p->cfg->memory_backing_line = p->src.line;
+	return config_set_memory_backing(p->cfg, v, why);
+}
+
+static int key_mlock(struct parse *p, const char *v, const char **why)
+{
+	if (config_parse_bool(v, &p->cfg->mlock) < 0) {
+		*why = "expected yes or no";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int key_vfio_rom(struct parse *p, const char *v, const char **why)
 {
 	struct vfio_config_device *d = vfio_current(p);
@@ -344,11 +397,25 @@ static int key_tpm_state(struct parse *p, const char *v, const char **why)
 	return set_path(p, &p->cfg->tpm_state, v, why);
 }
 
+static int key_numa_node(struct parse *p, const char *v, const char **why)
+{
+	return config_set_numa_node(p->cfg, v, why);
+}
+
+static int key_shutdown_timeout(struct parse *p, const char *v, const char **why)
+{
+	return config_set_shutdown_timeout(p->cfg, v, why);
+}
+
 static const struct config_key partition_keys[] = {
 	{ "name", key_name },
 	{ "memory", key_memory },
 	{ "cpus", key_cpus },
+	{ "cpu-affinity", key_cpu_affinity },
 	{ "memory-backing", key_memory_backing },
+	{ "mlock", key_mlock },
+	{ "numa-node", key_numa_node },
+	{ "shutdown-timeout", key_shutdown_timeout },
 	{ NULL, NULL },
 };
 
@@ -603,9 +670,48 @@ static int check_readable(const char *what, const char *path, const char *file, 
 	return r;
 }
 
+/* "FILE:LINE: " for a key that came from the config file, "" for one that
+ * came from the command line. */
+static const char *where(const struct vm_config *c, int line, char *buf, size_t len)
+{
+	if (c->path && line > 0)
+		snprintf(buf, len, "%s:%d: ", c->path, line);
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
+/* Resource keys that depend on other keys, checked once all are known. */
+static int validate_resources(const struct vm_config *c, struct config_error *err)
+{
+	uint64_t page = resources_backing_page_size(c->memory_backing);
+	char at[300];
+
+	if (c->ncpu_affinity && c->ncpu_affinity != c->cpus) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "%scpu-affinity names %u host CPU%s for %u vCPU%s (cpus = %u); give one host CPU per vCPU",
+			 where(c, c->cpu_affinity_line, at, sizeof(at)), c->ncpu_affinity,
+			 c->ncpu_affinity == 1 ? "" : "s", c->cpus, c->cpus == 1 ? "" : "s", c->cpus);
+		return -EINVAL;
+	}
+	if (c->memory % page) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "%smemory-backing = %s: memory (%llu MiB) is not a multiple of the %llu MiB page size",
+			 where(c, c->memory_backing_line, at, sizeof(at)),
+			 resources_backing_name(c->memory_backing), (unsigned long long)(c->memory >> 20),
+			 (unsigned long long)(page >> 20));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int config_validate(const struct vm_config *c, struct config_error *err)
 {
 	int r;
+
+	r = validate_resources(c, err);
+	if (r < 0)
+		return r;
 
 	if (c->path && !c->kernel) {
 		snprintf(err->msg, sizeof(err->msg),

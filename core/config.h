@@ -19,6 +19,10 @@
 /* Static bound; the host's KVM_CAP_MAX_VCPUS is checked when the VM is made. */
 #define CONFIG_MAX_CPUS     1024
 #define CONFIG_DEFAULT_MEMORY (256ULL << 20)
+/* Seconds SIGTERM waits for the guest to power off after the ACPI power
+ * button, before stopping it; partvm@.service's TimeoutStopSec is above. */
+#define CONFIG_DEFAULT_SHUTDOWN_TIMEOUT 30
+#define CONFIG_MAX_SHUTDOWN_TIMEOUT 3600
 
 struct config_error {
 	char msg[512];          /* "FILE:LINE: what is wrong", or "--opt: ..." */
@@ -43,7 +47,6 @@ struct vm_config {
 	bool no_reboot;
 	bool debug_exit;
 	char *kvm_device;       /* default /dev/kvm */
-	enum memory_backing memory_backing;
 	char *tpm_state;        /* [tpm] state: the vTPM's state directory */
 
 	/* Passthrough: [vfio] sections and --vfio, then [sriov "NAME"] pools. */
@@ -51,8 +54,17 @@ struct vm_config {
 	size_t nvfio;
 	struct sriov_pool_requests sriov;
 
+	/* Host resources ([partition], core/resources.h). */
+	unsigned *cpu_affinity; /* host CPU of vCPU i, in order; NULL: not pinned */
+	unsigned ncpu_affinity;
+	enum memory_backing memory_backing;
+	bool mlock;
+	int numa_node;          /* -1: no binding */
+	unsigned shutdown_timeout;
+
 	/* Lines the values came from, for errors found after parsing. */
 	int kernel_line, initrd_line, tpm_state_line;
+	int cpu_affinity_line, memory_backing_line;
 };
 
 void config_init(struct vm_config *c);
@@ -87,6 +99,10 @@ int config_parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 int config_set_memory(struct vm_config *c, const char *value, const char **why);
 int config_set_cpus(struct vm_config *c, const char *value, const char **why);
 int config_set_string(char **field, const char *value);
+int config_set_cpu_affinity(struct vm_config *c, const char *value, const char **why);
+int config_set_memory_backing(struct vm_config *c, const char *value, const char **why);
+int config_set_numa_node(struct vm_config *c, const char *value, const char **why);
+int config_set_shutdown_timeout(struct vm_config *c, const char *value, const char **why);
 
 /* --vfio SPEC: "BDF[,managed=yes|no][,rom=FILE]", appended to C's devices. */
 int config_add_vfio(struct vm_config *c, const char *spec, const char **why);

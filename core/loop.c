@@ -14,6 +14,7 @@
 #include "core/console.h"
 #include "core/devices/serial.h"
 #include "core/log.h"
+#include "core/service.h"
 #include "core/vm.h"
 
 #define LOOP_MAX_WATCHES 32
@@ -136,7 +137,8 @@ static void on_signal(struct loop *l, int fd, uint32_t events, void *opaque)
 		vm_request_stop(l->vm, VM_STOP_SIGNAL, 128 + SIGINT);
 		break;
 	case SIGTERM:
-		vm_request_stop(l->vm, VM_STOP_SIGNAL, 128 + SIGTERM);
+		/* Graceful: the ACPI power button, a stop after shutdown-timeout. */
+		service_sigterm(l->vm);
 		break;
 	case SIGHUP:
 		vm_request_stop(l->vm, VM_STOP_SIGNAL, 128 + SIGHUP);

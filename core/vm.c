@@ -22,6 +22,8 @@
 #include "core/loop.h"
 #include "core/pci.h"
 #include "core/tpm/vtpm.h"
+#include "core/resources.h"
+#include "core/service.h"
 #include "core/vcpu.h"
 #include "vfio/vfio.h"
 
@@ -161,13 +163,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		return log_error_errno(-EINVAL, "cpus = %u: this host's KVM allows at most %u "
 					       "(KVM_CAP_MAX_VCPUS)", vm->ncpus, vm->max_vcpus);
 
-	r = memory_map(&vm->mem, cfg->memory, cfg->memory_backing);
+	/* Guest RAM as [partition] asks (backing, NUMA node, mlock), and the
+	 * VMM's own threads off the vCPUs' host CPUs. */
+	r = resources_setup(vm);
 	if (r < 0)
-		return log_error_errno(r, "cannot allocate %llu MiB of guest RAM%s: %m",
-				       (unsigned long long)(cfg->memory >> 20),
-				       cfg->memory_backing == MEMORY_BACKING_ANONYMOUS ? "" :
-				       " from huge pages (reserve enough: [hugepages] in host.conf, "
-				       "or /sys/kernel/mm/hugepages/*/nr_hugepages)");
+		return r;
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return -ENOMEM;
@@ -259,7 +259,7 @@ static int boot(struct vm *vm)
 		if (r < 0)
 			return log_error_errno(r, "cannot start vcpu %u: %m", i);
 	}
-	return 0;
+	return resources_pin_vcpus(vm);
 }
 
 /* Stop every vCPU thread and drop the KVM VM (irqchip, PIT, slots). */
@@ -309,13 +309,21 @@ int vm_run(struct vm *vm)
 		return log_error_errno(-ENOMEM, "cannot set up the event loop"), 1;
 	}
 
+	/* The control socket and sd_notify; a live partition of the same
+	 * name refuses the start. */
+	if (service_start(vm, loop) < 0) {
+		status = 1;
+		goto out;
+	}
 	for (;;) {
+		service_booting(vm);
 		r = boot(vm);
 		if (r < 0) {
 			teardown(vm);
 			status = 1;
 			break;
 		}
+		service_booted(vm);
 		r = loop_run(loop);
 		if (r < 0) {
 			log_error_errno(r, "event loop failed: %m");
@@ -351,6 +359,7 @@ int vm_run(struct vm *vm)
 		}
 	}
 out:
+	service_stop(vm);
 	loop_free(loop);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return status;

@@ -24,6 +24,23 @@ struct pm;
 struct pci_host;
 struct vfio;
 struct vtpm;
+struct service;
+struct json_object;
+
+/*
+ * A subsystem's part of the control socket's `status` reply (VFIO devices,
+ * VFs, the TPM): FN adds its entries to STATUS, a json-c object that
+ * already holds "devices": [] and "tpm": null; append one object per
+ * device to "devices" ({"type": "vfio", "bdf": ...}) or set "tpm". Called
+ * on the main thread while the guest runs, so it must not block.
+ * Register from a component's init hook with vm_add_status_provider()
+ * (core/control_cmd.c).
+ */
+struct vm_status_provider {
+	void (*fn)(struct vm *vm, void *opaque, struct json_object *status);
+	void *opaque;
+};
+#define VM_MAX_STATUS_PROVIDERS 8
 
 struct vcpu {
 	struct vm *vm;
@@ -109,6 +126,12 @@ struct vm {
 
 	/* Boot state recomputed on each (re)boot. */
 	uint64_t rsdp_gpa;
+
+	/* The partition as a service: control socket, sd_notify, graceful
+	 * shutdown (core/service.h); NULL outside vm_run(). */
+	struct service *service;
+	struct vm_status_provider status_providers[VM_MAX_STATUS_PROVIDERS];
+	unsigned nstatus_providers;
 };
 
 /* Create the VM from CFG (KVM, memory, devices, vCPUs; nothing runs yet).
@@ -126,6 +149,12 @@ int vm_run(struct vm *vm);
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, int status);
 int vm_pause(struct vm *vm);
 int vm_resume(struct vm *vm);
+
+/* Add FN to the `status` reply (see struct vm_status_provider). 0 or
+ * -ENOSPC. */
+int vm_add_status_provider(struct vm *vm,
+			   void (*fn)(struct vm *vm, void *opaque, struct json_object *status),
+			   void *opaque);
 
 /* Raise or lower a GSI (in-kernel IOAPIC/PIC). */
 int vm_set_irq_line(struct vm *vm, unsigned gsi, bool level);

@@ -6,14 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/boot/boot.h"
 #include "core/cleanup.h"
 #include "core/cli/cli.h"
 #include "core/cli/run.h"
 #include "core/config.h"
+#include "core/control.h"
 #include "core/log.h"
 #include "core/tpm/vtpm.h"
+#include "core/sysfs.h"
 #include "core/vm.h"
 
 /* Without --append, a Linux kernel gets a console on the UART. */
@@ -25,6 +28,11 @@ enum {
 	OPT_KVM_DEVICE,
 	OPT_VFIO,
 	OPT_TPM,
+	OPT_CPU_AFFINITY,
+	OPT_MEMORY_BACKING,
+	OPT_MLOCK,
+	OPT_NUMA_NODE,
+	OPT_SHUTDOWN_TIMEOUT,
 };
 
 static const struct option options[] = {
@@ -39,6 +47,11 @@ static const struct option options[] = {
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "vfio", required_argument, NULL, OPT_VFIO },
 	{ "tpm", required_argument, NULL, OPT_TPM },
+	{ "cpu-affinity", required_argument, NULL, OPT_CPU_AFFINITY },
+	{ "memory-backing", required_argument, NULL, OPT_MEMORY_BACKING },
+	{ "mlock", no_argument, NULL, OPT_MLOCK },
+	{ "numa-node", required_argument, NULL, OPT_NUMA_NODE },
+	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -62,12 +75,23 @@ static void print_help(void)
 	       "                        managed: bind it to vfio-pci now, restore it at exit\n"
 	       "      --tpm STATEDIR    a TPM 2.0 (swtpm) with its state in STATEDIR, and\n"
 	       "                        measured boot (see 'partvm tpm --help')\n"
+	       "      --cpu-affinity LIST  pin vCPU i to the i-th host CPU of LIST (2-5, 0,2);\n"
+	       "                        partvm's other threads go to the remaining CPUs\n"
+	       "      --memory-backing anonymous|hugetlb|hugetlb-1g  guest RAM pages\n"
+	       "      --mlock           lock guest RAM in host memory\n"
+	       "      --numa-node N     allocate guest RAM on NUMA node N (mbind)\n"
+	       "      --shutdown-timeout SECONDS  after SIGTERM's ACPI power button, stop the\n"
+	       "                        guest when it has not powered off (default %d; 0: at once)\n"
 	       "  -h, --help            show this help\n\n"
 	       "Console: the guest's COM1 is on stdin/stdout; Ctrl-A x quits.\n"
+	       "Control: %s/NAME.sock answers `partvm ctl` and `partvm list`; READY=1 and\n"
+	       "STATUS= go to systemd ($NOTIFY_SOCKET). SIGTERM shuts the guest down, SIGINT\n"
+	       "stops it at once.\n"
 	       "Exit status: 0 guest powered off (or rebooted with --no-reboot), 1 guest\n"
 	       "crashed or partvm failed, 2 bad options or config, 69 no usable KVM,\n"
-	       "130/143 SIGINT/SIGTERM, (V<<1)|1 for a debug-exit write of V.\n",
-	       DEFAULT_LINUX_CMDLINE);
+	       "130/143 SIGINT/SIGTERM (143: the guest ignored the power button),\n"
+	       "(V<<1)|1 for a debug-exit write of V.\n",
+	       DEFAULT_LINUX_CMDLINE, CONFIG_DEFAULT_SHUTDOWN_TIMEOUT, partvm_runtime_dir());
 }
 
 static int usage(struct config_error *err, const char *fmt, ...)
@@ -88,7 +112,8 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 	 * on the line: collect them first. */
 	const char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
 	const char *cpus = NULL, *name = NULL, *kvm = NULL, *tpm = NULL;
-	bool no_reboot = false, debug_exit = false;
+	const char *affinity = NULL, *backing = NULL, *numa = NULL, *shutdown = NULL;
+	bool no_reboot = false, debug_exit = false, mlock = false;
 	_cleanup_free_ const char **vfio = calloc(argc + 1, sizeof(*vfio));
 	size_t nvfio = 0;
 	const char *why = NULL;
@@ -112,6 +137,11 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		case OPT_KVM_DEVICE: kvm = optarg; break;
 		case OPT_VFIO: vfio[nvfio++] = optarg; break;
 		case OPT_TPM: tpm = optarg; break;
+		case OPT_CPU_AFFINITY: affinity = optarg; break;
+		case OPT_MEMORY_BACKING: backing = optarg; break;
+		case OPT_MLOCK: mlock = true; break;
+		case OPT_NUMA_NODE: numa = optarg; break;
+		case OPT_SHUTDOWN_TIMEOUT: shutdown = optarg; break;
 		case 'h': return 1;
 		case ':': return usage(err, "option '%s' needs a value", argv[optind - 1]);
 		default: return usage(err, "unknown option '%s'", argv[optind - 1]);
@@ -162,8 +192,23 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		if (r < 0)
 			return r;
 	}
+	if (affinity) {
+		if ((r = config_set_cpu_affinity(cfg, affinity, &why)) < 0)
+			return r == -ENOMEM ? r : usage(err, "--cpu-affinity %s: %s", affinity, why);
+		cfg->cpu_affinity_line = 0;
+	}
+	if (backing) {
+		if (config_set_memory_backing(cfg, backing, &why) < 0)
+			return usage(err, "--memory-backing %s: %s", backing, why);
+		cfg->memory_backing_line = 0;
+	}
+	if (numa && config_set_numa_node(cfg, numa, &why) < 0)
+		return usage(err, "--numa-node %s: %s", numa, why);
+	if (shutdown && config_set_shutdown_timeout(cfg, shutdown, &why) < 0)
+		return usage(err, "--shutdown-timeout %s: %s", shutdown, why);
 	cfg->no_reboot |= no_reboot;
 	cfg->debug_exit |= debug_exit;
+	cfg->mlock |= mlock;
 
 	/* The embedded test guest always reports through port 0xf4. */
 	if (!cfg->kernel)
@@ -174,6 +219,16 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 	if (r < 0)
 		return r;
 	return config_validate(cfg, err);
+}
+
+static bool partition_running(const char *name)
+{
+	int fd;
+
+	if (!control_name_valid(name) || control_connect(partvm_runtime_dir(), name, &fd) < 0)
+		return false;
+	close(fd);
+	return true;
 }
 
 int cli_run(int argc, char **argv)
@@ -212,6 +267,15 @@ int cli_run(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	/* Before anything is taken from the host (RAM, devices): a name that
+	 * already answers on its control socket is running. The socket's
+	 * creation in vm_run() settles a race between two starts. */
+	if (partition_running(cfg.name)) {
+		log_error("partition %s is already running (%s/%s.sock answers); stop it first or "
+			  "choose another name", cfg.name, partvm_runtime_dir(), cfg.name);
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
 	if (vtpm_preflight(&cfg) < 0) {
 		config_free(&cfg);
 		return EXIT_FAIL;

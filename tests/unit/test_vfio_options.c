@@ -114,7 +114,7 @@ static void test_bad_sections(void **state)
 		  "bad.conf:3: managed = 'sometimes': must be yes or no");
 	check_bad("[vfio]\nbdf = 00:03.0\n", "bad.conf:2: unknown key 'bdf' in [vfio]");
 	check_bad("[partition]\nmemory-backing = thp\n",
-		  "bad.conf:2: memory-backing = 'thp': must be anonymous, hugetlb (2 MiB pages) or "
+		  "bad.conf:2: memory-backing = 'thp': expected anonymous, hugetlb (2 MiB pages) or "
 		  "hugetlb-1g");
 	check_bad("[sriov \"net\"]\nmac = 02:00:00:00:00:01\n", "bad.conf:2: [sriov \"net\"] has no pf = ...");
 }

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The partition's state for its service manager, through libsystemd's
+ * sd_notify(3): READY=1 once the guest's vCPUs run, STATUS= lines
+ * (booting, running, paused, shutting down, stopping), STOPPING=1, and
+ * WATCHDOG=1 when the unit sets WatchdogSec=.
+ *
+ * Without $NOTIFY_SOCKET (partvm not started by systemd) every call sends
+ * nothing and returns 0. Each returns what sd_notify() does: > 0 sent,
+ * 0 nobody listening, or a negative errno; callers may ignore it, a lost
+ * status line never stops a partition.
+ */
+#ifndef PARTVM_NOTIFY_H
+#define PARTVM_NOTIFY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* "STATUS=booting", or "STATUS=rebooting (boot N)" for BOOT > 1. */
+int notify_booting(unsigned boot);
+/* "STATUS=running: N vCPUs, M MiB", preceded by "READY=1" when FIRST. */
+int notify_running(bool first, unsigned cpus, uint64_t memory);
+int notify_paused(void);
+/*
+ * The ACPI power button was pressed. With DEADLINE_S > 0 (SIGTERM) the
+ * guest is stopped after that many seconds: "STOPPING=1", the status, and
+ * EXTEND_TIMEOUT_USEC so that systemd waits for it whatever the unit's
+ * TimeoutStopSec says. With 0 (the control socket's `shutdown`) only the
+ * status: the guest may ignore the button and keep running.
+ */
+int notify_shutting_down(unsigned deadline_s);
+/* "STOPPING=1" and "STATUS=stopping: WHY". */
+int notify_stopping(const char *why);
+int notify_watchdog(void);
+
+/* How often to send WATCHDOG=1 (half of WatchdogSec=), 0 when the
+ * service manager does not expect it. */
+uint64_t notify_watchdog_interval_usec(void);
+
+#endif
