@@ -319,6 +319,9 @@ void vfio_host_explain_open(struct vfio *v, const struct vfio_entry *e, int r);
 /* "0000:00:03.0 (Vendor Device)" */
 void vfio_host_label(struct vfio *v, const char *bdf, char *buf, size_t len);
 
+/* status.c: V's devices in the control socket's `status` reply. */
+int vfio_add_status(struct vm *vm);
+
 /* kvmdev.c: the KVM-VFIO device for the VM fd, with B's groups added.
  * Returns its fd. */
 int vfio_kvm_device_create(int vm_fd, struct vfio_backend *b);

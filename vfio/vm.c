@@ -13,18 +13,10 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/resources.h"
 #include "core/vm.h"
 #include "vfio/internal.h"
 #include "vfio/vfio.h"
-
-static const char *backing_name(enum memory_backing b)
-{
-	switch (b) {
-	case MEMORY_BACKING_HUGETLB: return "hugetlb";
-	case MEMORY_BACKING_HUGETLB_1G: return "hugetlb-1g";
-	default: return "anonymous";
-	}
-}
 
 static double ms_since(const struct timespec *t0)
 {
@@ -62,7 +54,7 @@ static int map_ram(struct vfio *v)
 		}
 	}
 	log_info("vfio: %llu MiB of guest RAM (%s) mapped for DMA in %.1f ms",
-		 (unsigned long long)(l->ram_size >> 20), backing_name(vm->mem.backing), ms_since(&t0));
+		 (unsigned long long)(l->ram_size >> 20), resources_backing_name(vm->mem.backing), ms_since(&t0));
 	return 0;
 }
 
@@ -205,7 +197,7 @@ int vfio_init(struct vm *vm)
 	if (r < 0)
 		return log_error_errno(r, "vfio: cannot start mapping guest RAM for DMA: %m");
 	v->map_started = true;
-	return 0;
+	return vfio_add_status(vm);
 }
 
 int vfio_attach(struct vm *vm)

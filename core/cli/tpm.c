@@ -100,9 +100,12 @@ static int predict(int argc, char **argv)
 {
 	struct config_error err = { { 0 } };
 	struct tpm_banks banks = { 1, { TPM_ALG_SHA256 } };
+	_cleanup_free_ struct tpm_platform_device *devs = NULL;
 	struct tpm_measurements m;
 	struct vm_config cfg;
 	const char *file;
+	size_t ndevs;
+	char e[256];
 	bool json = false;
 	int n = 1, r;
 
@@ -141,7 +144,13 @@ static int predict(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
-	r = tpm_measure_boot(&cfg, NULL, 0, &banks, &m, &file);
+	r = tpm_platform_devices("", &cfg, &devs, &ndevs, e, sizeof(e));
+	if (r < 0) {
+		log_error_errno(r, "tpm predict: %s", e);
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
+	r = tpm_measure_boot(&cfg, devs, ndevs, &banks, &m, &file);
 	config_free(&cfg);
 	if (r < 0) {
 		log_error_errno(r, "tpm predict: cannot measure '%s': %m", file ? file : "the boot");

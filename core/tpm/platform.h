@@ -8,8 +8,13 @@
  *   cpus 2
  *   memory 536870912                  bytes of guest RAM
  *   tpm crb
- *   pci 0000:03:00.0 8086:10ca        one line per passed-through device,
- *                                     host address and vendor:device
+ *   pci 0000:03:00.0 8086:10ca        one line per [vfio] device, host
+ *                                     address and vendor:device
+ *   sriov-pool uplink 0000:00:02.0 8086:10ca
+ *                                     one line per [sriov "NAME"] pool: its
+ *                                     name, the PF's address and the VFs'
+ *                                     vendor:device (which VF the pool hands
+ *                                     out varies, so it is not measured)
  *
  * Every line ends in "\n"; numbers are decimal, identifiers lower-case hex.
  * The first line versions the format: any change to it bumps the number.
@@ -21,10 +26,12 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "sriov/sriov.h"
 
 struct tpm_platform_device {
-	char bdf[16];                 /* host PCI address, "0000:03:00.0" */
+	char bdf[SRIOV_BDF_MAX];      /* host PCI address, "0000:03:00.0"; a pool's PF */
 	uint16_t vendor, device;
+	const char *pool;             /* an [sriov] pool's name, or NULL */
 };
 
 /* The text for CFG and its N passed-through devices, in the order the
@@ -36,5 +43,14 @@ int tpm_platform_text(const struct vm_config *cfg, const struct tpm_platform_dev
  * for the real system). Returns 0, -EINVAL for a malformed BDF, or the
  * errno of reading its vendor/device attributes. */
 int tpm_platform_device_read(const char *root, const char *bdf, struct tpm_platform_device *d);
+
+/*
+ * The devices CFG passes through, as measured: its [vfio] devices in
+ * order, then its [sriov] pools in order. *OUT is malloc'd (NULL when *N
+ * is 0) and its pool names point into CFG. Returns 0, or a negative errno
+ * with ERR naming the device that could not be read.
+ */
+int tpm_platform_devices(const char *root, const struct vm_config *cfg,
+			 struct tpm_platform_device **out, size_t *n, char *err, size_t errlen);
 
 #endif

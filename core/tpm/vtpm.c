@@ -191,7 +191,10 @@ int vtpm_init(struct vm *vm)
 int vtpm_attach(struct vm *vm)
 {
 	struct vtpm *t = vm->tpm;
+	_cleanup_free_ struct tpm_platform_device *devs = NULL;
 	bool established = false;
+	size_t ndevs;
+	char err[256];
 	uint8_t *log;
 	int r, len;
 
@@ -218,9 +221,11 @@ int vtpm_attach(struct vm *vm)
 	log = vm_guest_ptr(vm, LAYOUT_TPM_LOG_START, LAYOUT_TPM_LOG_SIZE);
 	if (!log)
 		return -ENOMEM;
-	/* Passed-through devices join the PCR1 text (tpm_platform_device_read()
-	 * describes one) once the partition's configuration lists them. */
-	len = tpm_firmware_measure_boot(&t->swtpm, vm->cfg, NULL, 0, log, LAYOUT_TPM_LOG_SIZE);
+	r = tpm_platform_devices("", vm->cfg, &devs, &ndevs, err, sizeof(err));
+	if (r < 0)
+		return log_error_errno(r, "tpm: cannot describe the passed-through devices for PCR 1: "
+				       "%s", err);
+	len = tpm_firmware_measure_boot(&t->swtpm, vm->cfg, devs, ndevs, log, LAYOUT_TPM_LOG_SIZE);
 	if (len < 0)
 		return len;
 	r = tpm_statedir_save_eventlog(t->dir, log, (size_t)len);

@@ -329,6 +329,65 @@ static void test_platform_devices(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* What a partition's config passes through, as PCR 1 lists it: [vfio]
+ * devices by address, pools by name, PF and their VFs' IDs, so that the
+ * prediction does not depend on which VF a pool hands out. */
+static void test_platform_devices_from_config(void **state)
+{
+	struct files *f = *state;
+	struct tpm_platform_device *dev = NULL;
+	struct config_error err = { { 0 } };
+	struct vm_config c;
+	char path[512], e[256], *text = NULL;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "mkdir -p %s/sys/bus/pci/devices/0000:03:00.0 "
+		 "%s/sys/bus/pci/devices/0000:00:02.0", f->dir, f->dir);
+	assert_int_equal(system(path), 0);
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:03:00.0/vendor", f->dir);
+	write_file(path, "0x1234\n");
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:03:00.0/device", f->dir);
+	write_file(path, "0x11e8\n");
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:00:02.0/vendor", f->dir);
+	write_file(path, "0x8086\n");
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:00:02.0/device", f->dir);
+	write_file(path, "0x10c9\n");
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:00:02.0/sriov_vf_device", f->dir);
+	write_file(path, "10ca\n");
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:00:02.0/sriov_totalvfs", f->dir);
+	write_file(path, "7\n");
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:00:02.0/sriov_numvfs", f->dir);
+	write_file(path, "2\n");
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:00:02.0/sriov_drivers_autoprobe", f->dir);
+	write_file(path, "1\n");
+
+	config_init(&c);
+	assert_int_equal(config_load_string(&c, "p.conf",
+					    "[partition]\ncpus = 2\nmemory = 512M\n"
+					    "[vfio]\ndevice = 03:00.0\n"
+					    "[sriov \"uplink\"]\npf = 0000:00:02.0\nvlan = 5\n", &err), 0);
+	assert_string_equal(err.msg, "");
+	assert_int_equal(tpm_platform_devices(f->dir, &c, &dev, &n, e, sizeof(e)), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(tpm_platform_text(&c, dev, n, &text) > 0, 1);
+	assert_string_equal(text, "partvm-platform 1\ncpus 2\nmemory 536870912\ntpm crb\n"
+				  "pci 0000:03:00.0 1234:11e8\n"
+				  "sriov-pool uplink 0000:00:02.0 8086:10ca\n");
+	free(text);
+	free(dev);
+	config_free(&c);
+
+	/* A device that is not there is named. */
+	config_init(&c);
+	assert_int_equal(config_load_string(&c, "p.conf", "[vfio]\ndevice = 0000:07:00.0\n", &err), 0);
+	assert_int_equal(tpm_platform_devices(f->dir, &c, &dev, &n, e, sizeof(e)), -ENOENT);
+	assert_string_equal(e, "PCI device 0000:07:00.0: No such file or directory");
+	assert_null(dev);
+	config_free(&c);
+	snprintf(path, sizeof(path), "rm -rf %s/sys", f->dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +398,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreadable_file, setup, teardown),
 		cmocka_unit_test(test_embedded_guest),
 		cmocka_unit_test_setup_teardown(test_platform_devices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_platform_devices_from_config, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
