@@ -22,7 +22,7 @@ static const struct sriov_alloc *find_alloc(const struct vfio *v, const char *bd
 }
 
 /* The VF's settings as its PF reports them over netlink, keyed as in
- * `partvm sriov set`; NULL when the PF is no network device or the read
+ * `partvm sriov set`; none when the PF is no network device or the read
  * fails (the reply must not wait on anything slower). */
 static struct json_object *vf_settings(const struct vfio *v, const struct sriov_alloc *a)
 {
@@ -33,15 +33,15 @@ static struct json_object *vf_settings(const struct vfio *v, const struct sriov_
 	char buf[64];
 	int r;
 
+	o = json_object_new_object();
 	if (sriov_pf_find(v->host.root, a->pf_bdf, &pf) < 0 || !pf.ifindex)
-		return NULL;
+		return o;
 	if (sriov_nl_open(&nl) < 0)
-		return NULL;
+		return o;
 	r = sriov_nl_read_vf(nl, pf.ifindex, a->vf, &c);
 	sriov_nl_close(nl);
 	if (r < 0)
-		return NULL;
-	o = json_object_new_object();
+		return o;
 	for (enum sriov_key k = 0; k < _SRIOV_KEY_MAX; k++)
 		if (sriov_format_key(&c, k, buf, sizeof(buf)) == 0)
 			json_object_object_add(o, sriov_key_name(k), json_object_new_string(buf));
@@ -61,7 +61,7 @@ static void add_status(struct vm *vm, void *opaque, struct json_object *status)
 		struct json_object *d = json_object_new_object();
 		char slot[8];
 
-		json_object_object_add(d, "type", json_object_new_string(a ? "sriov-vf" : "vfio"));
+		json_object_object_add(d, "type", json_object_new_string("vfio"));
 		json_object_object_add(d, "bdf", json_object_new_string(e->bdf));
 		if (e->pci) {
 			snprintf(slot, sizeof(slot), "%02x.0", e->pci->pci.slot);
@@ -71,10 +71,12 @@ static void add_status(struct vm *vm, void *opaque, struct json_object *status)
 		if (e->orig_driver[0])
 			json_object_object_add(d, "host-driver", json_object_new_string(e->orig_driver));
 		if (a) {
-			json_object_object_add(d, "pool", json_object_new_string(a->section));
-			json_object_object_add(d, "pf", json_object_new_string(a->pf_bdf));
-			json_object_object_add(d, "vf", json_object_new_int((int)a->vf));
-			json_object_object_add(d, "settings", vf_settings(v, a));
+			struct json_object *vf = vf_settings(v, a);
+
+			json_object_object_add(vf, "pf", json_object_new_string(a->pf_bdf));
+			json_object_object_add(vf, "index", json_object_new_int((int)a->vf));
+			json_object_object_add(vf, "pool", json_object_new_string(a->section));
+			json_object_object_add(d, "vf", vf);
 		}
 		json_object_array_add(devs, d);
 	}

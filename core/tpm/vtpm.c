@@ -2,6 +2,7 @@
 #include "core/tpm/vtpm.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,20 @@ static int start(struct vm *vm, struct vtpm *t)
 	return 0;
 }
 
+/* The control socket's `status`: where the TPM keeps its state, and
+ * whether swtpm still runs (it is reaped on another thread). */
+static void add_status(struct vm *vm, void *opaque, struct json_object *status)
+{
+	struct vtpm *t = opaque;
+	struct json_object *o = json_object_new_object();
+	pid_t pid = __atomic_load_n(&t->swtpm.pid, __ATOMIC_RELAXED);
+
+	json_object_object_add(o, "interface", json_object_new_string("crb"));
+	json_object_object_add(o, "state", json_object_new_string(t->dir));
+	json_object_object_add(o, "swtpm-pid", pid ? json_object_new_int(pid) : NULL);
+	json_object_object_add(status, "tpm", o);
+}
+
 int vtpm_init(struct vm *vm)
 {
 	struct vtpm *t;
@@ -183,6 +198,8 @@ int vtpm_init(struct vm *vm)
 	t->lock_fd = -1;
 	vm->tpm = t;
 	r = start(vm, t);
+	if (r == 0)
+		r = vm_add_status_provider(vm, add_status, t);
 	if (r < 0)
 		vtpm_exit(vm);
 	return r;
