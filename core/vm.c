@@ -171,8 +171,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return -ENOMEM;
+	/* Whole from the start: vm_destroy() tears down what a failed
+	 * vm_create() left, vCPUs that were never created included. */
 	for (unsigned i = 0; i < vm->ncpus; i++)
-		vm->vcpus[i].fd = -1;
+		vm->vcpus[i] = (struct vcpu){ .vm = vm, .index = i, .fd = -1 };
 
 	r = bus_init(&vm->pio, "pio");
 	if (r < 0)
