@@ -8,6 +8,7 @@
 
 #include "core/kvm.h"
 #include "core/layout.h"
+#include "core/bytes.h"
 #include "core/log.h"
 #include "core/vm.h"
 
@@ -27,21 +28,6 @@ unsigned pci_intx_gsi(unsigned slot, unsigned pin)
 	return PCI_INTX_GSI_BASE + (slot + pin - 1) % PCI_INTX_GSI_COUNT;
 }
 
-static uint32_t get_le(const uint8_t *p, unsigned size)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint32_t)p[i] << (8 * i);
-	return v;
-}
-
-static void put_le(uint8_t *p, unsigned size, uint32_t v)
-{
-	for (unsigned i = 0; i < size; i++)
-		p[i] = v >> (8 * i);
-}
-
 static unsigned bar_offset(unsigned index)
 {
 	return index == PCI_ROM_BAR ? PCI_ROM_ADDRESS : PCI_BASE_ADDRESS_0 + 4 * index;
@@ -52,17 +38,17 @@ void pci_device_init(struct pci_device *d, const char *name, uint16_t vendor, ui
 {
 	memset(d, 0, sizeof(*d));
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	put_le(&d->cfg[PCI_VENDOR_ID], 2, vendor);
-	put_le(&d->cfg[PCI_DEVICE_ID], 2, device);
+	le_put(&d->cfg[PCI_VENDOR_ID], 2, vendor);
+	le_put(&d->cfg[PCI_DEVICE_ID], 2, device);
 	d->cfg[PCI_REVISION_ID] = revision;
-	put_le(&d->cfg[PCI_CLASS_PROG], 3, class_code);
+	le_put(&d->cfg[PCI_CLASS_PROG], 3, class_code);
 	d->cfg[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
 	/* Command: I/O, memory, bus master, SERR, INTx disable. */
-	put_le(&d->wmask[PCI_COMMAND], 2,
+	le_put(&d->wmask[PCI_COMMAND], 2,
 	       PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_SERR |
 		       PCI_COMMAND_PARITY | PCI_COMMAND_INTX_DISABLE);
 	/* Status error bits are write-one-to-clear. */
-	put_le(&d->w1cmask[PCI_STATUS], 2,
+	le_put(&d->w1cmask[PCI_STATUS], 2,
 	       PCI_STATUS_PARITY | PCI_STATUS_SIG_TARGET_ABORT | PCI_STATUS_REC_TARGET_ABORT |
 		       PCI_STATUS_REC_MASTER_ABORT | PCI_STATUS_SIG_SYSTEM_ERROR |
 		       PCI_STATUS_DETECTED_PARITY);
@@ -103,25 +89,25 @@ int pci_device_add_bar(struct pci_device *d, unsigned index, enum pci_bar_type t
 	switch (type) {
 	case PCI_BAR_IO:
 		flags = PCI_BASE_ADDRESS_SPACE_IO;
-		put_le(&d->wmask[off], 4, (uint32_t)mask & PCI_BASE_ADDRESS_IO_MASK);
+		le_put(&d->wmask[off], 4, (uint32_t)mask & PCI_BASE_ADDRESS_IO_MASK);
 		break;
 	case PCI_BAR_MEM32:
 		flags = prefetchable ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0;
-		put_le(&d->wmask[off], 4, (uint32_t)mask & PCI_BASE_ADDRESS_MEM_MASK);
+		le_put(&d->wmask[off], 4, (uint32_t)mask & PCI_BASE_ADDRESS_MEM_MASK);
 		break;
 	case PCI_BAR_MEM64:
 		flags = PCI_BASE_ADDRESS_MEM_TYPE_64 | (prefetchable ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
-		put_le(&d->wmask[off], 4, (uint32_t)mask & PCI_BASE_ADDRESS_MEM_MASK);
-		put_le(&d->wmask[off + 4], 4, (uint32_t)(mask >> 32));
+		le_put(&d->wmask[off], 4, (uint32_t)mask & PCI_BASE_ADDRESS_MEM_MASK);
+		le_put(&d->wmask[off + 4], 4, (uint32_t)(mask >> 32));
 		d->bars[index + 1] = (struct pci_bar){ .type = PCI_BAR_NONE };
 		break;
 	case PCI_BAR_ROM:
-		put_le(&d->wmask[off], 4, ((uint32_t)mask & PCI_ROM_ADDRESS_MASK) | PCI_ROM_ADDRESS_ENABLE);
+		le_put(&d->wmask[off], 4, ((uint32_t)mask & PCI_ROM_ADDRESS_MASK) | PCI_ROM_ADDRESS_ENABLE);
 		break;
 	default:
 		return -EINVAL;
 	}
-	put_le(&d->cfg[off], 4, flags);
+	le_put(&d->cfg[off], 4, flags);
 	return 0;
 }
 
@@ -130,13 +116,13 @@ static uint64_t bar_address(struct pci_device *d, unsigned index)
 {
 	struct pci_bar *b = &d->bars[index];
 	unsigned off = bar_offset(index);
-	uint32_t lo = get_le(&d->cfg[off], 4);
+	uint32_t lo = le_get(&d->cfg[off], 4);
 
 	switch (b->type) {
 	case PCI_BAR_IO: return lo & PCI_BASE_ADDRESS_IO_MASK;
 	case PCI_BAR_MEM32: return lo & PCI_BASE_ADDRESS_MEM_MASK;
 	case PCI_BAR_MEM64:
-		return (lo & PCI_BASE_ADDRESS_MEM_MASK) | ((uint64_t)get_le(&d->cfg[off + 4], 4) << 32);
+		return (lo & PCI_BASE_ADDRESS_MEM_MASK) | ((uint64_t)le_get(&d->cfg[off + 4], 4) << 32);
 	case PCI_BAR_ROM: return lo & PCI_ROM_ADDRESS_MASK;
 	default: return 0;
 	}
@@ -144,7 +130,7 @@ static uint64_t bar_address(struct pci_device *d, unsigned index)
 
 static bool bar_enabled(struct pci_device *d, unsigned index)
 {
-	uint16_t cmd = get_le(&d->cfg[PCI_COMMAND], 2);
+	uint16_t cmd = le_get(&d->cfg[PCI_COMMAND], 2);
 	struct pci_bar *b = &d->bars[index];
 
 	switch (b->type) {
@@ -153,7 +139,7 @@ static bool bar_enabled(struct pci_device *d, unsigned index)
 	case PCI_BAR_MEM64: return cmd & PCI_COMMAND_MEMORY;
 	case PCI_BAR_ROM:
 		return (cmd & PCI_COMMAND_MEMORY) &&
-		       (get_le(&d->cfg[PCI_ROM_ADDRESS], 4) & PCI_ROM_ADDRESS_ENABLE);
+		       (le_get(&d->cfg[PCI_ROM_ADDRESS], 4) & PCI_ROM_ADDRESS_ENABLE);
 	default: return false;
 	}
 }
@@ -206,7 +192,7 @@ uint32_t pci_config_read_emulated(struct pci_device *d, unsigned offset, unsigne
 {
 	if (size == 0 || size > 4 || offset >= PCI_CONFIG_SIZE || size > PCI_CONFIG_SIZE - offset)
 		return ~0U;
-	return get_le(&d->cfg[offset], size);
+	return le_get(&d->cfg[offset], size);
 }
 
 void pci_config_write_emulated(struct pci_device *d, unsigned offset, unsigned size,
@@ -392,7 +378,7 @@ static int assign_bar(struct pci_host *h, struct pci_device *d, unsigned index)
 		if (a + size > PCI_IO_WINDOW_END)
 			return -ENOSPC;
 		h->io_next = (uint32_t)(a + size);
-		put_le(&d->cfg[off], 4, (uint32_t)a | PCI_BASE_ADDRESS_SPACE_IO);
+		le_put(&d->cfg[off], 4, (uint32_t)a | PCI_BASE_ADDRESS_SPACE_IO);
 		b->addr = a;
 		return 0;
 	}
@@ -416,11 +402,11 @@ static int assign_bar(struct pci_host *h, struct pci_device *d, unsigned index)
 		return -ENOSPC;
 	*next = addr + size;
 	b->addr = addr;
-	put_le(&d->cfg[off], 4, (uint32_t)addr | (get_le(&d->cfg[off], 4) & ~PCI_BASE_ADDRESS_MEM_MASK & 0xf));
+	le_put(&d->cfg[off], 4, (uint32_t)addr | (le_get(&d->cfg[off], 4) & ~PCI_BASE_ADDRESS_MEM_MASK & 0xf));
 	if (b->type == PCI_BAR_ROM)
-		put_le(&d->cfg[off], 4, (uint32_t)addr);
+		le_put(&d->cfg[off], 4, (uint32_t)addr);
 	if (b->type == PCI_BAR_MEM64)
-		put_le(&d->cfg[off + 4], 4, (uint32_t)(addr >> 32));
+		le_put(&d->cfg[off + 4], 4, (uint32_t)(addr >> 32));
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "core/log.h"
 #include "vfio/internal.h"
 
@@ -34,15 +35,6 @@ static bool cap_visible(uint8_t id)
 	}
 }
 
-static uint32_t get_le(const uint8_t *b, unsigned n)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint32_t)b[i] << (8 * i);
-	return v;
-}
-
 static void emulate(struct vfio_pci *p, unsigned off, unsigned len)
 {
 	for (unsigned i = off; i < off + len && i < PCI_CONFIG_SIZE; i++)
@@ -58,7 +50,7 @@ static int walk_caps(struct vfio_pci *p, const uint8_t *raw, char *err, size_t e
 	int r;
 
 	cfg[PCI_CAPABILITY_LIST] = 0;
-	if (!(get_le(&raw[PCI_STATUS], 2) & PCI_STATUS_CAP_LIST))
+	if (!(le_get(&raw[PCI_STATUS], 2) & PCI_STATUS_CAP_LIST))
 		return 0;
 	for (off = raw[PCI_CAPABILITY_LIST] & ~3u; off; off = raw[off + PCI_CAP_LIST_NEXT] & ~3u) {
 		uint8_t id;
@@ -89,7 +81,7 @@ static int walk_caps(struct vfio_pci *p, const uint8_t *raw, char *err, size_t e
 			/* On partvm's root bus there is no root port above the
 			 * device: it is a root-complex integrated endpoint, which
 			 * has no link registers for the guest to train. */
-			uint16_t flags = (uint16_t)get_le(&raw[off + PCI_EXP_FLAGS], 2);
+			uint16_t flags = (uint16_t)le_get(&raw[off + PCI_EXP_FLAGS], 2);
 			unsigned type = (flags & PCI_EXP_FLAGS_TYPE) >> 4;
 
 			emulate(p, off + PCI_EXP_FLAGS, 2);
@@ -138,8 +130,8 @@ int vfio_config_init(struct vfio_pci *p, char *err, size_t errlen)
 	}
 
 	snprintf(name, sizeof(name), "vfio-%s", p->dev.bdf);
-	pci_device_init(&p->pci, name, (uint16_t)get_le(&raw[PCI_VENDOR_ID], 2),
-			(uint16_t)get_le(&raw[PCI_DEVICE_ID], 2), get_le(&raw[PCI_CLASS_PROG], 3),
+	pci_device_init(&p->pci, name, (uint16_t)le_get(&raw[PCI_VENDOR_ID], 2),
+			(uint16_t)le_get(&raw[PCI_DEVICE_ID], 2), le_get(&raw[PCI_CLASS_PROG], 3),
 			raw[PCI_REVISION_ID]);
 	/* A single function on partvm's bus, whatever it is on the host. */
 	cfg[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
@@ -253,7 +245,7 @@ static void emulate_write(struct vfio_pci *p, unsigned offset, unsigned size, ui
 void vfio_config_write(struct pci_device *d, unsigned offset, unsigned size, uint32_t value)
 {
 	struct vfio_pci *p = (struct vfio_pci *)d;
-	uint16_t cmd = (uint16_t)get_le(&d->cfg[PCI_COMMAND], 2), next = cmd;
+	uint16_t cmd = (uint16_t)le_get(&d->cfg[PCI_COMMAND], 2), next = cmd;
 	bool disables;
 
 	if (size == 0 || size > 4 || offset >= PCI_CONFIG_SIZE || size > PCI_CONFIG_SIZE - offset)

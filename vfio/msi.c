@@ -8,24 +8,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "core/log.h"
 #include "core/vm.h"
 #include "vfio/internal.h"
-
-static uint32_t le(const uint8_t *b, unsigned n)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint32_t)b[i] << (8 * i);
-	return v;
-}
-
-static void put(uint8_t *b, unsigned n, uint32_t v)
-{
-	for (unsigned i = 0; i < n; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-}
 
 static unsigned data_off(const struct vfio_msi *m)
 {
@@ -56,7 +42,7 @@ int vfio_msi_init(struct vfio_pci *p, unsigned cap)
 	r = vfio_dev_read(&p->dev, VFIO_PCI_CONFIG_REGION_INDEX, cap + PCI_MSI_FLAGS, raw, 2);
 	if (r < 0)
 		return r;
-	flags = (uint16_t)le(raw, 2);
+	flags = (uint16_t)le_get(raw, 2);
 	m->is64 = flags & PCI_MSI_FLAGS_64BIT;
 	m->maskable = flags & PCI_MSI_FLAGS_MASKBIT;
 	m->max = 1u << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
@@ -79,14 +65,14 @@ int vfio_msi_init(struct vfio_pci *p, unsigned cap)
 	flags &= PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT;
 	for (unsigned q = 0; (1u << q) < m->max; q++)
 		flags = (uint16_t)((flags & ~PCI_MSI_FLAGS_QMASK) | (q + 1) << 1);
-	put(&cfg[cap + PCI_MSI_FLAGS], 2, flags);
-	put(&wm[cap + PCI_MSI_FLAGS], 2, PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
-	put(&wm[cap + PCI_MSI_ADDRESS_LO], 4, 0xfffffffcU);
+	le_put(&cfg[cap + PCI_MSI_FLAGS], 2, flags);
+	le_put(&wm[cap + PCI_MSI_FLAGS], 2, PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
+	le_put(&wm[cap + PCI_MSI_ADDRESS_LO], 4, 0xfffffffcU);
 	if (m->is64)
-		put(&wm[cap + PCI_MSI_ADDRESS_HI], 4, 0xffffffffU);
-	put(&wm[cap + data_off(m)], 2, 0xffff);
+		le_put(&wm[cap + PCI_MSI_ADDRESS_HI], 4, 0xffffffffU);
+	le_put(&wm[cap + data_off(m)], 2, 0xffff);
 	if (m->maskable)
-		put(&wm[cap + mask_off(m)], 4, m->max == 32 ? 0xffffffffU : (1u << m->max) - 1);
+		le_put(&wm[cap + mask_off(m)], 4, m->max == 32 ? 0xffffffffU : (1u << m->max) - 1);
 	m->cap = cap;
 	return 0;
 }
@@ -118,7 +104,7 @@ void vfio_msi_config_written(struct vfio_pci *p)
 	int r;
 
 	pthread_mutex_lock(&p->lock);
-	flags = (uint16_t)le(&cfg[PCI_MSI_FLAGS], 2);
+	flags = (uint16_t)le_get(&cfg[PCI_MSI_FLAGS], 2);
 	want = 1u << ((flags & PCI_MSI_FLAGS_QSIZE) >> 4);
 	if (want > m->max)
 		want = m->max;
@@ -147,11 +133,11 @@ void vfio_msi_config_written(struct vfio_pci *p)
 		m->enabled = true;
 		m->count = want;
 	}
-	addr = le(&cfg[PCI_MSI_ADDRESS_LO], 4);
+	addr = le_get(&cfg[PCI_MSI_ADDRESS_LO], 4);
 	if (m->is64)
-		addr |= (uint64_t)le(&cfg[PCI_MSI_ADDRESS_HI], 4) << 32;
-	data = le(&cfg[data_off(m)], 2);
-	mask = m->maskable ? le(&cfg[mask_off(m)], 4) : 0;
+		addr |= (uint64_t)le_get(&cfg[PCI_MSI_ADDRESS_HI], 4) << 32;
+	data = le_get(&cfg[data_off(m)], 2);
+	mask = m->maskable ? le_get(&cfg[mask_off(m)], 4) : 0;
 	for (unsigned i = 0; i < m->count; i++) {
 		m->vec[i].addr = addr;
 		m->vec[i].data = (data & ~(m->count - 1)) | i;

@@ -9,6 +9,7 @@
 #define PARTVM_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* Exit statuses shared by all subcommands. */
 enum {
@@ -46,5 +47,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  * error naming CMD.
  */
 int cli_parse_json_flag(int argc, char **argv, const char *cmd, const char *help, bool *json);
+/* What USAGE prints, as a malloc'd string (NULL without memory). */
+char *cli_help_text(void (*usage)(FILE *f));
 
 #endif

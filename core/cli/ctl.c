@@ -171,31 +171,17 @@ static void print_status(const char *name, struct json_object *st)
 
 int cli_ctl(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	_cleanup_(json_object_putp) struct json_object *reply = NULL;
 	struct json_object *ok, *err, *state;
 	const char *name, *command;
 	bool json = false, known = false;
+	_cleanup_free_ char *help = NULL;
 	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_usage_error("ctl", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	help = cli_help_text(usage);
+	c = cli_parse_json_flag(argc, argv, "ctl", help, &json);
+	if (c >= 0)
+		return c;
 	if (argc - optind != 2)
 		return cli_usage_error("ctl", "expected NAME and COMMAND");
 	name = argv[optind];

@@ -42,31 +42,17 @@ static const char *str(struct json_object *o, const char *key, const char *dflt)
 
 int cli_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *runtime = partvm_runtime_dir();
 	struct json_object *parts;
 	bool json = false, failed = false;
 	char **names = NULL;
+	_cleanup_free_ char *help = NULL;
 	int c, n, shown = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_usage_error("list", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	help = cli_help_text(usage);
+	c = cli_parse_json_flag(argc, argv, "list", help, &json);
+	if (c >= 0)
+		return c;
 	if (optind < argc)
 		return cli_usage_error("list", "unexpected argument '%s'", argv[optind]);
 

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/cli/cli.h"
 
@@ -35,11 +36,27 @@ int cli_parse_json_flag(int argc, char **argv, const char *cmd, const char *help
 			*json = true;
 			break;
 		case 'h':
-			fputs(help, stdout);
+			fputs(help ? help : "partvm: out of memory\n", stdout);
 			return EXIT_OK;
 		default:
 			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	return -1;
+}
+
+char *cli_help_text(void (*usage)(FILE *f))
+{
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	usage(f);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }

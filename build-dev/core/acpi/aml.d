@@ -1,0 +1,2 @@
+build-dev/core/acpi/aml.o: core/acpi/aml.c core/acpi/aml.h
+core/acpi/aml.h:

@@ -1,0 +1,2 @@
+build-dev/core/cli/usage.o: core/cli/usage.c core/cli/cli.h
+core/cli/cli.h:

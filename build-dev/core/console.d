@@ -1,0 +1,2 @@
+build-dev/core/console.o: core/console.c core/console.h
+core/console.h:

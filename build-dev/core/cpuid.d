@@ -1,0 +1,2 @@
+build-dev/core/cpuid.o: core/cpuid.c core/cpuid.h
+core/cpuid.h:

@@ -1,0 +1,2 @@
+build-dev/core/guest/entry.o: core/guest/entry.S core/guest/guest.h
+core/guest/guest.h:

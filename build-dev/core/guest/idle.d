@@ -1,0 +1,2 @@
+build-dev/core/guest/idle.o: core/guest/idle.S core/guest/guest.h
+core/guest/guest.h:

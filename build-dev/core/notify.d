@@ -1,0 +1,2 @@
+build-dev/core/notify.o: core/notify.c core/notify.h
+core/notify.h:

@@ -1,0 +1,3 @@
+build-dev/core/sysfs.o: core/sysfs.c core/sysfs.h core/cleanup.h
+core/sysfs.h:
+core/cleanup.h:

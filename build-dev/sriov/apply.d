@@ -1,0 +1,2 @@
+build-dev/sriov/apply.o: sriov/apply.c sriov/sriov.h
+sriov/sriov.h:

@@ -1,0 +1,2 @@
+build-devsan/core/cpuid.o: core/cpuid.c core/cpuid.h
+core/cpuid.h:

@@ -1,0 +1,2 @@
+build-devsan/core/guest/acpi.o: core/guest/acpi.S core/guest/guest.h
+core/guest/guest.h:

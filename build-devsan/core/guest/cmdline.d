@@ -1,0 +1,3 @@
+build-devsan/core/guest/cmdline.o: core/guest/cmdline.S \
+ core/guest/guest.h
+core/guest/guest.h:

@@ -1,0 +1,3 @@
+build-devsan/core/guest/console.o: core/guest/console.S \
+ core/guest/guest.h
+core/guest/guest.h:

@@ -1,0 +1,2 @@
+build-devsan/core/guest/entry.o: core/guest/entry.S core/guest/guest.h
+core/guest/guest.h:

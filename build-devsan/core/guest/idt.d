@@ -1,0 +1,2 @@
+build-devsan/core/guest/idt.o: core/guest/idt.S core/guest/guest.h
+core/guest/guest.h:

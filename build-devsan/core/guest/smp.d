@@ -1,0 +1,2 @@
+build-devsan/core/guest/smp.o: core/guest/smp.S core/guest/guest.h
+core/guest/guest.h:

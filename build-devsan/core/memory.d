@@ -1,0 +1,3 @@
+build-devsan/core/memory.o: core/memory.c core/memory.h core/layout.h
+core/memory.h:
+core/layout.h:

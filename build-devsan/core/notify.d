@@ -1,0 +1,2 @@
+build-devsan/core/notify.o: core/notify.c core/notify.h
+core/notify.h:

@@ -1,0 +1,4 @@
+build-devsan/core/tpm/digest.o: core/tpm/digest.c core/tpm/digest.h \
+ core/cleanup.h
+core/tpm/digest.h:
+core/cleanup.h:

@@ -1,0 +1,2 @@
+build-devsan/iommu/bdf.o: iommu/bdf.c iommu/iommu.h
+iommu/iommu.h:

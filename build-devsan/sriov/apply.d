@@ -1,0 +1,2 @@
+build-devsan/sriov/apply.o: sriov/apply.c sriov/sriov.h
+sriov/sriov.h:
