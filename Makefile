@@ -143,8 +143,10 @@ lab-shell: deps-test
 BINDIR     ?= $(PREFIX)/bin
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
+# PARTVM_BIN: the binary to install (the lab installs the one under test).
+PARTVM_BIN ?= $(BUILD)/partvm
 install: all
-	install -D -m 0755 $(BUILD)/partvm $(DESTDIR)$(BINDIR)/partvm
+	install -D -m 0755 $(PARTVM_BIN) $(DESTDIR)$(BINDIR)/partvm
 	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/partvm/examples/partvm.slice.d
 	for u in systemd/*.service.in; do \
 		sed 's|@BINDIR@|$(BINDIR)|g' $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u .in) && \

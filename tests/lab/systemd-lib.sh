@@ -52,7 +52,9 @@ sd_setup() {
 	mount --bind "$LAB_CHECKOUT" "$M$LAB_CHECKOUT"
 
 	# Installed as a user would: the binary, the units, the examples.
-	make -s -C "$LAB_CHECKOUT" --no-print-directory install DESTDIR="$M" PREFIX=/usr >"$TMPDIR/install.log" 2>&1 ||
+	# The binary under test, without a rebuild: the checkout is read-only here.
+	make -s -C "$LAB_CHECKOUT" --no-print-directory -o all install PARTVM_BIN="$PARTVM" \
+		DESTDIR="$M" PREFIX=/usr >"$TMPDIR/install.log" 2>&1 ||
 		lab_fail "make install DESTDIR=$M PREFIX=/usr failed: $(cat "$TMPDIR/install.log")"
 	assert_exists "installed partvm@.service" "$M/usr/lib/systemd/system/partvm@.service"
 	assert_exists "installed partvm" "$M/usr/bin/partvm"
