@@ -1,7 +1,7 @@
 #!/bin/bash
 # The lab is what it claims: a Debian kernel with a working /dev/kvm (nested
 # SVM), an Intel IOMMU with groups, an igb PF able to create 7 VFs, the edu
-# device, an nvme controller bound to its driver on MSI-X, vfio-pci, and a
+# device, two nvme controllers bound to their driver on MSI-X, vfio-pci, and a
 # chroot with the mounts partvm's tests rely on. The smoke test of the
 # harness.
 # lab: timeout=300
@@ -53,12 +53,19 @@ assert_eq "igb PF sriov_numvfs" 0 "$(lab_read "$sys/sriov_numvfs")"
 dev 1234:11e8 "edu device"
 assert_eq "edu address" 0000:00:03.0 "$bdf"
 
-dev 1b36:0010 "nvme controller"
-assert_eq "nvme address" 0000:00:04.0 "$bdf"
-assert_eq "nvme driver" nvme "$(driver "$sys")"
-modes=()
-for irq in "$sys"/msi_irqs/*; do modes+=("$(lab_read "$irq")"); done
-assert_match "nvme interrupt modes" '^msix( msix)*$' "${modes[*]}"
+# Two nvme controllers: 04.0 (an SR-IOV PF) and 05.0, for passthrough.
+assert_eq "nvme controllers (1b36:0010)" "0000:00:04.0 0000:00:05.0" "$(lab_pci_find 1b36:0010 | sort | xargs)"
+for bdf in 0000:00:04.0 0000:00:05.0; do
+	sys=/sys/bus/pci/devices/$bdf
+	serial=partvm-lab
+	[ $bdf = 0000:00:05.0 ] && serial=partvm-passthrough
+	assert_exists "nvme $bdf IOMMU group" "$sys/iommu_group"
+	assert_eq "nvme $bdf driver" nvme "$(driver "$sys")"
+	assert_eq "nvme $bdf serial" $serial "$(cat "$sys"/nvme/nvme*/serial | xargs)"
+	modes=()
+	for irq in "$sys"/msi_irqs/*; do modes+=("$(lab_read "$irq")"); done
+	assert_match "nvme $bdf interrupt modes" '^msix( msix)*$' "${modes[*]}"
+done
 
 # VFIO, container API (Debian's kernels have no iommufd).
 assert_exists "vfio-pci driver" /sys/bus/pci/drivers/vfio-pci
