@@ -61,7 +61,12 @@ edu_untouched
 
 # A group that is not viable: the SMBus function on vfio-pci, the SATA
 # controller of the same group on ahci.
-[ "$(driver_of "$SATA")" = ahci ] || modprobe ahci
+# ahci may be loaded already, with SATA unbound by an earlier test's
+# cleanup: then only a probe binds it.
+if [ "$(driver_of "$SATA")" != ahci ]; then
+	modprobe ahci
+	[ -n "$(driver_of "$SATA")" ] || echo "$SATA" >/sys/bus/pci/drivers_probe
+fi
 for _ in $(seq 100); do [ "$(driver_of "$SATA")" = ahci ] && break; sleep 0.1; done
 assert_eq "SATA on" ahci "$(driver_of "$SATA")"
 echo vfio-pci >"/sys/bus/pci/devices/$SMBUS/driver_override"
