@@ -119,7 +119,9 @@ void service_booting(struct vm *vm)
 }
 
 /* "guest running: 2 vCPUs on threads 101 102 (boot 1), READY=1": the
- * journal shows the vCPUs run before systemd calls the unit started. */
+ * journal shows the vCPUs run before systemd calls the unit started. On
+ * a terminal it would only cut into the guest's first console line (the
+ * threads are in `partvm ctl NAME status`), so there it is a debug line. */
 static void log_vcpus(struct vm *vm, bool ready)
 {
 	char tids[256] = "";
@@ -132,8 +134,10 @@ static void log_vcpus(struct vm *vm, bool ready)
 			break;
 		off += (size_t)n;
 	}
-	log_info("guest running: %u vCPU%s on thread%s%s (boot %u)%s", vm->ncpus, vm->ncpus == 1 ? "" : "s",
-		 vm->ncpus == 1 ? "" : "s", tids, vm->boots, ready ? ", READY=1" : "");
+	log_full_errno(getenv("NOTIFY_SOCKET") ? LOG_INFO : LOG_DEBUG, 0,
+		       "guest running: %u vCPU%s on thread%s%s (boot %u)%s", vm->ncpus,
+		       vm->ncpus == 1 ? "" : "s", vm->ncpus == 1 ? "" : "s", tids, vm->boots,
+		       ready ? ", READY=1" : "");
 }
 
 void service_booted(struct vm *vm)
