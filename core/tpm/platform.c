@@ -90,17 +90,15 @@ static int pool_read(const char *root, const struct sriov_pool_request *req,
 {
 	struct sriov_pf pf;
 	char path[96], buf[32], *end;
-	uint64_t vendor, device;
+	uint64_t device;
 	int r;
 
 	r = sriov_pf_find(root, req->pf, &pf);
+	if (r == 0)
+		r = tpm_platform_device_read(root, pf.bdf, d);
 	if (r < 0)
 		return r;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", pf.bdf);
-	r = sysfs_read_u64(root, path, &vendor);
-	if (r < 0)
-		return r;
-	/* The kernel prints this one in hex without "0x". */
+	/* The VFs' device ID; the kernel prints it in hex without "0x". */
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/sriov_vf_device", pf.bdf);
 	r = sysfs_read(root, path, buf, sizeof(buf));
 	if (r < 0)
@@ -109,10 +107,8 @@ static int pool_read(const char *root, const struct sriov_pool_request *req,
 	device = strtoull(buf, &end, 16);
 	if (errno || end == buf || *end)
 		return -EINVAL;
-	if (vendor > 0xffff || device > 0xffff)
+	if (device > 0xffff)
 		return -ERANGE;
-	snprintf(d->bdf, sizeof(d->bdf), "%s", pf.bdf);
-	d->vendor = (uint16_t)vendor;
 	d->device = (uint16_t)device;
 	d->pool = req->name;
 	return 0;
