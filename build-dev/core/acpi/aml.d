@@ -1,2 +1,0 @@
-build-dev/core/acpi/aml.o: core/acpi/aml.c core/acpi/aml.h
-core/acpi/aml.h:

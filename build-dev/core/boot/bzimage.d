@@ -1,5 +1,0 @@
-build-dev/core/boot/bzimage.o: core/boot/bzimage.c core/boot/bzimage.h \
- core/memory.h core/layout.h
-core/boot/bzimage.h:
-core/memory.h:
-core/layout.h:

@@ -1,8 +1,0 @@
-build-dev/core/cli/list.o: core/cli/list.c core/cleanup.h core/cli/cli.h \
- core/cli/ctl.h core/control.h core/log.h core/sysfs.h
-core/cleanup.h:
-core/cli/cli.h:
-core/cli/ctl.h:
-core/control.h:
-core/log.h:
-core/sysfs.h:

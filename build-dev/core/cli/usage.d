@@ -1,2 +1,0 @@
-build-dev/core/cli/usage.o: core/cli/usage.c core/cli/cli.h
-core/cli/cli.h:

@@ -1,2 +1,0 @@
-build-dev/core/guest/idle.o: core/guest/idle.S core/guest/guest.h
-core/guest/guest.h:

@@ -1,2 +1,0 @@
-build-dev/core/guest/idt.o: core/guest/idt.S core/guest/guest.h
-core/guest/guest.h:

@@ -1,2 +1,0 @@
-build-dev/core/guest/smp.o: core/guest/smp.S core/guest/guest.h
-core/guest/guest.h:

@@ -1,3 +1,0 @@
-build-dev/core/ini.o: core/ini.c core/ini.h core/cleanup.h
-core/ini.h:
-core/cleanup.h:

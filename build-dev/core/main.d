@@ -1,3 +1,0 @@
-build-dev/core/main.o: core/main.c core/cleanup.h core/cli/cli.h
-core/cleanup.h:
-core/cli/cli.h:

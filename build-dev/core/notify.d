@@ -1,2 +1,0 @@
-build-dev/core/notify.o: core/notify.c core/notify.h
-core/notify.h:

@@ -1,3 +1,0 @@
-build-dev/core/uevent.o: core/uevent.c core/uevent.h core/cleanup.h
-core/uevent.h:
-core/cleanup.h:

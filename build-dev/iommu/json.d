@@ -1,3 +1,0 @@
-build-dev/iommu/json.o: iommu/json.c iommu/iommu_json.h iommu/iommu.h
-iommu/iommu_json.h:
-iommu/iommu.h:

@@ -1,6 +1,0 @@
-build-dev/sriov/acquire.o: sriov/acquire.c sriov/sriov.h core/cleanup.h \
- core/sysfs.h iommu/iommu.h
-sriov/sriov.h:
-core/cleanup.h:
-core/sysfs.h:
-iommu/iommu.h:

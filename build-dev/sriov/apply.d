@@ -1,2 +1,0 @@
-build-dev/sriov/apply.o: sriov/apply.c sriov/sriov.h
-sriov/sriov.h:

@@ -1,2 +1,0 @@
-build-devsan/core/acpi/aml_res.o: core/acpi/aml_res.c core/acpi/aml.h
-core/acpi/aml.h:

@@ -1,4 +1,0 @@
-build-devsan/core/acpi/tables.o: core/acpi/tables.c core/acpi/table.h \
- core/acpi/acpi.h
-core/acpi/table.h:
-core/acpi/acpi.h:

@@ -1,2 +1,0 @@
-build-devsan/core/cpuid.o: core/cpuid.c core/cpuid.h
-core/cpuid.h:

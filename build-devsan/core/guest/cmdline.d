@@ -1,3 +1,0 @@
-build-devsan/core/guest/cmdline.o: core/guest/cmdline.S \
- core/guest/guest.h
-core/guest/guest.h:

@@ -1,3 +1,0 @@
-build-devsan/core/guest/console.o: core/guest/console.S \
- core/guest/guest.h
-core/guest/guest.h:

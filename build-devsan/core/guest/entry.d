@@ -1,2 +1,0 @@
-build-devsan/core/guest/entry.o: core/guest/entry.S core/guest/guest.h
-core/guest/guest.h:

@@ -1,2 +1,0 @@
-build-devsan/core/guest/reset.o: core/guest/reset.S core/guest/guest.h
-core/guest/guest.h:

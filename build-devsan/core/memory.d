@@ -1,3 +1,0 @@
-build-devsan/core/memory.o: core/memory.c core/memory.h core/layout.h
-core/memory.h:
-core/layout.h:

@@ -1,2 +1,0 @@
-build-devsan/core/notify.o: core/notify.c core/notify.h
-core/notify.h:

@@ -1,4 +1,0 @@
-build-devsan/core/statefile.o: core/statefile.c core/statefile.h \
- core/cleanup.h
-core/statefile.h:
-core/cleanup.h:

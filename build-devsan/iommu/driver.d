@@ -1,7 +1,0 @@
-build-devsan/iommu/driver.o: iommu/driver.c core/sysfs.h core/uevent.h \
- core/cleanup.h iommu/internal.h iommu/iommu.h
-core/sysfs.h:
-core/uevent.h:
-core/cleanup.h:
-iommu/internal.h:
-iommu/iommu.h:

@@ -1,6 +1,0 @@
-build-devsan/iommu/inuse.o: iommu/inuse.c core/cleanup.h core/sysfs.h \
- iommu/internal.h iommu/iommu.h
-core/cleanup.h:
-core/sysfs.h:
-iommu/internal.h:
-iommu/iommu.h:

@@ -1,6 +1,0 @@
-build-devsan/sriov/hostconf.o: sriov/hostconf.c sriov/internal.h \
- sriov/sriov.h core/cleanup.h core/ini.h
-sriov/internal.h:
-sriov/sriov.h:
-core/cleanup.h:
-core/ini.h:

@@ -1,5 +1,0 @@
-build-devsan/sriov/pf.o: sriov/pf.c sriov/sriov.h core/cleanup.h \
- core/sysfs.h
-sriov/sriov.h:
-core/cleanup.h:
-core/sysfs.h:

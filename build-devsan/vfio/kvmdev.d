@@ -1,5 +1,0 @@
-build-devsan/vfio/kvmdev.o: vfio/kvmdev.c vfio/internal.h core/pci.h \
- iommu/iommu.h
-vfio/internal.h:
-core/pci.h:
-iommu/iommu.h:
