@@ -9,6 +9,27 @@
 	.code32
 	.text
 
+/*
+ * IRET without IRET, for a same-privilege interrupt frame [EIP][CS][EFLAGS].
+ * Hosts whose /dev/kvm runs guest kernel code through KVM's instruction
+ * emulator (PVM-style nested hosts) cannot emulate a protected-mode IRET:
+ * it ends the VM with KVM_EXIT_INTERNAL_ERROR at the first timer tick. So
+ * the frame is rearranged to [-][EFLAGS][EIP] and left with POPF and a near
+ * RET, which every emulator handles. CS never changes in this guest. An
+ * interrupt taken between POPF and RET nests on a consistent stack.
+ */
+.macro interrupt_return
+	push %eax
+	mov 12(%esp), %eax            /* EFLAGS */
+	mov %eax, 8(%esp)
+	mov 4(%esp), %eax             /* EIP */
+	mov %eax, 12(%esp)
+	pop %eax
+	lea 4(%esp), %esp
+	popf
+	ret
+.endm
+
 /* idle_run(): does not return. */
 	.global idle_run
 idle_run:
@@ -42,11 +63,11 @@ timer_interrupt:
 	call console_line
 1:	movl $0, LAPIC_BASE + LAPIC_EOI
 	popa
-	iret
+	interrupt_return
 
 /* SDM vol. 3A 11.9: a spurious interrupt is not acknowledged with EOI. */
 spurious_interrupt:
-	iret
+	interrupt_return
 
 	.section .rodata
 msg_tick:
