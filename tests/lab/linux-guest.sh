@@ -9,6 +9,7 @@
 #   guest_end [SECONDS]                          wait for partvm; sets GUEST_STATUS
 #   guest_value NAME KEY                         the last "guest: KEY VALUE"
 #   guest_check_dmesg NAME                       fail on unexpected err/warn lines
+#   guest_diagnose                               what a stuck partvm is doing
 
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-300}
 
@@ -64,10 +65,38 @@ guest_wait() {
 		fi
 		if [ $SECONDS -ge $deadline ]; then
 			sed 's/^/    | /' "$TMPDIR/$name.log" | tail -n 40
+			guest_diagnose
 			kill -9 "$GUEST_PID" 2>/dev/null
 			lab_fail "$name: no /$re/ ($count times) within ${secs}s"
 		fi
 		sleep 0.2
+	done
+}
+
+# A guest that never reports (with "quiet", its console may stay empty)
+# could be spinning, halted, or never entered: tell them apart with each
+# thread's state and kernel stack and the VM's KVM exit counts over 1 s.
+guest_diagnose() {
+	local t d f a b
+	echo "lab: partvm (pid $GUEST_PID) threads:"
+	for t in /proc/"$GUEST_PID"/task/*; do
+		echo "    $(cat "$t/comm") state $(sed 's/.*) //; s/ .*//' "$t/stat") wchan $(cat "$t/wchan")"
+		sed 's/^/      /' "$t/stack" | head -n 12
+	done 2>/dev/null
+	for d in /sys/kernel/debug/kvm/"$GUEST_PID"-*; do
+		[ -d "$d" ] || continue
+		declare -A before=()
+		for f in exits halt_exits halt_wakeup io_exits mmio_exits irq_injections nmi_injections; do
+			[ -r "$d/$f" ] && before[$f]=$(cat "$d/$f")
+		done
+		sleep 1
+		for f in "${!before[@]}"; do
+			a=${before[$f]} b=$(cat "$d/$f")
+			echo "    KVM $f: $b (+$((b - a)) in 1 s)"
+		done
+		for f in "$d"/vcpu*/guest_mode; do
+			[ -r "$f" ] && echo "    $(basename "$(dirname "$f")") guest_mode $(cat "$f")"
+		done
 	done
 }
 
