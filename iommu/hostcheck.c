@@ -351,12 +351,13 @@ static void check_groups(const struct iommu_host *h, const char *cmdline, const 
 static void check_resets(const struct iommu_device *devs, int n, struct iommu_check *c)
 {
 	char list[640] = "";
-	int bad = 0, amd_gpu = 0;
+	int checked = 0, bad = 0, amd_gpu = 0;
 
 	for (int i = 0; i < n; i++) {
 		const struct iommu_device *d = &devs[i];
 		if (d->bridge || d->host_bridge || d->group < 0)
 			continue;
+		checked++;
 		if (d->flr || has_word(d->reset_methods, "flr") || has_word(d->reset_methods, "bus"))
 			continue;
 		char lbl[2 * IOMMU_NAME_LEN];
@@ -368,8 +369,15 @@ static void check_resets(const struct iommu_device *devs, int n, struct iommu_ch
 		if (d->vendor_id == 0x1002 && (d->class_code >> 16) == 0x03)
 			amd_gpu++;
 	}
+	/* Nothing to pass through is not "every device resets". */
+	if (!checked) {
+		set(c, "resets", IOMMU_CHECK_WARN, "turn the IOMMU on first (see the iommu check)",
+		    "no device has an IOMMU group, so no reset could be checked");
+		return;
+	}
 	if (!bad) {
-		set(c, "resets", IOMMU_CHECK_PASS, "", "every endpoint with a group has FLR or a bus reset");
+		set(c, "resets", IOMMU_CHECK_PASS, "", "all %d endpoint(s) with an IOMMU group have FLR or a bus reset",
+		    checked);
 		return;
 	}
 	set(c, "resets", IOMMU_CHECK_WARN,

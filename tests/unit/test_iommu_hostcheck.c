@@ -99,6 +99,11 @@ static void test_no_iommu_fails_naming_it(void **state)
 			    "not available for kernel 6.1.0-56-amd64: vfio_pci vfio_iommu_type1");
 	assert_int_equal(run(f, "intremap")->status, IOMMU_CHECK_FAIL);
 	assert_int_equal(run(f, "groups")->status, IOMMU_CHECK_FAIL);
+	/* No device has a group, so no reset was checked: not a PASS. */
+	c = run(f, "resets");
+	assert_int_equal(c->status, IOMMU_CHECK_WARN);
+	assert_string_equal(c->message, "no device has an IOMMU group, so no reset could be checked");
+	assert_string_equal(c->hint, "turn the IOMMU on first (see the iommu check)");
 }
 
 static void test_firmware_on_kernel_off(void **state)
@@ -131,7 +136,9 @@ static void test_lab_like_host(void **state)
 	/* vfio_pci loaded, vfio_iommu_type1 present as a directory too */
 	assert_int_equal(run(f, "vfio")->status, IOMMU_CHECK_PASS);
 	assert_int_equal(run(f, "groups")->status, IOMMU_CHECK_PASS);
-	assert_int_equal(run(f, "resets")->status, IOMMU_CHECK_PASS);
+	c = run(f, "resets");
+	assert_int_equal(c->status, IOMMU_CHECK_PASS);
+	assert_string_equal(c->message, "all 1 endpoint(s) with an IOMMU group have FLR or a bus reset");
 	c = run(f, "hugepages");
 	assert_int_equal(c->status, IOMMU_CHECK_WARN);
 	assert_non_null(strstr(c->hint, "nr_hugepages"));
