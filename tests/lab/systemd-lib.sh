@@ -190,6 +190,9 @@ for d in $devs; do
 done
 while [ ! -e /tmp/pressed ]; do sleep 0.2; done
 echo "guest: power button pressed, powering off"
+# Like a real guest, take a moment: the test reads partvm's StatusText
+# ("shutting down: ...") in between, and a guest gone in 0.2 s raced it.
+sleep 3
 poweroff -f
 GUEST
 	chmod +x "$TMPDIR/sd-guest.sh"
