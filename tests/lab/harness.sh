@@ -12,6 +12,9 @@ LAB_EXIT_NORESULT=104  # the lab host booted (or tried to) but gave no result
 LAB_EXIT_TIMEOUT=105   # no result within LAB_TIMEOUT
 LAB_EXIT_USAGE=2
 
+# What the lab host's kernel prints when one of its CPUs stops answering.
+LAB_STALL_RE='rcu: INFO: rcu_.* detected stalls'
+
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 LAB_CHECKOUT=$(cd "$LAB_DIR/../.." && pwd -P)
 LAB_CACHE=${LAB_CACHE:-/var/tmp/partvm-lab}
