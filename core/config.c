@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
-#include "core/ini.h"
+#include "core/util/cleanup.h"
+#include "core/util/ini.h"
 #include "iommu/iommu.h"
 #include "core/resources.h"
 

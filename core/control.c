@@ -14,8 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
-#include "core/log.h"
+#include "core/util/cleanup.h"
+#include "core/util/log.h"
 #include "core/loop.h"
 #include "core/vm.h"
 

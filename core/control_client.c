@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/control.h"
 
 bool control_name_valid(const char *name)

@@ -8,15 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
+#include "core/util/json.h"
 #include "core/control.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "core/resources.h"
 #include "core/service.h"
 #include "core/vm.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)
 
 int vm_add_status_provider(struct vm *vm,
 			   void (*fn)(struct vm *vm, void *opaque, struct json_object *status),

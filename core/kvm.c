@@ -8,9 +8,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/layout.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "core/vm.h"
 
 /* Every capability partvm relies on, checked up front so a host that

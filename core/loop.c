@@ -10,10 +10,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/console.h"
 #include "core/devices/serial.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "core/service.h"
 #include "core/vm.h"
 

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/cli/cli.h"
 
 static const struct cli_command commands[] = {

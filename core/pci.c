@@ -8,8 +8,8 @@
 
 #include "core/kvm.h"
 #include "core/layout.h"
-#include "core/bytes.h"
-#include "core/log.h"
+#include "core/util/bytes.h"
+#include "core/util/log.h"
 #include "core/vm.h"
 
 /* The host bridge's identity: Red Hat's generic PCIe host bridge ID, the

@@ -14,9 +14,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
-#include "core/log.h"
-#include "core/sysfs.h"
+#include "core/util/cleanup.h"
+#include "core/util/log.h"
+#include "core/util/sysfs.h"
 #include "core/vm.h"
 
 #define SYSFS_NODES "/sys/devices/system/node"

@@ -13,10 +13,10 @@
 
 #include "core/control.h"
 #include "core/devices/pm.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "core/loop.h"
 #include "core/notify.h"
-#include "core/sysfs.h"
+#include "core/util/sysfs.h"
 #include "core/vm.h"
 
 /* How long READY=1 waits for the vCPU threads to come up. */

@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "core/boot/boot.h"
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/cpuid.h"
 #include "core/kvm.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "core/vm.h"
 
 /* x86 control register and EFER bits used at boot. */

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
-#include "core/uevent.h"
+#include "core/util/cleanup.h"
+#include "core/util/uevent.h"
 #include "iommu/internal.h"
 
 struct item {

@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cleanup.h"
-#include "core/sysfs.h"
+#include "core/util/cleanup.h"
+#include "core/util/dir.h"
+#include "core/util/sysfs.h"
 #include "iommu/internal.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct pci_access *, pcidb_close)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev *, udev_unref)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref)
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
 #define DEV "/sys/bus/pci/devices/%s"
 
@@ -184,18 +184,17 @@ static int enumerate(const struct iommu_host *h, char (**names)[IOMMU_BDF_LEN], 
 		return 0;
 	}
 
+	_cleanup_strv_free_ char **list = NULL;
 	char p[PATH_MAX];
-	_cleanup_(closedirp) DIR *dir = NULL;
-	struct dirent *de;
 
 	r = iommu_path(p, sizeof(p), h->root, "/sys/bus/pci/devices");
 	if (r < 0)
 		return r;
-	dir = opendir(p);
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		r = push(names, n, &cap, de->d_name);
+	r = dir_list(p, &list);
+	if (r < 0)
+		return r;
+	for (char **name = list; *name; name++) {
+		r = push(names, n, &cap, *name);
 		if (r < 0)
 			return r;
 	}

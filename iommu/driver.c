@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/sysfs.h"
-#include "core/uevent.h"
+#include "core/util/sysfs.h"
+#include "core/util/uevent.h"
 #include "iommu/internal.h"
 
 struct driver_wait {

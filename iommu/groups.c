@@ -5,6 +5,7 @@
  * a host driver; this file reproduces that verdict before anything is
  * touched, so a refusal can name the device at fault.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,17 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
-#include "core/sysfs.h"
+#include "core/util/cleanup.h"
+#include "core/util/dir.h"
+#include "core/util/sysfs.h"
 #include "iommu/internal.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
-
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-	return (x > y) - (x < y);
-}
 
 static int cmp_bdf(const void *a, const void *b)
 {
@@ -33,73 +27,56 @@ static int cmp_bdf(const void *a, const void *b)
 
 int iommu_group_list(const struct iommu_host *h, int **out)
 {
+	_cleanup_strv_free_ char **names = NULL;
 	char p[PATH_MAX];
-	_cleanup_(closedirp) DIR *d = NULL;
-	_cleanup_free_ int *ids = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	int r;
+	int *ids, r, n = 0;
 
 	r = iommu_path(p, sizeof(p), h->root, "/sys/kernel/iommu_groups");
 	if (r < 0)
 		return r;
-	d = opendir(p);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
+	r = dir_list_numeric(p, &names);
+	if (r < 0)
+		return r;
+	ids = calloc((size_t)r + 1, sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	for (char **name = names; *name; name++) {
 		char *end;
-		long v = strtol(de->d_name, &end, 10);
-		if (de->d_name[0] == '.' || *end || v < 0 || v > INT32_MAX)
+		long v = strtol(*name, &end, 10);
+
+		if (!isdigit((unsigned char)**name) || *end || v < 0 || v > INT32_MAX)
 			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 32;
-			int *np = realloc(ids, nc * sizeof(*ids));
-			if (!np)
-				return -ENOMEM;
-			ids = np;
-			cap = nc;
-		}
 		ids[n++] = (int)v;
 	}
-	if (n)
-		qsort(ids, n, sizeof(*ids), cmp_int);
-	*out = TAKE_PTR(ids);
-	return (int)n;
+	*out = ids;
+	return n;
 }
 
 int iommu_group_devices(const struct iommu_host *h, int group, char (**out)[IOMMU_BDF_LEN])
 {
+	_cleanup_strv_free_ char **names = NULL;
+	char (*bdfs)[IOMMU_BDF_LEN];
 	char p[PATH_MAX];
-	_cleanup_(closedirp) DIR *d = NULL;
-	_cleanup_free_ char (*bdfs)[IOMMU_BDF_LEN] = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	int r;
+	int r, n = 0;
 
 	r = iommu_path(p, sizeof(p), h->root, "/sys/kernel/iommu_groups/%d/devices", group);
 	if (r < 0)
 		return r;
-	d = opendir(p);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		char canon[IOMMU_BDF_LEN];
-		if (iommu_parse_bdf(de->d_name, canon) < 0)
-			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 8;
-			void *np = realloc(bdfs, nc * sizeof(*bdfs));
-			if (!np)
-				return -ENOMEM;
-			bdfs = np;
-			cap = nc;
-		}
-		memcpy(bdfs[n++], canon, IOMMU_BDF_LEN);
-	}
+	r = dir_list(p, &names);
+	if (r < 0)
+		return r;
+	bdfs = calloc((size_t)r + 1, sizeof(*bdfs));
+	if (!bdfs)
+		return -ENOMEM;
+	for (char **name = names; *name; name++)
+		if (iommu_parse_bdf(*name, bdfs[n]) == 0)
+			n++;
+	/* Canonical names sort like the directory's, but a short form
+	 * (00:02.0) would not: sort what was parsed. */
 	if (n)
-		qsort(bdfs, n, sizeof(*bdfs), cmp_bdf);
-	*out = TAKE_PTR(bdfs);
-	return (int)n;
+		qsort(bdfs, (size_t)n, sizeof(*bdfs), cmp_bdf);
+	*out = bdfs;
+	return n;
 }
 
 /* Bridges (type 1/2 headers) route, they do not do DMA for a driver; the

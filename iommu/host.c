@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/sysfs.h"
+#include "core/util/sysfs.h"
 #include "iommu/internal.h"
 
 /* A bind waits for the probe; under the lab's TCG emulation a probe that

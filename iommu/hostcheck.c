@@ -15,11 +15,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
-#include "core/sysfs.h"
+#include "core/util/cleanup.h"
+#include "core/util/dir.h"
+#include "core/util/sysfs.h"
 #include "iommu/internal.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
 static void set(struct iommu_check *c, const char *name, enum iommu_check_status st, const char *hint,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -157,15 +157,10 @@ static void check_kvm(const struct iommu_host *h, struct iommu_check *c)
 static int count_dir(const char *root, const char *rel)
 {
 	char p[PATH_MAX];
-	_cleanup_(closedirp) DIR *d = NULL;
-	struct dirent *de;
-	int n = 0;
 
-	if (iommu_path(p, sizeof(p), root, "%s", rel) < 0 || !(d = opendir(p)))
+	if (iommu_path(p, sizeof(p), root, "%s", rel) < 0)
 		return 0;
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	return n;
+	return (int)dir_count(p);
 }
 
 static void check_iommu(const struct iommu_host *h, const char *cmdline, struct iommu_check *c)

@@ -16,11 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
-#include "core/sysfs.h"
+#include "core/util/cleanup.h"
+#include "core/util/sysfs.h"
 #include "iommu/internal.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct ifaddrs *, freeifaddrs)
 
 struct reasons {

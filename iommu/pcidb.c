@@ -12,7 +12,7 @@
 
 #include <pci/pci.h>
 
-#include "core/log.h"
+#include "core/util/log.h"
 #include "iommu/internal.h"
 
 /* libpci calls these on trouble; library code does not print, so warnings

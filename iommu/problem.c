@@ -7,7 +7,7 @@
 
 #include <pci/pci.h>
 
-#include "core/sysfs.h"
+#include "core/util/sysfs.h"
 #include "iommu/internal.h"
 
 /* Vendor and device name only: cheaper than iommu_device_read(), and it

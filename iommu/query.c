@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cleanup.h"
-#include "core/sysfs.h"
+#include "core/util/cleanup.h"
+#include "core/util/sysfs.h"
 #include "iommu/internal.h"
 
 int iommu_query_device(const struct iommu_host *h, const char *bdf, struct iommu_group_info *gi)

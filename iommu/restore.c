@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
-#include "core/uevent.h"
+#include "core/util/cleanup.h"
+#include "core/util/uevent.h"
 #include "iommu/internal.h"
 
 int iommu_give_back(const struct iommu_host *h, const struct iommu_record *rec, struct iommu_problem *why)

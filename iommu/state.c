@@ -12,12 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
-#include "core/statefile.h"
-#include "core/sysfs.h"
+#include "core/util/cleanup.h"
+#include "core/util/statefile.h"
+#include "core/util/sysfs.h"
 #include "iommu/internal.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
 #define RECORD_VERSION 1
 

@@ -14,11 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
-#include "core/sysfs.h"
+#include "core/util/cleanup.h"
+#include "core/util/sysfs.h"
 #include "iommu/iommu.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct sriov_nl *, sriov_nl_close)
 
 /* Like sriov_fail(), but the first message stays: it is the cause. */
 static int fail(char *err, size_t errlen, int r, const char *fmt, ...)

@@ -14,11 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cleanup.h"
-#include "core/sysfs.h"
+#include "core/util/cleanup.h"
+#include "core/util/sysfs.h"
 #include "iommu/iommu.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct sriov_nl *, sriov_nl_close)
 
 enum change_kind { CHANGE_NUMVFS, CHANGE_VF, CHANGE_VFIO, CHANGE_HUGE };
 

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/cleanup.h"
-#include "core/ini.h"
+#include "core/util/cleanup.h"
+#include "core/util/ini.h"
 
 struct load {
 	struct sriov_host_config *c;

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 
 struct sriov_nl {
 	struct nl_sock *sk;

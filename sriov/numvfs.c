@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/sysfs.h"
-#include "core/uevent.h"
+#include "core/util/sysfs.h"
+#include "core/util/uevent.h"
 
 struct vf_wait {
 	const char *root;

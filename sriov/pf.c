@@ -15,12 +15,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/cleanup.h"
-#include "core/sysfs.h"
+#include "core/util/cleanup.h"
+#include "core/util/sysfs.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
 static int pathf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int pathf(char *buf, size_t len, const char *fmt, ...)

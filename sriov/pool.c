@@ -16,12 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
-#include "core/statefile.h"
-#include "core/sysfs.h"
+#include "core/util/cleanup.h"
+#include "core/util/statefile.h"
+#include "core/util/sysfs.h"
 #include "iommu/iommu.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
 static int pool_dir(const char *runtime, char *buf, size_t len)
 {

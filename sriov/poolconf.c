@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cleanup.h"
-#include "core/ini.h"
+#include "core/util/cleanup.h"
+#include "core/util/ini.h"
 
 static bool name_char(char c)
 {

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 
 static const char *const key_names[_SRIOV_KEY_MAX] = {
 	[SRIOV_KEY_MAC] = "mac",

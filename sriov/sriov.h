@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/util/cleanup.h"
+
 #define SRIOV_BDF_MAX 32
 #define SRIOV_DRIVER_MAX 64
 #define SRIOV_NAME_MAX 64
@@ -185,6 +187,7 @@ struct sriov_nl;
 
 int sriov_nl_open(struct sriov_nl **nl);
 void sriov_nl_close(struct sriov_nl *nl);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct sriov_nl *, sriov_nl_close)
 /* The attributes of VF of the PF with IFINDEX. -ENOENT when the PF does
  * not report that VF. */
 int sriov_nl_read_vf(struct sriov_nl *nl, int ifindex, unsigned vf, struct sriov_vf_config *cfg);

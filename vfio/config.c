@@ -16,8 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/bytes.h"
-#include "core/log.h"
+#include "core/util/bytes.h"
+#include "core/util/log.h"
 #include "vfio/internal.h"
 
 /* Capabilities the guest keeps; everything else is hidden. */

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "vfio/internal.h"
 
 struct group {

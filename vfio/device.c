@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "vfio/internal.h"
 
 /* Walk the capability chain of a region info (offsets from its start). */

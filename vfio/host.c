@@ -15,13 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/config.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "sriov/sriov.h"
 #include "vfio/internal.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
 void vfio_host_label(struct vfio *v, const char *bdf, char *buf, size_t len)
 {

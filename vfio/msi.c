@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/bytes.h"
-#include "core/log.h"
+#include "core/util/bytes.h"
+#include "core/util/log.h"
 #include "core/vm.h"
 #include "vfio/internal.h"
 

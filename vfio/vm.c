@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "core/util/log.h"
 #include "core/resources.h"
 #include "core/vm.h"
 #include "vfio/internal.h"

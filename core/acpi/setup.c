@@ -4,9 +4,9 @@
 #include <stdlib.h>
 
 #include "core/acpi/acpi.h"
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/layout.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "core/pci.h"
 #include "core/vcpu.h"
 #include "core/vm.h"

@@ -10,9 +10,9 @@
 #include "core/boot/bzimage.h"
 #include "core/boot/image.h"
 #include "core/boot/pvh.h"
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/layout.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "core/vm.h"
 
 /* Page-table entry bits. */

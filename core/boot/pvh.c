@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 
 /* Notes are small; anything bigger than this is not what we look for. */
 #define NOTE_MAX 4096

@@ -7,14 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
+#include "core/util/json.h"
 #include "core/cli/cli.h"
 #include "core/cli/ctl.h"
 #include "core/control.h"
-#include "core/log.h"
-#include "core/sysfs.h"
+#include "core/util/log.h"
+#include "core/util/sysfs.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 
 static const char *const commands[] = { "status", "pause", "resume", "shutdown", "stop", "reboot" };
 

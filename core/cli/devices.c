@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/cli/cli.h"
 #include "core/cli/iommu_print.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "iommu/iommu.h"
 #include "iommu/iommu_json.h"
 

@@ -7,7 +7,7 @@
 #include <json-c/json.h>
 
 #include "core/cli/cli.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "iommu/iommu.h"
 
 static const char help[] =

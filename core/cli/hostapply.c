@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/cli/cli.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "iommu/iommu.h"
 #include "sriov/sriov.h"
 

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/cli/cli.h"
 #include "core/cli/ctl.h"
 #include "core/control.h"
-#include "core/log.h"
-#include "core/sysfs.h"
+#include "core/util/log.h"
+#include "core/util/sysfs.h"
 
 static void usage(FILE *f)
 {

@@ -9,14 +9,14 @@
 #include <unistd.h>
 
 #include "core/boot/boot.h"
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/cli/cli.h"
 #include "core/cli/run.h"
 #include "core/config.h"
 #include "core/control.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "core/tpm/vtpm.h"
-#include "core/sysfs.h"
+#include "core/util/sysfs.h"
 #include "core/vm.h"
 
 /* Without --append, a Linux kernel gets a console on the UART. */

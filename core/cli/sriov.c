@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/cli/cli.h"
 #include "core/cli/sriov_cli.h"
-#include "core/log.h"
-#include "core/sysfs.h"
+#include "core/util/log.h"
+#include "core/util/sysfs.h"
 
 static const struct cli_command subcommands[] = {
 	{ "list", "PFs, their VFs and each VF's attributes", cli_sriov_list },

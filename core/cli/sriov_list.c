@@ -11,14 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
+#include "core/util/json.h"
 #include "core/cli/cli.h"
 #include "core/cli/sriov_cli.h"
-#include "core/log.h"
-#include "core/sysfs.h"
+#include "core/util/log.h"
+#include "core/util/sysfs.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct sriov_nl *, sriov_nl_close)
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 
 struct vf_row {
 	struct sriov_vf vf;

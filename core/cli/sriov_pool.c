@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/cli/cli.h"
 #include "core/cli/sriov_cli.h"
 #include "core/config.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "iommu/iommu.h"
 
 /* A partition config, read exactly as `partvm run` reads it. */

@@ -8,13 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/cli/cli.h"
 #include "core/cli/sriov_cli.h"
-#include "core/log.h"
-#include "core/sysfs.h"
+#include "core/util/log.h"
+#include "core/util/sysfs.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct sriov_nl *, sriov_nl_close)
 
 static void set_help(FILE *f)
 {

@@ -13,11 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/cli/cli.h"
 #include "core/cli/run.h"
 #include "core/config.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "core/tpm/eventlog.h"
 #include "core/tpm/measure.h"
 #include "core/tpm/statedir.h"

@@ -9,7 +9,7 @@
 
 #include "core/acpi/acpi.h"
 #include "core/layout.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "core/vm.h"
 
 /* Register file offsets from PM1a_EVT_BLK. */

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "core/layout.h"
-#include "core/log.h"
+#include "core/util/log.h"
 #include "core/vm.h"
 
 struct serial {

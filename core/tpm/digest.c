@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 
 struct alg_info {
 	uint16_t alg;

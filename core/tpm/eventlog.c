@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 
 /* PC Client PFP 10.4.5.1, TCG_EfiSpecIDEventStruct. */
 static const char spec_id_signature[16] = "Spec ID Event03";

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "core/util/log.h"
 #include "core/tpm/measure.h"
 #include "core/tpm/tpm2_cmd.h"
 

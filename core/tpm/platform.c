@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/sysfs.h"
+#include "core/util/sysfs.h"
 #include "sriov/sriov.h"
 
 #define PLATFORM_TEXT_VERSION 1

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 
 /* Run swtpm_setup with ARGV, its output appended to LOG_FD. */
 static int run(const char *path, char *const argv[], int log_fd)

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 
 #define LOCK_WAIT_MS   3000
 #define LOCK_RETRY_MS  100

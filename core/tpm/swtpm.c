@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/tpm/tpm2_cmd.h"
 
 /* The fds swtpm gets: control listener, data listener, the kept fd. */

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 #include "core/devices/tpm_crb.h"
 #include "core/layout.h"
-#include "core/log.h"
-#include "core/sysfs.h"
+#include "core/util/log.h"
+#include "core/util/sysfs.h"
 #include "core/tpm/firmware.h"
 #include "core/tpm/provision.h"
 #include "core/tpm/statedir.h"

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "core/sysfs.h"
+#include "core/util/sysfs.h"
 #include "fake_sysfs.h"
 #include "iommu/iommu.h"
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "core/sysfs.h"
+#include "core/util/sysfs.h"
 #include "sriov/sriov.h"
 #include "tests/unit/sriov_fake.h"
 

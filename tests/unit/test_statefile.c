@@ -14,7 +14,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "core/statefile.h"
+#include "core/util/statefile.h"
 
 static void test_write_read_remove(void **state)
 {

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "core/uevent.h"
+#include "core/util/uevent.h"
 
 struct seen {
 	int calls_without_event;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/ini.h"
+#include "core/util/ini.h"
 
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 
 /* Like fgets (at most SIZE - 1 bytes, the newline included), from the
  * file or the string. */

@@ -22,7 +22,7 @@
 
 #include <libudev.h>
 
-#include "core/cleanup.h"
+#include "core/util/cleanup.h"
 
 struct uevent_waiter;
 

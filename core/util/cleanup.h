@@ -8,6 +8,7 @@
 #ifndef PARTVM_CLEANUP_H
 #define PARTVM_CLEANUP_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,18 @@ static inline void fclosep(FILE **f)
 		if (*p)                                    \
 			func(*p);                          \
 	}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
+#define _cleanup_closedir_ _cleanup_(closedirp)
+
+/* A NULL-terminated array of strings (dir_list(), strv-style lists). */
+static inline void strv_freep(char ***p)
+{
+	for (size_t i = 0; *p && (*p)[i]; i++)
+		free((*p)[i]);
+	free(*p);
+}
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
 
 #define TAKE_PTR(p)                          \
 	({                                   \

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/uevent.h"
+#include "core/util/uevent.h"
 
 #include <errno.h>
 #include <poll.h>
