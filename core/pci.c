@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/kvm.h"
+#include "core/kvm/kvm.h"
 #include "core/layout.h"
 #include "core/util/bytes.h"
 #include "core/util/log.h"
@@ -505,7 +505,7 @@ int pci_host_init(struct vm *vm)
  */
 int pci_host_attach(struct vm *vm)
 {
-	return kvm_coalesce_pio(vm, PORT_PCI_CONFIG, 4);
+	return kvm_coalesce_pio(&vm->kvm, PORT_PCI_CONFIG, 4);
 }
 
 void pci_host_reset(struct vm *vm)

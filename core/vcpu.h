@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* vCPUs: creation with per-vCPU CPUID topology, boot register state, one
- * POSIX thread each running KVM_RUN, and the exit dispatch to the buses. */
+/* vCPU threads: one POSIX thread each running KVM_RUN (core/kvm/), with
+ * the exits dispatched to the buses and run control (pause, stop). */
 #ifndef PARTVM_VCPU_H
 #define PARTVM_VCPU_H
 
@@ -8,7 +8,7 @@
 
 struct vm;
 struct vcpu;
-struct boot_entry;
+struct kvm_vcpu_entry;
 
 /* Signal used to kick a vCPU thread out of KVM_RUN. */
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -17,13 +17,13 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index);
 void vcpu_destroy(struct vcpu *v);
 
 /* Registers for the boot CPU at the kernel's entry point. */
-int vcpu_set_boot_state(struct vcpu *v, const struct boot_entry *e);
+int vcpu_set_entry(struct vcpu *v, const struct kvm_vcpu_entry *e);
 
 int vcpu_start(struct vcpu *v);
 void vcpu_kick(struct vcpu *v);
 void vcpu_join(struct vcpu *v);
 
-/* The one-line-per-group register dump printed when a guest crashes. */
+/* The one-line register dump printed when a guest crashes. */
 void vcpu_dump_registers(struct vcpu *v, const char *why);
 
 /* APIC ID of vCPU INDEX: dense, one thread per core, one core per vCPU. */

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "core/acpi/acpi.h"
@@ -17,7 +16,7 @@
 #include "core/devices/pm.h"
 #include "core/devices/rtc.h"
 #include "core/devices/serial.h"
-#include "core/kvm.h"
+#include "core/kvm/kvm.h"
 #include "core/util/log.h"
 #include "core/loop.h"
 #include "core/pci.h"
@@ -76,13 +75,15 @@ static const struct vm_component components[] = {
 
 int vm_set_irq_line(struct vm *vm, unsigned gsi, bool level)
 {
-	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+	return kvm_set_irq_line(&vm->kvm, gsi, level);
+}
 
-	if (vm->vm_fd < 0)
-		return -ENODEV;
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-		return -errno;
-	return 0;
+/* Writes KVM queued (kvm_coalesce_pio()), replayed on the buses. */
+static void replay_write(void *opaque, bool pio, uint64_t addr, unsigned len, uint64_t value)
+{
+	struct vm *vm = opaque;
+
+	bus_write(pio ? &vm->pio : &vm->mmio, addr, len, value);
 }
 
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, int status)
@@ -146,22 +147,24 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
-	vm->kvm_fd = vm->vm_fd = vm->event_fd = -1;
+	vm->event_fd = -1;
 	vm->ncpus = cfg->cpus;
+	kvm_init(&vm->kvm);
+	vm->kvm.replay = replay_write;
+	vm->kvm.replay_opaque = vm;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
-	pthread_mutex_init(&vm->coalesced_lock, NULL);
 
 	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->event_fd < 0)
 		return log_error_errno(-errno, "eventfd: %m");
 
-	r = kvm_open(vm, dev);
+	r = kvm_open(&vm->kvm, dev);
 	if (r < 0)
 		return r;
-	if (vm->ncpus > vm->max_vcpus)
+	if (vm->ncpus > vm->kvm.max_vcpus)
 		return log_error_errno(-EINVAL, "cpus = %u: this host's KVM allows at most %u "
-					       "(KVM_CAP_MAX_VCPUS)", vm->ncpus, vm->max_vcpus);
+					       "(KVM_CAP_MAX_VCPUS)", vm->ncpus, vm->kvm.max_vcpus);
 
 	/* Guest RAM as [partition] asks (backing, NUMA node, mlock), and the
 	 * VMM's own threads off the vCPUs' host CPUs. */
@@ -174,7 +177,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	/* Whole from the start: vm_destroy() tears down what a failed
 	 * vm_create() left, vCPUs that were never created included. */
 	for (unsigned i = 0; i < vm->ncpus; i++)
-		vm->vcpus[i] = (struct vcpu){ .vm = vm, .index = i, .fd = -1 };
+		vm->vcpus[i] = (struct vcpu){ .vm = vm, .index = i, .kv.fd = -1 };
 
 	r = bus_init(&vm->pio, "pio");
 	if (r < 0)
@@ -203,19 +206,35 @@ void vm_destroy(struct vm *vm)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
 	vm->vcpus = NULL;
-	kvm_destroy_vm(vm);
-	if (vm->kvm_fd >= 0)
-		close(vm->kvm_fd);
+	kvm_release(&vm->kvm);
 	if (vm->event_fd >= 0)
 		close(vm->event_fd);
 	memory_unmap(&vm->mem);
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
-	free(vm->routing.table);
-	free(vm->supported_cpuid);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_cond_destroy(&vm->cond);
-	pthread_mutex_destroy(&vm->coalesced_lock);
+}
+
+/* Guest RAM into KVM memory slots, one per region of the layout. */
+static int map_ram(struct vm *vm)
+{
+	const struct mem_layout *l = &vm->mem.layout;
+
+	for (unsigned i = 0; i < l->nregions; i++) {
+		const struct mem_region *m = &l->regions[i];
+		int slot = kvm_alloc_memory_slot(&vm->kvm), r;
+
+		if (slot < 0)
+			return log_error_errno(slot, "no KVM memory slot left for guest RAM");
+		r = kvm_set_memory_slot(&vm->kvm, (unsigned)slot, m->gpa, m->size,
+					vm->mem.host + m->host_offset);
+		if (r < 0)
+			return log_error_errno(r, "cannot map %llu MiB of guest RAM at 0x%llx: %m",
+					       (unsigned long long)(m->size >> 20),
+					       (unsigned long long)m->gpa);
+	}
+	return 0;
 }
 
 /* Create the KVM VM and its vCPUs, load the kernel, and start the vCPUs. */
@@ -224,7 +243,10 @@ static int boot(struct vm *vm)
 	struct boot_entry entry;
 	int r;
 
-	r = kvm_create_vm(vm);
+	r = kvm_create_vm(&vm->kvm);
+	if (r < 0)
+		return r;
+	r = map_ram(vm);
 	if (r < 0)
 		return r;
 	for (unsigned i = 0; i < vm->ncpus; i++) {
@@ -238,7 +260,14 @@ static int boot(struct vm *vm)
 	r = boot_load(vm, &entry);
 	if (r < 0)
 		return r;
-	r = vcpu_set_boot_state(&vm->vcpus[0], &entry);
+	r = vcpu_set_entry(&vm->vcpus[0], &(struct kvm_vcpu_entry){
+		.long_mode = entry.mode == BOOT_MODE_LONG,
+		.ip = entry.ip, .sp = entry.sp, .cr3 = entry.cr3,
+		.rsi = entry.mode == BOOT_MODE_LONG ? entry.arg : 0,
+		.rbx = entry.mode == BOOT_MODE_LONG ? 0 : entry.arg,
+		.gdt_base = BOOT_GDT_ADDR, .gdt_limit = 6 * 8 - 1,
+		.code_sel = BOOT_GDT_CODE, .data_sel = BOOT_GDT_DATA, .tss_sel = BOOT_GDT_TSS,
+	});
 	if (r < 0)
 		return log_error_errno(r, "cannot set the boot CPU's registers: %m");
 	for (size_t i = 0; i < ARRAY_SIZE(components); i++) {
@@ -280,7 +309,7 @@ static void teardown(struct vm *vm)
 			components[i].detach(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
-	kvm_destroy_vm(vm);
+	kvm_destroy_vm(&vm->kvm);
 }
 
 static int reset(struct vm *vm)

@@ -7,7 +7,6 @@
 #ifndef PARTVM_VM_H
 #define PARTVM_VM_H
 
-#include <linux/kvm.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,6 +14,7 @@
 
 #include "core/bus.h"
 #include "core/config.h"
+#include "core/kvm/kvm.h"
 #include "core/memory.h"
 
 struct vm;
@@ -45,9 +45,7 @@ struct vm_status_provider {
 struct vcpu {
 	struct vm *vm;
 	unsigned index;
-	uint32_t apic_id;
-	int fd;
-	struct kvm_run *run;
+	struct kvm_vcpu kv;          /* the KVM vCPU (core/kvm/) */
 	pthread_t thread;
 	pid_t tid;
 	bool thread_started;
@@ -72,34 +70,14 @@ enum vm_run_state {
 	VM_STATE_STOPPING,
 };
 
-/* KVM GSI routing, kept whole because KVM_SET_GSI_ROUTING replaces it. */
-struct irq_routing {
-	struct kvm_irq_routing *table;   /* nr entries used */
-	unsigned cap;
-	uint32_t next_msi_gsi;
-};
-
 struct vm {
 	const struct vm_config *cfg;
 
-	int kvm_fd;
-	int vm_fd;
-	int run_size;
-	struct kvm_cpuid2 *supported_cpuid;
-	unsigned max_vcpus;
-	bool tsc_deadline;            /* KVM_CAP_TSC_DEADLINE_TIMER */
-	/* Coalesced writes: KVM queues them in a ring in the vCPUs' shared
-	 * page instead of exiting; any exit flushes them first, in order. */
-	int coalesced_page;           /* page offset in the vCPU mmap, 0: none */
-	struct kvm_coalesced_mmio_ring *coalesced_ring;
-	pthread_mutex_t coalesced_lock;
-	unsigned nr_memslots;
-	unsigned next_memslot;
+	struct kvm kvm;               /* every KVM fd and ioctl (core/kvm/) */
 
 	struct guest_memory mem;
 	struct bus pio;
 	struct bus mmio;
-	struct irq_routing routing;
 
 	unsigned ncpus;
 	struct vcpu *vcpus;

@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/kvm.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "core/kvm/kvm.h"
 #include "core/util/cleanup.h"
 #include "core/util/dir.h"
 #include "core/util/sysfs.h"
@@ -140,10 +140,10 @@ static void check_kvm(const struct iommu_host *h, struct iommu_check *c)
 			    "no usable /dev/kvm: %s (CPU has %s)", strerror(e), flags);
 		return;
 	}
-	int v = ioctl(fd, KVM_GET_API_VERSION, 0);
-	if (v != KVM_API_VERSION) {
+	int v = kvm_probe_api_version(p);
+	if (v != kvm_api_version()) {
 		set(c, "kvm", IOMMU_CHECK_FAIL, "check dmesg for KVM errors",
-		    "/dev/kvm does not answer KVM_GET_API_VERSION (%s)", v < 0 ? strerror(errno) : "wrong version");
+		    "/dev/kvm does not answer KVM_GET_API_VERSION (%s)", v < 0 ? strerror(-v) : "wrong version");
 		return;
 	}
 	if (!flags[0]) {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/kvm.h"
+#include "core/kvm/kvm.h"
 #include "core/vm.h"
 #include "vfio/internal.h"
 
@@ -226,8 +226,8 @@ static void unmap(struct vfio_pci *p, unsigned index)
 
 		/* A zero-sized slot deletes it; when the VM fd is gone, so is
 		 * the slot. */
-		if (pc->mapped && pc->slot >= 0 && p->vm->vm_fd >= 0)
-			(void)kvm_set_memory_slot(p->vm, (unsigned)pc->slot, 0, 0, NULL);
+		if (pc->mapped && pc->slot >= 0 && kvm_vm_exists(&p->vm->kvm))
+			(void)kvm_set_memory_slot(&p->vm->kvm, (unsigned)pc->slot, 0, 0, NULL);
 		pc->mapped = false;
 	}
 }
@@ -242,7 +242,7 @@ static int map(struct vfio_pci *p, unsigned index, uint64_t addr)
 
 		if (pc->slot < 0)
 			return -ENOSPC;
-		r = kvm_set_memory_slot(p->vm, (unsigned)pc->slot, addr + pc->off, pc->len, pc->host);
+		r = kvm_set_memory_slot(&p->vm->kvm, (unsigned)pc->slot, addr + pc->off, pc->len, pc->host);
 		if (r < 0)
 			return r;
 		pc->mapped = true;
@@ -282,7 +282,7 @@ int vfio_bars_attach(struct vfio_pci *p)
 {
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
 		for (unsigned j = 0; j < p->bars[i].npieces; j++) {
-			int slot = kvm_alloc_memory_slot(p->vm);
+			int slot = kvm_alloc_memory_slot(&p->vm->kvm);
 
 			if (slot < 0)
 				return slot;

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include <linux/kvm.h>
 
 #include "core/util/cleanup.h"
+#include "core/kvm/kvm.h"
 #include "vfio/internal.h"
 
 struct group {
@@ -125,15 +125,10 @@ static int container_kvm_register(struct vfio_backend *b, int kvm_vfio_fd)
 	struct container *c = to_container(b);
 
 	for (size_t i = 0; i < c->ngroups; i++) {
-		int32_t fd = c->groups[i].fd;
-		struct kvm_device_attr attr = {
-			.group = KVM_DEV_VFIO_GROUP,
-			.attr = KVM_DEV_VFIO_GROUP_ADD,
-			.addr = (uintptr_t)&fd,
-		};
+		int r = kvm_vfio_add_group(kvm_vfio_fd, c->groups[i].fd);
 
-		if (ioctl(kvm_vfio_fd, KVM_SET_DEVICE_ATTR, &attr) < 0)
-			return -errno;
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

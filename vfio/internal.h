@@ -12,7 +12,6 @@
  *   irq.c        an MSI/MSI-X vector: eventfd, KVM route, irqfd
  *   msi.c msix.c the two capabilities and the MSI-X table and PBA
  *   intx.c       INTx through an irqfd with a resamplefd
- *   kvmdev.c     the KVM-VFIO pseudo device
  *   pci.c        the device model: create, attach, detach, reset
  *   host.c       managed binding, pool VFs, and what "held" means
  *   vm.c         the VM component hooks of vfio.h
@@ -185,7 +184,6 @@ struct vfio_rom {
 struct vfio_pci {
 	struct pci_device pci;           /* first: the bus hands this back */
 	struct vm *vm;
-	pthread_mutex_t *routing_lock;   /* vm->routing is shared by devices */
 	/* Called before the guest's first bus-master enable reaches the
 	 * device: 0 once guest RAM is mapped for DMA, or the map's error
 	 * (then the device is not let master). NULL: always ready. */
@@ -208,7 +206,7 @@ struct vfio_pci {
 /* pci.c: create the model of device FD (BDF), reset it, and plug it into
  * the VM's PCI bus. ROM_PATH overrides the device's ROM. ERR gets one line
  * on failure. */
-int vfio_pci_create(struct vm *vm, pthread_mutex_t *routing_lock, int fd, const char *bdf,
+int vfio_pci_create(struct vm *vm, int fd, const char *bdf,
 		    const char *rom_path, struct vfio_pci **out, char *err, size_t errlen);
 void vfio_pci_free(struct vfio_pci *p);
 int vfio_pci_attach(struct vfio_pci *p);
@@ -236,8 +234,9 @@ void vfio_rom_free(struct vfio_pci *p);
 /* irq.c: bring vector V in line: routed and irqfd'ed when LIVE, irqfd
  * removed otherwise (interrupts then wait in the eventfd). */
 int vfio_vector_update(struct vfio_pci *p, struct vfio_vector *v, bool live);
-/* Forget routes and irqfds (the VM fd is gone, or going). */
-void vfio_vector_forget(struct vfio_vector *v);
+/* Remove V's irqfd and route and give its GSI back (MSI disabled, the
+ * VM fd going away). */
+void vfio_vector_release(struct vfio_pci *p, struct vfio_vector *v);
 bool vfio_vector_pending(const struct vfio_vector *v);
 int vfio_vectors_open(struct vfio_vector *v, unsigned n);
 void vfio_vectors_close(struct vfio_vector *v, unsigned n);
@@ -290,7 +289,6 @@ struct vfio {
 	struct vm *vm;
 	struct iommu_host host;
 	struct vfio_backend *backend;
-	pthread_mutex_t routing_lock;
 	struct vfio_entry *devs;
 	size_t ndevs;
 	struct sriov_alloc *allocs;      /* pool VFs taken at start */
@@ -322,8 +320,5 @@ void vfio_host_label(struct vfio *v, const char *bdf, char *buf, size_t len);
 /* status.c: V's devices in the control socket's `status` reply. */
 int vfio_add_status(struct vm *vm);
 
-/* kvmdev.c: the KVM-VFIO device for the VM fd, with B's groups added.
- * Returns its fd. */
-int vfio_kvm_device_create(int vm_fd, struct vfio_backend *b);
 
 #endif

@@ -11,8 +11,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include <linux/kvm.h>
 
+#include "core/kvm/kvm.h"
 #include "core/vm.h"
 #include "vfio/internal.h"
 
@@ -30,16 +30,11 @@ int vfio_intx_init(struct vfio_pci *p)
 
 static int irqfd(struct vfio_pci *p, bool assign)
 {
-	struct kvm_irqfd k = {
-		.fd = (uint32_t)p->intx.trigger,
-		.gsi = p->pci.intx_gsi,
-		.flags = assign ? KVM_IRQFD_FLAG_RESAMPLE : KVM_IRQFD_FLAG_DEASSIGN,
-		.resamplefd = assign ? (uint32_t)p->intx.unmask : 0,
-	};
+	struct kvm *k = &p->vm->kvm;
 
-	if (ioctl(p->vm->vm_fd, KVM_IRQFD, &k) < 0)
-		return -errno;
-	return 0;
+	if (assign)
+		return kvm_irqfd_assign(k, p->intx.trigger, p->pci.intx_gsi, p->intx.unmask);
+	return kvm_irqfd_deassign(k, p->intx.trigger, p->pci.intx_gsi);
 }
 
 int vfio_intx_enable(struct vfio_pci *p)
@@ -48,7 +43,7 @@ int vfio_intx_enable(struct vfio_pci *p)
 
 	if (!p->intx.pin || p->intx.on)
 		return 0;
-	if (p->vm->vm_fd < 0)
+	if (!kvm_vm_exists(&p->vm->kvm))
 		return -ENODEV;
 	r = vfio_dev_set_irqs(&p->dev, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1,
 			      &p->intx.trigger);
@@ -72,7 +67,7 @@ void vfio_intx_disable(struct vfio_pci *p)
 	if (!p->intx.on)
 		return;
 	/* Deassigning the last irqfd on the pin also lowers it. */
-	if (p->vm->vm_fd >= 0)
+	if (kvm_vm_exists(&p->vm->kvm))
 		(void)irqfd(p, false);
 	(void)vfio_dev_set_irqs(&p->dev, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0,
 				NULL);

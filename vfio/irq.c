@@ -12,9 +12,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include <linux/kvm.h>
 
-#include "core/kvm.h"
+#include "core/kvm/kvm.h"
 #include "core/vm.h"
 #include "vfio/internal.h"
 
@@ -39,37 +38,18 @@ void vfio_vectors_close(struct vfio_vector *v, unsigned n)
 	}
 }
 
-static int irqfd(struct vm *vm, int fd, uint32_t gsi, bool assign)
-{
-	struct kvm_irqfd k = {
-		.fd = (uint32_t)fd,
-		.gsi = gsi,
-		.flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN,
-	};
-
-	if (ioctl(vm->vm_fd, KVM_IRQFD, &k) < 0)
-		return -errno;
-	return 0;
-}
-
 /* Give V a route to its current message (a new GSI the first time). */
 static int route(struct vfio_pci *p, struct vfio_vector *v)
 {
-	struct vm *vm = p->vm;
-	int r = 0;
+	struct kvm *k = &p->vm->kvm;
+	int r;
 
 	if (v->gsi && v->routed_addr == v->addr && v->routed_data == v->data)
 		return 0;
-	pthread_mutex_lock(p->routing_lock);
 	if (!v->gsi)
-		r = kvm_routing_add_msi(vm, v->addr, v->data, &v->gsi);
+		r = kvm_msi_route_add(k, v->addr, v->data, &v->gsi);
 	else
-		r = kvm_routing_update_msi(vm, v->gsi, v->addr, v->data);
-	/* KVM swaps the whole table under RCU: an irqfd on V's GSI fires
-	 * through the old route or the new one, never through none. */
-	if (r == 0)
-		r = kvm_routing_commit(vm);
-	pthread_mutex_unlock(p->routing_lock);
+		r = kvm_msi_route_update(k, v->gsi, v->addr, v->data);
 	if (r == 0) {
 		v->routed_addr = v->addr;
 		v->routed_data = v->data;
@@ -83,11 +63,11 @@ int vfio_vector_update(struct vfio_pci *p, struct vfio_vector *v, bool live)
 	bool waited;
 	int r;
 
-	if (p->vm->vm_fd < 0)
+	if (!kvm_vm_exists(&p->vm->kvm))
 		return -ENODEV;
 	if (!live) {
 		if (v->irqfd) {
-			r = irqfd(p->vm, v->efd, v->gsi, false);
+			r = kvm_irqfd_deassign(&p->vm->kvm, v->efd, v->gsi);
 			if (r < 0)
 				return r;
 			v->irqfd = false;
@@ -100,7 +80,7 @@ int vfio_vector_update(struct vfio_pci *p, struct vfio_vector *v, bool live)
 	/* What arrived while masked was pending: collect it, attach the
 	 * irqfd, and hand it over as one interrupt. */
 	waited = read(v->efd, &count, sizeof(count)) == sizeof(count) && count;
-	r = irqfd(p->vm, v->efd, v->gsi, true);
+	r = kvm_irqfd_assign(&p->vm->kvm, v->efd, v->gsi, -1);
 	if (r < 0)
 		return r;
 	v->irqfd = true;
@@ -109,8 +89,14 @@ int vfio_vector_update(struct vfio_pci *p, struct vfio_vector *v, bool live)
 	return 0;
 }
 
-void vfio_vector_forget(struct vfio_vector *v)
+void vfio_vector_release(struct vfio_pci *p, struct vfio_vector *v)
 {
+	struct kvm *k = &p->vm->kvm;
+
+	if (v->irqfd)
+		(void)kvm_irqfd_deassign(k, v->efd, v->gsi);
+	if (v->gsi)
+		(void)kvm_msi_route_remove(k, v->gsi);
 	v->gsi = 0;
 	v->irqfd = false;
 	v->routed_addr = 0;

@@ -82,8 +82,7 @@ static void stop_vectors(struct vfio_pci *p)
 	struct vfio_msi *m = &p->msi;
 
 	for (unsigned i = 0; i < m->max; i++) {
-		(void)vfio_vector_update(p, &m->vec[i], false);
-		vfio_vector_forget(&m->vec[i]);
+		vfio_vector_release(p, &m->vec[i]);
 	}
 	if (m->count)
 		(void)vfio_dev_set_irqs(&p->dev, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0,
@@ -111,7 +110,7 @@ void vfio_msi_config_written(struct vfio_pci *p)
 	if (!(flags & PCI_MSI_FLAGS_ENABLE)) {
 		if (m->enabled) {
 			stop_vectors(p);
-			if (p->vm->vm_fd >= 0 && !p->msix.enabled)
+			if (kvm_vm_exists(&p->vm->kvm) && !p->msix.enabled)
 				(void)vfio_intx_enable(p);
 		}
 		goto out;

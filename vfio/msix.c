@@ -166,8 +166,7 @@ static void stop_locked(struct vfio_pci *p)
 	struct vfio_msix *m = &p->msix;
 
 	for (unsigned i = 0; i < m->nvec; i++) {
-		(void)vfio_vector_update(p, &m->vec[i], false);
-		vfio_vector_forget(&m->vec[i]);
+		vfio_vector_release(p, &m->vec[i]);
 	}
 	if (m->hw_count)
 		(void)vfio_dev_set_irqs(&p->dev, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER,
@@ -193,7 +192,7 @@ void vfio_msix_config_written(struct vfio_pci *p)
 	} else if (!enable && m->enabled) {
 		stop_locked(p);
 		/* Back to INTx, as a device without MSI-X enabled is. */
-		if (p->vm->vm_fd >= 0 && !p->msi.enabled)
+		if (kvm_vm_exists(&p->vm->kvm) && !p->msi.enabled)
 			(void)vfio_intx_enable(p);
 	}
 	for (unsigned i = 0; m->enabled && i < m->nvec; i++)

@@ -63,7 +63,7 @@ static void describe_bars(const struct vfio_pci *p, char *buf, size_t len)
 	}
 }
 
-int vfio_pci_create(struct vm *vm, pthread_mutex_t *routing_lock, int fd, const char *bdf,
+int vfio_pci_create(struct vm *vm, int fd, const char *bdf,
 		    const char *rom_path, struct vfio_pci **out, char *err, size_t errlen)
 {
 	struct vfio_pci *p = calloc(1, sizeof(*p));
@@ -75,7 +75,6 @@ int vfio_pci_create(struct vm *vm, pthread_mutex_t *routing_lock, int fd, const 
 		return -ENOMEM;
 	}
 	p->vm = vm;
-	p->routing_lock = routing_lock;
 	pthread_mutex_init(&p->lock, NULL);
 	p->intx.trigger = p->intx.unmask = -1;
 	for (unsigned i = 0; i < 32; i++)

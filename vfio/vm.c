@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/util/log.h"
+#include "core/kvm/kvm.h"
 #include "core/resources.h"
 #include "core/vm.h"
 #include "vfio/internal.h"
@@ -144,7 +145,7 @@ static int open_devices(struct vfio *v)
 			return r == -ENODEV || r == -ENOENT ? -ENXIO : r;
 		}
 		e->pci = NULL;
-		r = vfio_pci_create(v->vm, &v->routing_lock, r, e->bdf, e->rom, &e->pci, err,
+		r = vfio_pci_create(v->vm, r, e->bdf, e->rom, &e->pci, err,
 				    sizeof(err));
 		if (r < 0) {
 			vfio_host_label(v, e->bdf, who, sizeof(who));
@@ -171,7 +172,6 @@ int vfio_init(struct vm *vm)
 	vm->vfio = v;
 	v->vm = vm;
 	v->kvm_fd = -1;
-	pthread_mutex_init(&v->routing_lock, NULL);
 	pthread_mutex_init(&v->map_lock, NULL);
 	pthread_cond_init(&v->map_cond, NULL);
 	r = iommu_host_init(&v->host);
@@ -212,9 +212,12 @@ int vfio_attach(struct vm *vm)
 	pthread_mutex_unlock(&v->map_lock);
 	if (r < 0)
 		return r;   /* map_ram said why */
-	v->kvm_fd = vfio_kvm_device_create(vm->vm_fd, v->backend);
+	v->kvm_fd = kvm_vfio_device_create(&vm->kvm);
 	if (v->kvm_fd < 0)
 		return log_error_errno(v->kvm_fd, "vfio: cannot create the KVM-VFIO device: %m");
+	r = v->backend->ops->kvm_register(v->backend, v->kvm_fd);
+	if (r < 0)
+		return log_error_errno(r, "vfio: cannot add the VFIO groups to the KVM-VFIO device: %m");
 	for (size_t i = 0; i < v->ndevs; i++) {
 		r = vfio_pci_attach(v->devs[i].pci);
 		if (r < 0)
@@ -263,7 +266,6 @@ void vfio_exit(struct vm *vm)
 		v->backend->ops->free(v->backend);
 	v->backend = NULL;
 	vfio_host_release(v);
-	pthread_mutex_destroy(&v->routing_lock);
 	pthread_mutex_destroy(&v->map_lock);
 	pthread_cond_destroy(&v->map_cond);
 	free(v->devs);

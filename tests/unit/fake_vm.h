@@ -21,11 +21,11 @@ static inline void fake_vm_init(struct vm *vm, struct vm_config *cfg, const char
 	config_set_string(&cfg->name, name);
 	cfg->cpus = ncpus ? ncpus : 1;
 	vm->cfg = cfg;
-	vm->kvm_fd = vm->vm_fd = -1;
+	kvm_init(&vm->kvm);
 	vm->ncpus = ncpus;
 	vm->vcpus = calloc(ncpus ? ncpus : 1, sizeof(*vm->vcpus));
 	for (unsigned i = 0; i < ncpus; i++)
-		vm->vcpus[i].fd = -1;
+		vm->vcpus[i].kv.fd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -34,6 +34,7 @@ static inline void fake_vm_init(struct vm *vm, struct vm_config *cfg, const char
 static inline void fake_vm_free(struct vm *vm, struct vm_config *cfg)
 {
 	free(vm->vcpus);
+	kvm_release(&vm->kvm);
 	close(vm->event_fd);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_cond_destroy(&vm->cond);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cpuid.h"
+#include "core/kvm/cpuid.h"
 
 /* A small stand-in for KVM_GET_SUPPORTED_CPUID of an x86 host. */
 static struct kvm_cpuid2 *supported(void)

@@ -64,7 +64,7 @@ static void cf8_wr(unsigned slot, unsigned off, unsigned size, uint32_t v)
 static int setup(void **state)
 {
 	memset(&vm, 0, sizeof(vm));
-	vm.vm_fd = -1;
+	kvm_init(&vm.kvm);
 	pthread_mutex_init(&vm.lock, NULL);
 	if (bus_init(&vm.pio, "pio") || bus_init(&vm.mmio, "mmio"))
 		return -1;

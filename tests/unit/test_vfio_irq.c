@@ -322,6 +322,43 @@ static void test_reset_between_boots(void **state)
 	fake_fini(p);
 }
 
+/* A guest that rebinds its driver in a loop enables and disables MSI and
+ * MSI-X over and over: each disable must give its routes back, so the
+ * table stays the size of what is live and GSIs are reused. Before, every
+ * enable added routes and, 4,000 enables later, KVM refused the table. */
+static void test_msi_toggle_frees_routes(void **state)
+{
+	struct vfio_pci *p = make_device();
+	unsigned base_routes, max_gsi = 0;
+
+	guest_cfg_write(p, MSI_CAP + PCI_MSI_ADDRESS_LO, 4, 0xfee00000);
+	guest_cfg_write(p, MSI_CAP + PCI_MSI_DATA_64, 2, 0x4070);
+	base_routes = fake.nroutes;
+	for (unsigned i = 0; i < 10000; i++) {
+		/* The fake's logs are bounded; what is live is in the table. */
+		fake.nirqs = fake.nirqfds = 0;
+		guest_cfg_write(p, MSI_CAP + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE | (1 << 4));
+		assert_non_null(route_of(p->msi.vec[1].gsi));
+		assert_int_equal(route_of(p->msi.vec[1].gsi)->u.msi.data, 0x4071);
+		if (p->msi.vec[1].gsi > max_gsi)
+			max_gsi = p->msi.vec[1].gsi;
+		guest_cfg_write(p, MSI_CAP + PCI_MSI_FLAGS, 2, 0);
+		fake.nirqs = fake.nirqfds = 0;
+		guest_cfg_write(p, MSIX_CAP + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+		entry(p, 0, 0xfee01000, 0x4041 + (i & 0xff), 0);
+		assert_non_null(route_of(p->msix.vec[0].gsi));
+		assert_int_equal(route_of(p->msix.vec[0].gsi)->u.msi.data, 0x4041 + (i & 0xff));
+		if (p->msix.vec[0].gsi > max_gsi)
+			max_gsi = p->msix.vec[0].gsi;
+		guest_cfg_write(p, MSIX_CAP + PCI_MSIX_FLAGS, 2, 0);
+		entry(p, 0, 0xfee01000, 0x4041, PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	}
+	/* Nothing live: the table is back to the IOAPIC/PIC routes. */
+	assert_int_equal(fake.nroutes, base_routes);
+	assert_true(max_gsi < 24 + 8);
+	fake_fini(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_msi_vectors_and_masks),
 		cmocka_unit_test(test_intx_resample),
 		cmocka_unit_test(test_reset_between_boots),
+		cmocka_unit_test(test_msi_toggle_frees_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@
 
 #include "core/layout.h"
 #include "core/pci.h"
+#include "core/kvm/internal.h"
 #include "core/vm.h"
 #include "vfio/internal.h"
 
@@ -66,7 +67,6 @@ struct fake {
 
 static struct fake fake;
 static struct vm vm;
-static pthread_mutex_t routing_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int __real_ioctl(int fd, unsigned long req, ...);
 
@@ -254,14 +254,15 @@ static void fake_init(void)
 	cfg_put(PCI_SUBSYSTEM_VENDOR_ID, 4, 0xa03c8086);
 
 	memset(&vm, 0, sizeof(vm));
-	vm.vm_fd = fake.vm_fd;
-	vm.nr_memslots = FAKE_MAX_SLOTS;
+	kvm_init(&vm.kvm);
+	vm.kvm.vm_fd = fake.vm_fd;
+	vm.kvm.nr_memslots = FAKE_MAX_SLOTS;
 	pthread_mutex_init(&vm.lock, NULL);
 	assert_int_equal(bus_init(&vm.pio, "pio"), 0);
 	assert_int_equal(bus_init(&vm.mmio, "mmio"), 0);
 	assert_int_equal(memory_layout_init(&vm.mem.layout, 1ULL << 30), 0);
 	assert_int_equal(pci_host_init(&vm), 0);
-	vm.routing.next_msi_gsi = 24;
+	assert_int_equal(kvm_routing_reset(&vm.kvm), 0);
 }
 
 /* A memory BAR I of SIZE (FLAGS: PCI_BASE_ADDRESS_* bits), mmap-able. */
@@ -282,7 +283,7 @@ static struct vfio_pci *fake_create(const char *rom)
 	int r;
 
 	fake.model_fd = dup(fake.dev_fd);
-	r = vfio_pci_create(&vm, &routing_lock, fake.model_fd, "0000:00:03.0", rom, &p, err, sizeof(err));
+	r = vfio_pci_create(&vm, fake.model_fd, "0000:00:03.0", rom, &p, err, sizeof(err));
 
 	if (r < 0)
 		fail_msg("vfio_pci_create: %s (%d)", err, r);
@@ -295,7 +296,8 @@ static void fake_fini(struct vfio_pci *p)
 	pci_host_exit(&vm);
 	bus_destroy(&vm.pio);
 	bus_destroy(&vm.mmio);
-	free(vm.routing.table);
+	vm.kvm.vm_fd = -1;
+	kvm_release(&vm.kvm);
 	close(fake.dev_fd);
 	close(fake.vm_fd);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/cpuid.h"
+#include "core/kvm/cpuid.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ioeventfd: a guest write to a doorbell (a virtqueue notification)
+ * signals an eventfd inside KVM, with no exit to userspace; the device's
+ * thread waits on the eventfd.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+
+#include "core/kvm/kvm.h"
+
+static int ioeventfd(struct kvm *k, int fd, uint64_t addr, unsigned len, bool pio, bool assign)
+{
+	struct kvm_ioeventfd e = {
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = (pio ? KVM_IOEVENTFD_FLAG_PIO : 0) |
+			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+	};
+
+	if (k->vm_fd < 0)
+		return -ENODEV;
+	if (len != 0 && len != 1 && len != 2 && len != 4 && len != 8)
+		return -EINVAL;
+	if (ioctl(k->vm_fd, KVM_IOEVENTFD, &e) < 0)
+		return -errno;
+	return 0;
+}
+
+int kvm_ioeventfd_assign(struct kvm *k, int fd, uint64_t addr, unsigned len, bool pio)
+{
+	return ioeventfd(k, fd, addr, len, pio, true);
+}
+
+int kvm_ioeventfd_deassign(struct kvm *k, int fd, uint64_t addr, unsigned len, bool pio)
+{
+	return ioeventfd(k, fd, addr, len, pio, false);
+}
