@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "core/kvm/kvm.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "vfio/internal.h"
 
 #define PAGE 4096ULL

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
-#include "core/config.h"
+#include "core/vm/config.h"
 #include "core/util/log.h"
 #include "sriov/sriov.h"
 #include "vfio/internal.h"

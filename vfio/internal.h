@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/pci.h"
+#include "core/vm/pci.h"
 #include "iommu/iommu.h"
 
 struct vm;

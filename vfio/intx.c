@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "core/kvm/kvm.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "vfio/internal.h"
 
 int vfio_intx_init(struct vfio_pci *p)

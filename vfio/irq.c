@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "core/kvm/kvm.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "vfio/internal.h"
 
 int vfio_vectors_open(struct vfio_vector *v, unsigned n)

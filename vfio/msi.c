@@ -10,7 +10,7 @@
 
 #include "core/util/bytes.h"
 #include "core/util/log.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "vfio/internal.h"
 
 static unsigned data_off(const struct vfio_msi *m)

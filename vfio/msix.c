@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "core/util/log.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "vfio/internal.h"
 
 enum { ADDR_LO, ADDR_HI, DATA, CTRL };

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "vfio/internal.h"
 
 static void pci_reset(struct pci_device *d)

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "vfio/internal.h"
 
 /* A ROM BAR decodes a power of two, at least 2 KiB (PCI 3.0 6.2.5.2). */

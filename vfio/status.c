@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "sriov/sriov.h"
 #include "vfio/internal.h"
 #include "vfio/vfio.h"

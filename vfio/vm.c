@@ -14,8 +14,8 @@
 
 #include "core/util/log.h"
 #include "core/kvm/kvm.h"
-#include "core/resources.h"
-#include "core/vm.h"
+#include "core/vm/resources.h"
+#include "core/vm/vm.h"
 #include "vfio/internal.h"
 #include "vfio/vfio.h"
 

@@ -17,7 +17,7 @@
 
 #include "core/acpi/aml.h"
 #include "core/acpi/table.h"
-#include "core/layout.h"
+#include "core/vm/layout.h"
 
 #define PCI_SLOTS               32
 #define PCI_PINS                4

@@ -5,11 +5,11 @@
 
 #include "core/acpi/acpi.h"
 #include "core/util/cleanup.h"
-#include "core/layout.h"
+#include "core/vm/layout.h"
 #include "core/util/log.h"
-#include "core/pci.h"
-#include "core/vcpu.h"
-#include "core/vm.h"
+#include "core/vm/pci.h"
+#include "core/vm/vcpu.h"
+#include "core/vm/vm.h"
 
 int acpi_setup(struct vm *vm)
 {

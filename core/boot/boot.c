@@ -11,9 +11,9 @@
 #include "core/boot/image.h"
 #include "core/boot/pvh.h"
 #include "core/util/cleanup.h"
-#include "core/layout.h"
+#include "core/vm/layout.h"
 #include "core/util/log.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 
 /* Page-table entry bits. */
 #define PTE_PRESENT  (1ULL << 0)

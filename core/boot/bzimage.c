@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/layout.h"
+#include "core/vm/layout.h"
 
 #define BOOT_FLAG_MAGIC 0xaa55
 #define HDRS_MAGIC      0x53726448   /* "HdrS" */

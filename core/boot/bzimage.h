@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/memory.h"
+#include "core/vm/memory.h"
 
 #define BZIMAGE_MIN_VERSION 0x020c   /* 2.12: xloadflags, 64-bit entry */
 #define BZIMAGE_HEAD_LEN 0x400       /* bytes needed to parse the header */

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "core/boot/image.h"
-#include "core/memory.h"
+#include "core/vm/memory.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define HVM_START_MAGIC 0x336ec578

@@ -11,7 +11,7 @@
 #include "core/util/json.h"
 #include "core/cli/cli.h"
 #include "core/cli/ctl.h"
-#include "core/control.h"
+#include "core/service/control.h"
 #include "core/util/log.h"
 #include "core/util/sysfs.h"
 

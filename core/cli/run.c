@@ -12,12 +12,12 @@
 #include "core/util/cleanup.h"
 #include "core/cli/cli.h"
 #include "core/cli/run.h"
-#include "core/config.h"
-#include "core/control.h"
+#include "core/vm/config.h"
+#include "core/service/control.h"
 #include "core/util/log.h"
 #include "core/tpm/vtpm.h"
 #include "core/util/sysfs.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 
 /* Without --append, a Linux kernel gets a console on the UART. */
 #define DEFAULT_LINUX_CMDLINE "console=ttyS0"

@@ -2,7 +2,7 @@
 #ifndef PARTVM_CLI_RUN_H
 #define PARTVM_CLI_RUN_H
 
-#include "core/config.h"
+#include "core/vm/config.h"
 
 /* Parse `partvm run` arguments (ARGV[0] is "run") into CFG: the config
  * file first, then the options over it, then validation. Returns 0, 1 for

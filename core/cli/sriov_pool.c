@@ -14,7 +14,7 @@
 #include "core/util/cleanup.h"
 #include "core/cli/cli.h"
 #include "core/cli/sriov_cli.h"
-#include "core/config.h"
+#include "core/vm/config.h"
 #include "core/util/log.h"
 #include "iommu/iommu.h"
 

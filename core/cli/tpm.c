@@ -16,7 +16,7 @@
 #include "core/util/cleanup.h"
 #include "core/cli/cli.h"
 #include "core/cli/run.h"
-#include "core/config.h"
+#include "core/vm/config.h"
 #include "core/util/log.h"
 #include "core/tpm/eventlog.h"
 #include "core/tpm/measure.h"

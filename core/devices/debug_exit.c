@@ -6,8 +6,8 @@
  */
 #include "core/devices/platform.h"
 
-#include "core/layout.h"
-#include "core/vm.h"
+#include "core/vm/layout.h"
+#include "core/vm/vm.h"
 
 static void debug_exit_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
 {

@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "core/layout.h"
-#include "core/vm.h"
+#include "core/vm/layout.h"
+#include "core/vm/vm.h"
 
 #define I8042_CMD_WRITE_OUTPUT 0xd1
 #define I8042_CMD_PULSE_RESET  0xfe

@@ -8,9 +8,9 @@
 #include <time.h>
 
 #include "core/acpi/acpi.h"
-#include "core/layout.h"
+#include "core/vm/layout.h"
 #include "core/util/log.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 
 /* Register file offsets from PM1a_EVT_BLK. */
 #define OFF_STS 0

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/layout.h"
-#include "core/vm.h"
+#include "core/vm/layout.h"
+#include "core/vm/vm.h"
 
 /* MC146818 register indices and bits. */
 #define REG_SECONDS   0x00

@@ -9,9 +9,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "core/layout.h"
+#include "core/vm/layout.h"
 #include "core/util/log.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 
 struct serial {
 	pthread_mutex_t lock;

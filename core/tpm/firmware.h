@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "core/vm/config.h"
 #include "core/tpm/platform.h"
 #include "core/tpm/swtpm.h"
 

@@ -22,7 +22,7 @@
 
 #include <stddef.h>
 
-#include "core/config.h"
+#include "core/vm/config.h"
 #include "core/tpm/eventlog.h"
 #include "core/tpm/platform.h"
 

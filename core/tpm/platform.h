@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "core/vm/config.h"
 #include "sriov/sriov.h"
 
 struct tpm_platform_device {

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
-#include "core/devices/tpm_crb.h"
-#include "core/layout.h"
+#include "core/tpm/crb.h"
+#include "core/vm/layout.h"
 #include "core/util/log.h"
 #include "core/util/sysfs.h"
 #include "core/tpm/firmware.h"
@@ -18,7 +18,7 @@
 #include "core/tpm/statedir.h"
 #include "core/tpm/swtpm.h"
 #include "core/tpm/worker.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 
 struct vtpm {
 	const char *dir;

@@ -10,7 +10,7 @@
 #ifndef PARTVM_TPM_VTPM_H
 #define PARTVM_TPM_VTPM_H
 
-#include "core/config.h"
+#include "core/vm/config.h"
 
 struct vm;
 

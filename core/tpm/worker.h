@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/devices/tpm_crb.h"
+#include "core/tpm/crb.h"
 #include "core/tpm/swtpm.h"
 
 struct tpm_worker {

@@ -11,8 +11,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "core/config.h"
-#include "core/vm.h"
+#include "core/vm/config.h"
+#include "core/vm/vm.h"
 
 static inline void fake_vm_init(struct vm *vm, struct vm_config *cfg, const char *name, unsigned ncpus)
 {

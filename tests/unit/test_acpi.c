@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "core/acpi/acpi.h"
-#include "core/layout.h"
+#include "core/vm/layout.h"
 
 #define GUARD_BYTE 0xa5
 #define GUARD_LEN 4096
@@ -54,7 +54,7 @@ struct built {
 	struct acpi_config cfg;
 };
 
-/* The configuration the VMM derives from core/layout.h. */
+/* The configuration the VMM derives from core/vm/layout.h. */
 static void config_default(struct built *b, unsigned ncpus)
 {
 	struct acpi_config *c = &b->cfg;

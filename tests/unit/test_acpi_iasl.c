@@ -26,7 +26,7 @@
 #include <cmocka.h>
 
 #include "core/acpi/acpi.h"
-#include "core/layout.h"
+#include "core/vm/layout.h"
 
 #define LOG_NAME "iasl.log"
 

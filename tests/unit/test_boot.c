@@ -18,7 +18,7 @@
 #include "core/boot/boot.h"
 #include "core/boot/bzimage.h"
 #include "core/boot/pvh.h"
-#include "core/layout.h"
+#include "core/vm/layout.h"
 
 #define M (1ULL << 20)
 #define G (1ULL << 30)

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "core/cli/run.h"
-#include "core/config.h"
+#include "core/vm/config.h"
 
 static char dir[] = "/tmp/partvm-cli-XXXXXX";
 static char conf[300], kernel[300];

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/config.h"
+#include "core/vm/config.h"
 
 static void test_sizes(void **state)
 {

@@ -21,8 +21,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "core/control.h"
-#include "core/loop.h"
+#include "core/service/control.h"
+#include "core/vm/loop.h"
 #include "tests/unit/fake_vm.h"
 
 /* --- framing ----------------------------------------------------------- */

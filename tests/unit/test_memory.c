@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/layout.h"
-#include "core/memory.h"
+#include "core/vm/layout.h"
+#include "core/vm/memory.h"
 
 #define M (1ULL << 20)
 #define G (1ULL << 30)

@@ -22,11 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/control.h"
+#include "core/service/control.h"
 #include "core/devices/pm.h"
-#include "core/loop.h"
-#include "core/notify.h"
-#include "core/service.h"
+#include "core/vm/loop.h"
+#include "core/service/notify.h"
+#include "core/service/service.h"
 #include "tests/unit/fake_vm.h"
 
 static char dir[] = "/tmp/partvm-notify-XXXXXX";

@@ -9,9 +9,9 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "core/layout.h"
-#include "core/pci.h"
-#include "core/vm.h"
+#include "core/vm/layout.h"
+#include "core/vm/pci.h"
+#include "core/vm/vm.h"
 
 static struct vm vm;
 static struct pci_device dev;

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
-#include "core/resources.h"
+#include "core/vm/config.h"
+#include "core/vm/resources.h"
 #include "tests/unit/fake_sysfs.h"
 
 static void expect_list(const char *s, const unsigned *want, unsigned nwant)

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/config.h"
+#include "core/vm/config.h"
 #include "sriov/sriov.h"
 
 static char path[64];

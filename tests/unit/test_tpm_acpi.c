@@ -18,10 +18,10 @@
 #include <cmocka.h>
 
 #include "core/acpi/acpi.h"
-#include "core/devices/tpm_crb.h"
-#include "core/layout.h"
-#include "core/memory.h"
-#include "core/vm.h"
+#include "core/tpm/crb.h"
+#include "core/vm/layout.h"
+#include "core/vm/memory.h"
+#include "core/vm/vm.h"
 
 static uint32_t rd32(const uint8_t *p)
 {

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "core/devices/tpm_crb.h"
-#include "core/layout.h"
+#include "core/tpm/crb.h"
+#include "core/vm/layout.h"
 #include "core/tpm/tpm2_cmd.h"
 
 struct fake_backend {

@@ -23,7 +23,7 @@
 
 #include "core/boot/boot.h"
 #include "core/cli/run.h"
-#include "core/config.h"
+#include "core/vm/config.h"
 #include "core/tpm/measure.h"
 #include "core/tpm/platform.h"
 

@@ -22,8 +22,8 @@
 
 #include <cmocka.h>
 
-#include "core/config.h"
-#include "core/devices/tpm_crb.h"
+#include "core/vm/config.h"
+#include "core/tpm/crb.h"
 #include "core/tpm/eventlog.h"
 #include "core/tpm/firmware.h"
 #include "core/tpm/statedir.h"

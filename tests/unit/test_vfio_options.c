@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "core/cli/run.h"
-#include "core/config.h"
+#include "core/vm/config.h"
 
 static void test_vfio_sections(void **state)
 {

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "tests/unit/fake_vm.h"
 #include "vfio/internal.h"
 

@@ -25,10 +25,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "core/layout.h"
-#include "core/pci.h"
+#include "core/vm/layout.h"
+#include "core/vm/pci.h"
 #include "core/kvm/internal.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "vfio/internal.h"
 
 #define FAKE_OFF(i) ((uint64_t)(i) << 40)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/bus.h"
+#include "core/vm/bus.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The control socket's server side: the listening socket, its
  * connections, and the line framing (requests are in control_cmd.c). */
-#include "core/control.h"
+#include "core/service/control.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +16,8 @@
 
 #include "core/util/cleanup.h"
 #include "core/util/log.h"
-#include "core/loop.h"
-#include "core/vm.h"
+#include "core/vm/loop.h"
+#include "core/vm/vm.h"
 
 struct control_client {
 	struct vm *vm;

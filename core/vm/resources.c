@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/resources.h"
+#include "core/vm/resources.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,7 +17,7 @@
 #include "core/util/cleanup.h"
 #include "core/util/log.h"
 #include "core/util/sysfs.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 
 #define SYSFS_NODES "/sys/devices/system/node"
 #define SYSFS_HUGEPAGES "/sys/kernel/mm/hugepages"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/loop.h"
+#include "core/vm/loop.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
-#include "core/console.h"
+#include "core/vm/console.h"
 #include "core/devices/serial.h"
 #include "core/util/log.h"
-#include "core/service.h"
-#include "core/vm.h"
+#include "core/service/service.h"
+#include "core/vm/vm.h"
 
 #define LOOP_MAX_WATCHES 32
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/vcpu.h"
+#include "core/vm/vcpu.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,7 +11,7 @@
 
 #include "core/kvm/kvm.h"
 #include "core/util/log.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index)
 {

@@ -12,10 +12,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "core/bus.h"
-#include "core/config.h"
+#include "core/vm/bus.h"
+#include "core/vm/config.h"
 #include "core/kvm/kvm.h"
-#include "core/memory.h"
+#include "core/vm/memory.h"
 
 struct vm;
 struct serial;

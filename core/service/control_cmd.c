@@ -10,11 +10,11 @@
 
 #include "core/util/cleanup.h"
 #include "core/util/json.h"
-#include "core/control.h"
+#include "core/service/control.h"
 #include "core/util/log.h"
-#include "core/resources.h"
-#include "core/service.h"
-#include "core/vm.h"
+#include "core/vm/resources.h"
+#include "core/service/service.h"
+#include "core/vm/vm.h"
 
 
 int vm_add_status_provider(struct vm *vm,

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/memory.h"
+#include "core/vm/memory.h"
 
 struct vm;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/console.h"
+#include "core/vm/console.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/memory.h"
+#include "core/vm/memory.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "core/layout.h"
+#include "core/vm/layout.h"
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {

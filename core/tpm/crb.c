@@ -8,7 +8,7 @@
  * any offset reads the same bytes a dword access would, and a write acts on
  * the bits of the bytes it covers, as Windows' and Linux's accessors need.
  */
-#include "core/devices/tpm_crb.h"
+#include "core/tpm/crb.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/vm.h"
+#include "core/vm/vm.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -18,12 +18,12 @@
 #include "core/devices/serial.h"
 #include "core/kvm/kvm.h"
 #include "core/util/log.h"
-#include "core/loop.h"
-#include "core/pci.h"
+#include "core/vm/loop.h"
+#include "core/vm/pci.h"
 #include "core/tpm/vtpm.h"
-#include "core/resources.h"
-#include "core/service.h"
-#include "core/vcpu.h"
+#include "core/vm/resources.h"
+#include "core/service/service.h"
+#include "core/vm/vcpu.h"
 #include "vfio/vfio.h"
 
 /*

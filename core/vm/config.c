@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/config.h"
+#include "core/vm/config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include "core/util/cleanup.h"
 #include "core/util/ini.h"
 #include "iommu/iommu.h"
-#include "core/resources.h"
+#include "core/vm/resources.h"
 
 /* Parser state threaded through inih's callbacks. */
 struct parse {

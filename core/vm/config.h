@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/memory.h"
+#include "core/vm/memory.h"
 #include "sriov/sriov.h"
 
 #define CONFIG_MIN_MEMORY   (16ULL << 20)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/service.h"
+#include "core/service/service.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -11,13 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/control.h"
+#include "core/service/control.h"
 #include "core/devices/pm.h"
 #include "core/util/log.h"
-#include "core/loop.h"
-#include "core/notify.h"
+#include "core/vm/loop.h"
+#include "core/service/notify.h"
 #include "core/util/sysfs.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 
 /* How long READY=1 waits for the vCPU threads to come up. */
 #define SERVICE_VCPU_WAIT_MS 2000

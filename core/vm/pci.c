@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/pci.h"
+#include "core/vm/pci.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "core/kvm/kvm.h"
-#include "core/layout.h"
+#include "core/vm/layout.h"
 #include "core/util/bytes.h"
 #include "core/util/log.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 
 /* The host bridge's identity: Red Hat's generic PCIe host bridge ID, the
  * one Linux and pci.ids know for virtual machines' root complexes. */

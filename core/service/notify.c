@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "core/notify.h"
+#include "core/service/notify.h"
 
 #include <systemd/sd-daemon.h>
 

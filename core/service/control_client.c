@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
-#include "core/control.h"
+#include "core/service/control.h"
 
 bool control_name_valid(const char *name)
 {
