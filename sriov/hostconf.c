@@ -223,7 +223,7 @@ static int huge_key(struct load *l, struct ini_source *ini, const char *key, con
 	return 0;
 }
 
-static void on_header(struct ini_source *ini)
+static void on_header(struct ini_source *ini, const char *line)
 {
 	((struct load *)ini->userdata)->header_seen = true;
 }

@@ -20,6 +20,7 @@
 #include "core/util/log.h"
 #include "sriov/sriov.h"
 #include "vfio/internal.h"
+#include "vfio/vfio.h"
 
 
 void vfio_host_label(struct vfio *v, const char *bdf, char *buf, size_t len)
@@ -74,17 +75,19 @@ static int take_pool_vfs(struct vfio *v, const struct vm_config *cfg)
 	char err[1024];
 	int r;
 
-	v->allocs = calloc(cfg->sriov.n, sizeof(*v->allocs));
+	const struct sriov_pool_requests *pools = &vfio_conf(cfg)->pools;
+
+	v->allocs = calloc(pools->n, sizeof(*v->allocs));
 	if (!v->allocs)
 		return log_error_errno(-ENOMEM, "vfio: %m");
-	r = sriov_pool_acquire(&v->host, v->partition, getpid(), cfg->sriov.v, cfg->sriov.n,
+	r = sriov_pool_acquire(&v->host, v->partition, getpid(), pools->v, pools->n,
 			       v->allocs, err, sizeof(err));
 	if (r < 0) {
 		log_error("partition %s: %s", v->partition, err);
 		/* -ENODEV would read as "no KVM" to the caller. */
 		return r == -ENODEV ? -ENXIO : r;
 	}
-	v->nallocs = cfg->sriov.n;
+	v->nallocs = pools->n;
 	for (size_t i = 0; i < v->nallocs; i++) {
 		r = add_entry(v, v->allocs[i].vf_bdf, NULL, false, true);
 		if (r < 0)
@@ -171,15 +174,17 @@ int vfio_host_claim(struct vfio *v, const struct vm_config *cfg)
 	int r;
 
 	snprintf(v->partition, sizeof(v->partition), "%s", cfg->name ? cfg->name : "partvm");
-	v->devs = calloc(cfg->nvfio + cfg->sriov.n, sizeof(*v->devs));
+	const struct vfio_conf *c = vfio_conf(cfg);
+
+	v->devs = calloc(c->ndevs + c->pools.n, sizeof(*v->devs));
 	if (!v->devs)
 		return log_error_errno(-ENOMEM, "vfio: %m");
-	for (size_t i = 0; i < cfg->nvfio; i++) {
-		r = add_entry(v, cfg->vfio[i].bdf, cfg->vfio[i].rom, cfg->vfio[i].managed, false);
+	for (size_t i = 0; i < c->ndevs; i++) {
+		r = add_entry(v, c->devs[i].bdf, c->devs[i].rom, c->devs[i].managed, false);
 		if (r < 0)
 			return r;
 	}
-	if (cfg->sriov.n) {
+	if (c->pools.n) {
 		r = take_pool_vfs(v, cfg);
 		if (r < 0)
 			return r;

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/vm/pci.h"
 #include "iommu/iommu.h"
@@ -317,8 +318,23 @@ void vfio_host_explain_open(struct vfio *v, const struct vfio_entry *e, int r);
 /* "0000:00:03.0 (Vendor Device)" */
 void vfio_host_label(struct vfio *v, const char *bdf, char *buf, size_t len);
 
-/* status.c: V's devices in the control socket's `status` reply. */
-int vfio_add_status(struct vm *vm);
+/* The device type's hooks (vfio/conf.c). vm.c: */
+struct device;
+struct loop;
+struct json_object;
+int vfio_create(struct device *d, struct loop *loop);
+int vfio_attach(struct device *d);
+void vfio_detach(struct device *d);
+void vfio_free(struct device *d);
+/* status.c: the devices in the control socket's `status` reply. */
+void vfio_status(struct device *d, struct json_object *status);
+/* measure.c: the PCR 1 lines of the devices and pools. */
+struct device_conf;
+int vfio_measure(const struct device_conf *dc, const char *root, FILE *text, char *err,
+		 size_t errlen);
+/* The vendor and device IDs of host device BDF under ROOT's sysfs:
+ * 0, -EINVAL for a malformed BDF, or the errno of reading them. */
+int vfio_read_ids(const char *root, const char *bdf, uint16_t *vendor, uint16_t *device);
 
 
 #endif

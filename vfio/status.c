@@ -11,6 +11,7 @@
 #include "core/vm/vm.h"
 #include "sriov/sriov.h"
 #include "vfio/internal.h"
+#include "core/vm/device.h"
 #include "vfio/vfio.h"
 
 static const struct sriov_alloc *find_alloc(const struct vfio *v, const char *bdf)
@@ -48,9 +49,9 @@ static struct json_object *vf_settings(const struct vfio *v, const struct sriov_
 	return o;
 }
 
-static void add_status(struct vm *vm, void *opaque, struct json_object *status)
+void vfio_status(struct device *dev, struct json_object *status)
 {
-	const struct vfio *v = opaque;
+	const struct vfio *v = dev->priv;
 	struct json_object *devs;
 
 	if (!json_object_object_get_ex(status, "devices", &devs))
@@ -80,9 +81,4 @@ static void add_status(struct vm *vm, void *opaque, struct json_object *status)
 		}
 		json_object_array_add(devs, d);
 	}
-}
-
-int vfio_add_status(struct vm *vm)
-{
-	return vm->vfio ? vm_add_status_provider(vm, add_status, vm->vfio) : 0;
 }

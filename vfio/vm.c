@@ -17,6 +17,7 @@
 #include "core/vm/resources.h"
 #include "core/vm/vm.h"
 #include "vfio/internal.h"
+#include "core/vm/device.h"
 #include "vfio/vfio.h"
 
 static double ms_since(const struct timespec *t0)
@@ -158,18 +159,17 @@ static int open_devices(struct vfio *v)
 	return 0;
 }
 
-int vfio_init(struct vm *vm)
+int vfio_create(struct device *d, struct loop *loop)
 {
+	struct vm *vm = d->vm;
 	const struct vm_config *cfg = vm->cfg;
 	struct vfio *v;
 	int r;
 
-	if (!cfg->nvfio && !cfg->sriov.n)
-		return 0;
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return log_error_errno(-ENOMEM, "vfio: %m");
-	vm->vfio = v;
+	d->priv = v;
 	v->vm = vm;
 	v->kvm_fd = -1;
 	pthread_mutex_init(&v->map_lock, NULL);
@@ -197,12 +197,13 @@ int vfio_init(struct vm *vm)
 	if (r < 0)
 		return log_error_errno(r, "vfio: cannot start mapping guest RAM for DMA: %m");
 	v->map_started = true;
-	return vfio_add_status(vm);
+	return 0;
 }
 
-int vfio_attach(struct vm *vm)
+int vfio_attach(struct device *d)
 {
-	struct vfio *v = vm->vfio;
+	struct vm *vm = d->vm;
+	struct vfio *v = d->priv;
 	int r;
 
 	if (!v)
@@ -227,9 +228,8 @@ int vfio_attach(struct vm *vm)
 	return 0;
 }
 
-void vfio_detach(struct vm *vm)
+static void detach(struct vfio *v)
 {
-	struct vfio *v = vm->vfio;
 
 	if (!v)
 		return;
@@ -241,15 +241,20 @@ void vfio_detach(struct vm *vm)
 	v->kvm_fd = -1;
 }
 
-void vfio_exit(struct vm *vm)
+void vfio_detach(struct device *d)
 {
-	struct vfio *v = vm->vfio;
+	detach(d->priv);
+}
+
+void vfio_free(struct device *d)
+{
+	struct vfio *v = d->priv;
 
 	if (!v)
 		return;
 	if (v->map_started)
 		pthread_join(v->map_thread, NULL);
-	vfio_detach(vm);
+	detach(v);
 	for (size_t i = 0; i < v->ndevs; i++) {
 		struct vfio_pci *p = v->devs[i].pci;
 
@@ -271,5 +276,5 @@ void vfio_exit(struct vm *vm)
 	free(v->devs);
 	free(v->allocs);
 	free(v);
-	vm->vfio = NULL;
+	d->priv = NULL;
 }

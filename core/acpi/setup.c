@@ -5,6 +5,7 @@
 
 #include "core/acpi/acpi.h"
 #include "core/util/cleanup.h"
+#include "core/vm/device.h"
 #include "core/vm/layout.h"
 #include "core/util/log.h"
 #include "core/vm/pci.h"
@@ -31,13 +32,6 @@ int acpi_setup(struct vm *vm)
 		.reset_port = PORT_RESET,
 		.reset_value = 0x06,   /* SYS_RST | RST_CPU: a full reset */
 		.sci_irq = IRQ_SCI,
-		.com1 = vm->serial != NULL,
-		.rtc = vm->rtc != NULL,
-		.tpm = vm->tpm != NULL,
-		.tpm_crb_base = LAYOUT_TPM_CRB_START,
-		.tpm_crb_size = LAYOUT_TPM_CRB_SIZE,
-		.tpm_log_addr = LAYOUT_TPM_LOG_START,
-		.tpm_log_size = LAYOUT_TPM_LOG_SIZE,
 	};
 	struct acpi_tables out;
 	void *buf;
@@ -55,6 +49,9 @@ int acpi_setup(struct vm *vm)
 		if (slot && vm->pci && vm->pci->slots[slot])
 			c.pci_slot_mask |= 1U << slot;
 	}
+
+	/* What the devices add: COM1, the RTC, the TPM... */
+	devices_acpi(vm, &c);
 
 	buf = vm_guest_ptr(vm, LAYOUT_ACPI_START, LAYOUT_ACPI_SIZE);
 	if (!buf)

@@ -15,8 +15,10 @@
 #include "core/vm/config.h"
 #include "core/service/control.h"
 #include "core/util/log.h"
-#include "core/tpm/vtpm.h"
+#include "core/board.h"
+#include "core/vm/device.h"
 #include "core/util/sysfs.h"
+#include "core/service/run.h"
 #include "core/vm/vm.h"
 
 /* Without --append, a Linux kernel gets a console on the UART. */
@@ -26,13 +28,12 @@ enum {
 	OPT_NO_REBOOT = 0x100,
 	OPT_DEBUG_EXIT,
 	OPT_KVM_DEVICE,
-	OPT_VFIO,
-	OPT_TPM,
 	OPT_CPU_AFFINITY,
 	OPT_MEMORY_BACKING,
 	OPT_MLOCK,
 	OPT_NUMA_NODE,
 	OPT_SHUTDOWN_TIMEOUT,
+	OPT_DEVICE,               /* + the index of a device type in the board */
 };
 
 static const struct option options[] = {
@@ -45,16 +46,58 @@ static const struct option options[] = {
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
-	{ "vfio", required_argument, NULL, OPT_VFIO },
-	{ "tpm", required_argument, NULL, OPT_TPM },
 	{ "cpu-affinity", required_argument, NULL, OPT_CPU_AFFINITY },
 	{ "memory-backing", required_argument, NULL, OPT_MEMORY_BACKING },
 	{ "mlock", no_argument, NULL, OPT_MLOCK },
 	{ "numa-node", required_argument, NULL, OPT_NUMA_NODE },
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
 };
+
+/* The fixed options, then one per device type that has one. */
+static struct option *all_options(void)
+{
+	size_t n = ARRAY_SIZE(options), k = 0;
+	struct option *o;
+
+	for (size_t i = 0; board_device_types[i]; i++)
+		n += board_device_types[i]->option != NULL;
+	o = calloc(n + 1, sizeof(*o));
+	if (!o)
+		return NULL;
+	memcpy(o, options, sizeof(options));
+	k = ARRAY_SIZE(options);
+	for (size_t i = 0; board_device_types[i]; i++)
+		if (board_device_types[i]->option)
+			o[k++] = (struct option){ board_device_types[i]->option, required_argument, NULL,
+						  OPT_DEVICE + (int)i };
+	return o;
+}
+
+/* "      --vfio BDF[,managed=no]  pass ..." with continuation lines. */
+static void print_device_options(void)
+{
+	for (size_t i = 0; board_device_types[i]; i++) {
+		const struct device_type *t = board_device_types[i];
+		char head[80];
+		const char *h = t->option_help ? t->option_help : "";
+
+		if (!t->option)
+			continue;
+		snprintf(head, sizeof(head), "      --%s %s", t->option, t->option_arg ? t->option_arg : "ARG");
+		if (strlen(head) < 24 && !strchr(h, '\n')) {
+			printf("%-24s%s\n", head, h);
+			continue;
+		}
+		printf("%s\n", head);
+		while (*h) {
+			size_t n = strcspn(h, "\n");
+
+			printf("%24s%.*s\n", "", (int)n, h);
+			h += n + (h[n] == '\n');
+		}
+	}
+}
 
 static void print_help(void)
 {
@@ -70,19 +113,16 @@ static void print_help(void)
 	       "      --no-reboot       exit 0 when the guest reboots, instead of rebooting\n"
 	       "      --debug-exit      enable port 0xf4: a write of V exits with (V<<1)|1\n"
 	       "      --kvm-device PATH the KVM device (default /dev/kvm)\n"
-	       "      --vfio BDF[,managed=no][,rom=FILE]\n"
-	       "                        pass the host PCI device BDF through (repeatable);\n"
-	       "                        managed: bind it to vfio-pci now, restore it at exit\n"
-	       "      --tpm STATEDIR    a TPM 2.0 (swtpm) with its state in STATEDIR, and\n"
-	       "                        measured boot (see 'partvm tpm --help')\n"
 	       "      --cpu-affinity LIST  pin vCPU i to the i-th host CPU of LIST (2-5, 0,2);\n"
 	       "                        partvm's other threads go to the remaining CPUs\n"
 	       "      --memory-backing anonymous|hugetlb|hugetlb-1g  guest RAM pages\n"
 	       "      --mlock           lock guest RAM in host memory\n"
 	       "      --numa-node N     allocate guest RAM on NUMA node N (mbind)\n"
 	       "      --shutdown-timeout SECONDS  after SIGTERM's ACPI power button, stop the\n"
-	       "                        guest when it has not powered off (default %d; 0: at once)\n"
-	       "  -h, --help            show this help\n\n"
+	       "                        guest when it has not powered off (default %d; 0: at once)\n",
+	       DEFAULT_LINUX_CMDLINE, CONFIG_DEFAULT_SHUTDOWN_TIMEOUT);
+	print_device_options();
+	printf("  -h, --help            show this help\n\n"
 	       "Console: the guest's COM1 is on stdin/stdout; Ctrl-A x quits.\n"
 	       "Control: %s/NAME.sock answers `partvm ctl` and `partvm list`; READY=1 and\n"
 	       "STATUS= go to systemd ($NOTIFY_SOCKET). SIGTERM shuts the guest down, SIGINT\n"
@@ -91,7 +131,7 @@ static void print_help(void)
 	       "crashed or partvm failed, 2 bad options or config, 69 no usable KVM,\n"
 	       "130/143 SIGINT/SIGTERM (143: the guest ignored the power button),\n"
 	       "(V<<1)|1 for a debug-exit write of V.\n",
-	       DEFAULT_LINUX_CMDLINE, CONFIG_DEFAULT_SHUTDOWN_TIMEOUT, partvm_runtime_dir());
+	       partvm_runtime_dir());
 }
 
 static int usage(struct config_error *err, const char *fmt, ...)
@@ -111,20 +151,28 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 	/* Options are applied after the config file, which may come anywhere
 	 * on the line: collect them first. */
 	const char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
-	const char *cpus = NULL, *name = NULL, *kvm = NULL, *tpm = NULL;
+	const char *cpus = NULL, *name = NULL, *kvm = NULL;
 	const char *affinity = NULL, *backing = NULL, *numa = NULL, *shutdown = NULL;
 	bool no_reboot = false, debug_exit = false, mlock = false;
-	_cleanup_free_ const char **vfio = calloc(argc + 1, sizeof(*vfio));
-	size_t nvfio = 0;
+	/* Device options, in the order given: (board index, argument). */
+	_cleanup_free_ const char **dev_arg = calloc(argc + 1, sizeof(*dev_arg));
+	_cleanup_free_ int *dev_type = calloc(argc + 1, sizeof(*dev_type));
+	_cleanup_free_ struct option *opts = all_options();
+	size_t ndev = 0;
 	const char *why = NULL;
 	int opt, r;
 
-	if (!vfio)
+	if (!dev_arg || !dev_type || !opts)
 		return -ENOMEM;
 
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":k:i:a:m:c:n:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":k:i:a:m:c:n:h", opts, NULL)) != -1) {
+		if (opt >= OPT_DEVICE) {
+			dev_type[ndev] = opt - OPT_DEVICE;
+			dev_arg[ndev++] = optarg;
+			continue;
+		}
 		switch (opt) {
 		case 'k': kernel = optarg; break;
 		case 'i': initrd = optarg; break;
@@ -135,8 +183,6 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		case OPT_NO_REBOOT: no_reboot = true; break;
 		case OPT_DEBUG_EXIT: debug_exit = true; break;
 		case OPT_KVM_DEVICE: kvm = optarg; break;
-		case OPT_VFIO: vfio[nvfio++] = optarg; break;
-		case OPT_TPM: tpm = optarg; break;
 		case OPT_CPU_AFFINITY: affinity = optarg; break;
 		case OPT_MEMORY_BACKING: backing = optarg; break;
 		case OPT_MLOCK: mlock = true; break;
@@ -177,20 +223,14 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		return r;
 	if (kvm && (r = config_set_string(&cfg->kvm_device, kvm)) < 0)
 		return r;
-	for (size_t i = 0; i < nvfio; i++) {
-		r = config_add_vfio(cfg, vfio[i], &why);
+	for (size_t i = 0; i < ndev; i++) {
+		const struct device_type *t = board_device_types[dev_type[i]];
+
+		r = config_add_option(cfg, t, dev_arg[i], &why);
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0)
-			return usage(err, "--vfio %s: %s", vfio[i], why);
-	}
-	if (tpm) {
-		if (!*tpm)
-			return usage(err, "--tpm: empty path");
-		r = config_set_string(&cfg->tpm_state, tpm);
-		cfg->tpm_state_line = 0;
-		if (r < 0)
-			return r;
+			return usage(err, "--%s %s: %s", t->option, dev_arg[i], why);
 	}
 	if (affinity) {
 		if ((r = config_set_cpu_affinity(cfg, affinity, &why)) < 0)
@@ -239,7 +279,7 @@ int cli_run(int argc, char **argv)
 	sigset_t sigs;
 	int r, status;
 
-	config_init(&cfg);
+	config_init(&cfg, board_device_types);
 	r = run_parse_args(argc, argv, &cfg, &err);
 	if (r == 1) {
 		print_help();
@@ -269,14 +309,14 @@ int cli_run(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	/* Before anything is taken from the host (RAM, devices): a name that
 	 * already answers on its control socket is running. The socket's
-	 * creation in vm_run() settles a race between two starts. */
+	 * creation in service_run() settles a race between two starts. */
 	if (partition_running(cfg.name)) {
 		log_error("partition %s is already running (%s/%s.sock answers); stop it first or "
 			  "choose another name", cfg.name, partvm_runtime_dir(), cfg.name);
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
-	if (vtpm_preflight(&cfg) < 0) {
+	if (devices_preflight(&cfg) < 0) {
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
@@ -286,7 +326,7 @@ int cli_run(int argc, char **argv)
 		config_free(&cfg);
 		return r == -ENODEV ? EXIT_NOKVM : EXIT_FAIL;
 	}
-	status = vm_run(&vm);
+	status = service_run(&vm);
 	vm_destroy(&vm);
 	config_free(&cfg);
 	return status;

@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
+#include "core/board.h"
 #include "core/cli/cli.h"
 #include "core/cli/sriov_cli.h"
 #include "core/vm/config.h"
 #include "core/util/log.h"
 #include "iommu/iommu.h"
+#include "vfio/vfio.h"
 
 /* A partition config, read exactly as `partvm run` reads it. */
 static int load_config(struct vm_config *cfg, const char *path, const char *cmd)
@@ -38,13 +40,13 @@ int cli_sriov_acquire(int argc, char **argv)
 {
 	_cleanup_(config_free) struct vm_config cfg;
 	_cleanup_free_ struct sriov_alloc *allocs = NULL;
-	const struct sriov_pool_requests *reqs = &cfg.sriov;
+	const struct sriov_pool_requests *reqs;
 	const char *partition;
 	char err[1024];
 	struct iommu_host h;
 	int r;
 
-	config_init(&cfg);
+	config_init(&cfg, board_device_types);
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("Usage: partvm sriov acquire CONFIG\n\n"
@@ -60,6 +62,7 @@ int cli_sriov_acquire(int argc, char **argv)
 	if (r < 0)
 		return r == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
 	partition = cfg.name;
+	reqs = &vfio_conf(&cfg)->pools;
 	if (!reqs->n) {
 		log_error("sriov acquire: %s: no [sriov \"NAME\"] section", argv[1]);
 		return EXIT_USAGE;
@@ -102,7 +105,7 @@ int cli_sriov_release(int argc, char **argv)
 	struct iommu_host h;
 	int c, r;
 
-	config_init(&cfg);
+	config_init(&cfg, board_device_types);
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:afh", opts, NULL)) != -1) {

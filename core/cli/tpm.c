@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "core/util/cleanup.h"
+#include "core/board.h"
 #include "core/cli/cli.h"
 #include "core/cli/run.h"
 #include "core/vm/config.h"
@@ -100,11 +101,10 @@ static int predict(int argc, char **argv)
 {
 	struct config_error err = { { 0 } };
 	struct tpm_banks banks = { 1, { TPM_ALG_SHA256 } };
-	_cleanup_free_ struct tpm_platform_device *devs = NULL;
+	_cleanup_free_ char *devs = NULL;
 	struct tpm_measurements m;
 	struct vm_config cfg;
 	const char *file;
-	size_t ndevs;
 	char e[256];
 	bool json = false;
 	int n = 1, r;
@@ -137,20 +137,20 @@ static int predict(int argc, char **argv)
 					       "sha256, sha384, sha512", banks_arg);
 	}
 
-	config_init(&cfg);
+	config_init(&cfg, board_device_types);
 	r = run_parse_args(n, rest, &cfg, &err);
 	if (r < 0) {
 		log_error("%s", r == -ENOMEM ? "tpm predict: out of memory" : err.msg);
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
-	r = tpm_platform_devices("", &cfg, &devs, &ndevs, e, sizeof(e));
+	r = tpm_platform_devices("", &cfg, &devs, e, sizeof(e));
 	if (r < 0) {
 		log_error_errno(r, "tpm predict: %s", e);
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
-	r = tpm_measure_boot(&cfg, devs, ndevs, &banks, &m, &file);
+	r = tpm_measure_boot(&cfg, devs, &banks, &m, &file);
 	config_free(&cfg);
 	if (r < 0) {
 		log_error_errno(r, "tpm predict: cannot measure '%s': %m", file ? file : "the boot");

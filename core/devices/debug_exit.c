@@ -6,6 +6,7 @@
  */
 #include "core/devices/platform.h"
 
+#include "core/vm/device.h"
 #include "core/vm/layout.h"
 #include "core/vm/vm.h"
 
@@ -20,10 +21,20 @@ static void debug_exit_write(void *opaque, uint64_t offset, unsigned size, uint6
 
 static const struct bus_ops debug_exit_ops = { .write = debug_exit_write };
 
-int debug_exit_init(struct vm *vm)
+static int create(struct device *d, struct loop *loop)
 {
-	if (!vm->cfg->debug_exit && vm->cfg->kernel)
-		return 0;
 	/* Four ports wide, like iosize=4, so word and dword writes decode. */
-	return bus_register(&vm->pio, PORT_DEBUG_EXIT, 4, "debug-exit", &debug_exit_ops, vm);
+	return bus_register(&d->vm->pio, PORT_DEBUG_EXIT, 4, "debug-exit", &debug_exit_ops, d->vm);
 }
+
+/* With --debug-exit, and always for the embedded test guest. */
+static bool wanted(const struct vm_config *cfg)
+{
+	return cfg->debug_exit || !cfg->kernel;
+}
+
+const struct device_type debug_exit_device_type = {
+	.name = "debug-exit",
+	.wanted = wanted,
+	.create = create,
+};

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "core/vm/device.h"
 #include "core/vm/layout.h"
 #include "core/vm/vm.h"
 
@@ -58,26 +59,31 @@ static void i8042_write(void *opaque, uint64_t offset, unsigned size, uint64_t v
 
 static const struct bus_ops i8042_ops = { .read = i8042_read, .write = i8042_write };
 
-int i8042_init(struct vm *vm)
+static int create(struct device *d, struct loop *loop)
 {
 	struct i8042 *k = calloc(1, sizeof(*k));
 
 	if (!k)
 		return -ENOMEM;
-	k->vm = vm;
+	k->vm = d->vm;
 	pthread_mutex_init(&k->lock, NULL);
-	vm->i8042 = k;
+	d->priv = k;
 	/* 0x60-0x64: data, and (at +4) command/status. */
-	return bus_register(&vm->pio, PORT_I8042_DATA, 5, "i8042", &i8042_ops, k);
+	return bus_register(&d->vm->pio, PORT_I8042_DATA, 5, "i8042", &i8042_ops, k);
 }
 
-void i8042_exit(struct vm *vm)
+static void destroy(struct device *d)
 {
-	struct i8042 *k = vm->i8042;
+	struct i8042 *k = d->priv;
 
 	if (!k)
 		return;
 	pthread_mutex_destroy(&k->lock);
 	free(k);
-	vm->i8042 = NULL;
 }
+
+const struct device_type i8042_device_type = {
+	.name = "i8042",
+	.create = create,
+	.free = destroy,
+};

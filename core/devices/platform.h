@@ -4,12 +4,13 @@
 #ifndef PARTVM_PLATFORM_H
 #define PARTVM_PLATFORM_H
 
-struct vm;
+struct device_type;
 
-int i8042_init(struct vm *vm);
-void i8042_exit(struct vm *vm);
+/* The i8042's reset line (0x60/0x64): a guest's keyboard-controller
+ * reboot. */
+extern const struct device_type i8042_device_type;
 
-/* Port 0xf4; registered with --debug-exit and for the embedded guest. */
-int debug_exit_init(struct vm *vm);
+/* Port 0xf4: with --debug-exit and for the embedded guest. */
+extern const struct device_type debug_exit_device_type;
 
 #endif

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/acpi/acpi.h"
+#include "core/vm/device.h"
 #include "core/vm/layout.h"
 #include "core/util/log.h"
 #include "core/vm/vm.h"
@@ -209,18 +210,38 @@ static void pio_write(void *opaque, uint64_t offset, unsigned size, uint64_t val
 
 static const struct bus_ops pm_ops = { .read = pio_read, .write = pio_write };
 
-int pm_init(struct vm *vm)
+static int create(struct device *d, struct loop *loop)
 {
-	struct pm_hooks hooks = { .sci = vm_sci, .sleep = vm_sleep, .now_ns = vm_now_ns, .ctx = vm };
+	struct pm_hooks hooks = { .sci = vm_sci, .sleep = vm_sleep, .now_ns = vm_now_ns,
+				  .ctx = d->vm };
+	struct pm *pm = pm_create(&hooks);
 
-	vm->pm = pm_create(&hooks);
-	if (!vm->pm)
+	if (!pm)
 		return -ENOMEM;
-	return bus_register(&vm->pio, PORT_PM1A_EVT, PM_BLOCK_LEN, "acpi-pm", &pm_ops, vm->pm);
+	d->priv = pm;
+	return bus_register(&d->vm->pio, PORT_PM1A_EVT, PM_BLOCK_LEN, "acpi-pm", &pm_ops, pm);
 }
 
-void pm_exit(struct vm *vm)
+static void reset(struct device *d)
 {
-	pm_free(vm->pm);
-	vm->pm = NULL;
+	pm_reset(d->priv);
 }
+
+static void destroy(struct device *d)
+{
+	pm_free(d->priv);
+}
+
+static int power_button(struct device *d)
+{
+	pm_press_power_button(d->priv);
+	return 0;
+}
+
+const struct device_type pm_device_type = {
+	.name = "acpi-pm",
+	.create = create,
+	.reset = reset,
+	.free = destroy,
+	.power_button = power_button,
+};

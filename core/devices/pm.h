@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 struct pm;
-struct vm;
+struct device_type;
 
 /* PM1 status/enable bits (ACPI 6.5, 4.8.3.1). */
 #define PM1_TMR_STS     (1U << 0)
@@ -47,7 +47,7 @@ void pm_write(struct pm *pm, unsigned offset, unsigned size, uint32_t value);
 void pm_press_power_button(struct pm *pm);
 bool pm_power_button_enabled(struct pm *pm);
 
-int pm_init(struct vm *vm);
-void pm_exit(struct vm *vm);
+/* The PM1 block at PORT_PM1A_EVT, the SCI, and the power button. */
+extern const struct device_type pm_device_type;
 
 #endif

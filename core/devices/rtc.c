@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vm/device.h"
 #include "core/vm/layout.h"
 #include "core/vm/vm.h"
 
@@ -250,16 +251,29 @@ static void pio_write(void *opaque, uint64_t offset, unsigned size, uint64_t val
 
 static const struct bus_ops rtc_ops = { .read = pio_read, .write = pio_write };
 
-int rtc_init(struct vm *vm)
+static int create(struct device *d, struct loop *loop)
 {
-	vm->rtc = rtc_create(NULL);
-	if (!vm->rtc)
+	struct rtc *r = rtc_create(NULL);
+
+	if (!r)
 		return -ENOMEM;
-	return bus_register(&vm->pio, PORT_RTC, 2, "rtc", &rtc_ops, vm->rtc);
+	d->priv = r;
+	return bus_register(&d->vm->pio, PORT_RTC, 2, "rtc", &rtc_ops, r);
 }
 
-void rtc_exit(struct vm *vm)
+static void destroy(struct device *d)
 {
-	rtc_free(vm->rtc);
-	vm->rtc = NULL;
+	rtc_free(d->priv);
 }
+
+static void acpi(struct device *d, struct acpi_config *a)
+{
+	a->rtc = true;
+}
+
+const struct device_type rtc_device_type = {
+	.name = "rtc",
+	.create = create,
+	.free = destroy,
+	.acpi = acpi,
+};

@@ -10,7 +10,7 @@
 #include "core/acpi/acpi.h"
 
 struct rtc;
-struct vm;
+struct device_type;
 
 #define RTC_CMOS_SIZE 128
 #define RTC_REG_CENTURY ACPI_RTC_CENTURY_REG
@@ -21,7 +21,7 @@ void rtc_free(struct rtc *r);
 uint8_t rtc_read_port(struct rtc *r, unsigned offset);
 void rtc_write_port(struct rtc *r, unsigned offset, uint8_t value);
 
-int rtc_init(struct vm *vm);
-void rtc_exit(struct vm *vm);
+/* Ports 0x70/0x71, IRQ 8 in the DSDT. */
+extern const struct device_type rtc_device_type;
 
 #endif

@@ -9,6 +9,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "core/acpi/acpi.h"
+#include "core/vm/console.h"
+#include "core/vm/device.h"
 #include "core/vm/layout.h"
 #include "core/util/log.h"
 #include "core/vm/vm.h"
@@ -339,21 +342,53 @@ static void serial_irq(void *ctx, bool level)
 	vm_set_irq_line(ctx, IRQ_COM1, level);
 }
 
-int serial_init(struct vm *vm)
+static size_t console_receive(void *opaque, const uint8_t *buf, size_t len)
 {
+	return serial_receive(opaque, buf, len);
+}
+
+static int create(struct device *d, struct loop *loop)
+{
+	struct vm *vm = d->vm;
+	struct serial *s;
 	int r;
 
-	vm->serial = serial_create(serial_irq, vm, STDOUT_FILENO);
-	if (!vm->serial)
+	s = serial_create(serial_irq, vm, STDOUT_FILENO);
+	if (!s)
 		return -ENOMEM;
-	r = bus_register(&vm->pio, PORT_COM1, 8, "com1", &serial_ops, vm->serial);
+	d->priv = s;
+	r = bus_register(&vm->pio, PORT_COM1, 8, "com1", &serial_ops, s);
 	if (r < 0)
 		return r;
-	return 0;
+	/* The console by default; a virtio console may claim it instead. */
+	return console_claim(vm, &(struct console_port){
+		.name = "com1",
+		.receive = console_receive,
+		.opaque = s,
+		.room_fd = serial_rx_ready_fd(s),
+		.priority = 0,
+	});
 }
 
-void serial_exit(struct vm *vm)
+static void reset(struct device *d)
 {
-	serial_free(vm->serial);
-	vm->serial = NULL;
+	serial_reset(d->priv);
 }
+
+static void destroy(struct device *d)
+{
+	serial_free(d->priv);
+}
+
+static void acpi(struct device *d, struct acpi_config *a)
+{
+	a->com1 = true;
+}
+
+const struct device_type serial_device_type = {
+	.name = "com1",
+	.create = create,
+	.reset = reset,
+	.free = destroy,
+	.acpi = acpi,
+};

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 struct serial;
-struct vm;
+struct device_type;
 
 #define SERIAL_RX_BUFFER 4096
 
@@ -32,8 +32,8 @@ size_t serial_rx_room(struct serial *s);
 /* An eventfd written when receive room frees up after being full. */
 int serial_rx_ready_fd(struct serial *s);
 
-/* Register COM1 on the VM's PIO bus with IRQ 4. */
-int serial_init(struct vm *vm);
-void serial_exit(struct vm *vm);
+/* COM1 at 0x3f8, IRQ 4, on stdout; the console input unless a virtio
+ * console takes it. */
+extern const struct device_type serial_device_type;
 
 #endif

@@ -14,18 +14,9 @@
 #include "core/util/log.h"
 #include "core/vm/resources.h"
 #include "core/service/service.h"
+#include "core/vm/device.h"
 #include "core/vm/vm.h"
 
-
-int vm_add_status_provider(struct vm *vm,
-			   void (*fn)(struct vm *vm, void *opaque, struct json_object *status),
-			   void *opaque)
-{
-	if (vm->nstatus_providers == VM_MAX_STATUS_PROVIDERS)
-		return -ENOSPC;
-	vm->status_providers[vm->nstatus_providers++] = (struct vm_status_provider){ fn, opaque };
-	return 0;
-}
 
 static struct json_object *cpu_array(const cpu_set_t *set)
 {
@@ -87,8 +78,7 @@ static int cmd_status(struct vm *vm, struct json_object *reply, const char **why
 	json_object_object_add(reply, "kernel", vm->cfg->kernel ? json_object_new_string(vm->cfg->kernel) : NULL);
 	json_object_object_add(reply, "devices", json_object_new_array());
 	json_object_object_add(reply, "tpm", NULL);
-	for (unsigned i = 0; i < vm->nstatus_providers; i++)
-		vm->status_providers[i].fn(vm, vm->status_providers[i].opaque, reply);
+	devices_status(vm, reply);
 	return 0;
 }
 

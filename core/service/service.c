@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "core/service/control.h"
-#include "core/devices/pm.h"
 #include "core/util/log.h"
 #include "core/vm/loop.h"
 #include "core/service/notify.h"
@@ -198,9 +197,9 @@ int service_shutdown(struct vm *vm, bool deadline)
 	unsigned timeout = vm->cfg->shutdown_timeout;
 	int r;
 
-	if (!vm->pm)
-		return -ENODEV;
-	pm_press_power_button(vm->pm);
+	r = vm_power_button(vm);
+	if (r < 0)
+		return r;
 	if (!s)
 		return 0;
 	s->shutting_down = true;

@@ -6,7 +6,7 @@
  * (core/notify.h), pings its watchdog, and turns SIGTERM into a graceful
  * shutdown: the ACPI power button, then a stop after shutdown-timeout.
  *
- * vm_run() calls these at the points of a partition's life; every
+ * service_run() calls these at the points of a partition's life; every
  * function is a no-op on a VM without a service (unit tests).
  */
 #ifndef PARTVM_SERVICE_H
@@ -27,7 +27,7 @@ void service_booting(struct vm *vm);
 /* After each boot started the vCPUs: wait until their threads run, then
  * READY=1 (once) and STATUS=running. */
 void service_booted(struct vm *vm);
-/* At the end of vm_run(): STOPPING=1, the control socket removed. */
+/* At the end of service_run(): STOPPING=1, the control socket removed. */
 void service_stop(struct vm *vm);
 
 /* SIGTERM from the loop: the power button and a deadline; a second

@@ -25,9 +25,8 @@ static int command(struct swtpm *s, const char *what, const uint8_t *cmd, size_t
 	return r;
 }
 
-int tpm_firmware_measure_boot(struct swtpm *s, const struct vm_config *cfg,
-			      const struct tpm_platform_device *dev, size_t n, uint8_t *log,
-			      size_t cap)
+int tpm_firmware_measure_boot(struct swtpm *s, const struct vm_config *cfg, const char *devices,
+			      uint8_t *log, size_t cap)
 {
 	struct tpm_measurements m;
 	struct tpm_banks banks;
@@ -51,7 +50,7 @@ int tpm_firmware_measure_boot(struct swtpm *s, const struct vm_config *cfg,
 	if (r < 0)
 		return log_error_errno(r, "tpm: cannot read the TPM's active PCR banks");
 
-	r = tpm_measure_boot(cfg, dev, n, &banks, &m, &file);
+	r = tpm_measure_boot(cfg, devices, &banks, &m, &file);
 	if (r < 0)
 		return log_error_errno(r, "tpm: cannot measure '%s': %m", file ? file : "the boot");
 	for (size_t i = 0; i < m.n; i++) {

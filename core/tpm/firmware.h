@@ -21,8 +21,7 @@
  * bytes, zero-filled past the log). Returns the log's length, or a
  * negative errno having logged one line that names the failed step.
  */
-int tpm_firmware_measure_boot(struct swtpm *s, const struct vm_config *cfg,
-			      const struct tpm_platform_device *dev, size_t n, uint8_t *log,
-			      size_t cap);
+int tpm_firmware_measure_boot(struct swtpm *s, const struct vm_config *cfg, const char *devices,
+			      uint8_t *log, size_t cap);
 
 #endif

@@ -65,9 +65,8 @@ static int crtm_version(uint8_t **out, size_t *len)
 	return 0;
 }
 
-int tpm_measure_boot(const struct vm_config *cfg, const struct tpm_platform_device *dev,
-		     size_t ndev, const struct tpm_banks *banks, struct tpm_measurements *m,
-		     const char **file)
+int tpm_measure_boot(const struct vm_config *cfg, const char *devices,
+		     const struct tpm_banks *banks, struct tpm_measurements *m, const char **file)
 {
 	const char *cmdline = boot_cmdline(cfg);
 	size_t len;
@@ -84,7 +83,7 @@ int tpm_measure_boot(const struct vm_config *cfg, const struct tpm_platform_devi
 	if (r < 0)
 		goto fail;
 
-	r = tpm_platform_text(cfg, dev, ndev, &m->platform);
+	r = tpm_platform_text(cfg, devices, &m->platform);
 	if (r < 0)
 		goto fail;
 	r = add_hashed(m, 1, EV_PLATFORM_CONFIG_FLAGS, m->platform, (size_t)r);

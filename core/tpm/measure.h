@@ -42,13 +42,12 @@ struct tpm_measurements {
 };
 
 /*
- * Compute the boot's events for CFG, its N passed-through devices DEV, and
- * BANKS. Returns 0 or a negative errno with *FILE set to the kernel or
- * initrd that could not be read.
+ * Compute the boot's events for CFG, its devices' PCR 1 lines DEVICES
+ * (tpm_platform_devices()), and BANKS. Returns 0 or a negative errno with
+ * *FILE set to the kernel or initrd that could not be read.
  */
-int tpm_measure_boot(const struct vm_config *cfg, const struct tpm_platform_device *dev,
-		     size_t n, const struct tpm_banks *banks, struct tpm_measurements *m,
-		     const char **file);
+int tpm_measure_boot(const struct vm_config *cfg, const char *devices,
+		     const struct tpm_banks *banks, struct tpm_measurements *m, const char **file);
 void tpm_measurements_free(struct tpm_measurements *m);
 
 #endif

@@ -18,6 +18,8 @@
 #include "core/tpm/statedir.h"
 #include "core/tpm/swtpm.h"
 #include "core/tpm/worker.h"
+#include "core/acpi/acpi.h"
+#include "core/vm/device.h"
 #include "core/vm/vm.h"
 
 struct vtpm {
@@ -37,13 +39,32 @@ static const struct bus_ops crb_bus_ops = {
 	.write = tpm_crb_write,
 };
 
+/* [tpm] and --tpm. */
+struct vtpm_conf {
+	char *state;                 /* the state directory */
+	int line;                    /* of state = ..., 0 from --tpm */
+};
+
+static const struct vtpm_conf *conf_of(const struct vm_config *cfg)
+{
+	const struct device_conf *dc = device_conf_nth(cfg, &vtpm_device_type, 0);
+
+	return dc ? dc->conf : NULL;
+}
+
+const char *vtpm_state_dir(const struct vm_config *cfg)
+{
+	const struct vtpm_conf *c = conf_of(cfg);
+
+	return c ? c->state : NULL;
+}
+
 /* "FILE:LINE: " when the state directory came from a config file. */
 static void where(const struct vm_config *cfg, char *buf, size_t len)
 {
-	if (cfg->path && cfg->tpm_state_line > 0)
-		snprintf(buf, len, "%s:%d: ", cfg->path, cfg->tpm_state_line);
-	else
-		buf[0] = '\0';
+	const struct vtpm_conf *c = conf_of(cfg);
+
+	config_where(cfg, c ? c->line : 0, buf, len);
 }
 
 /* The checks preflight and init share; logs one line. */
@@ -54,13 +75,13 @@ static int check_programs(const struct vm_config *cfg, char **swtpm, char **setu
 		return log_error_errno(-ENOENT, "tpm: swtpm not found in PATH; install Debian's "
 					       "'swtpm' package");
 	*setup = NULL;
-	if (tpm_statedir_provisioned(cfg->tpm_state))
+	if (tpm_statedir_provisioned(vtpm_state_dir(cfg)))
 		return 0;
 	*setup = swtpm_find_program("swtpm_setup");
 	if (!*setup)
 		return log_error_errno(-ENOENT, "tpm: swtpm_setup not found in PATH (it creates the "
 					       "TPM in '%s'); install Debian's 'swtpm-tools' package",
-				       cfg->tpm_state);
+				       vtpm_state_dir(cfg));
 	return 0;
 }
 
@@ -71,28 +92,26 @@ static int prepare_and_lock(const struct vm_config *cfg)
 	int r;
 
 	where(cfg, at, sizeof(at));
-	r = tpm_statedir_prepare(cfg->tpm_state, &why);
+	r = tpm_statedir_prepare(vtpm_state_dir(cfg), &why);
 	if (r < 0)
-		return log_error_errno(r, "%stpm state directory '%s': %s (%m)", at, cfg->tpm_state,
+		return log_error_errno(r, "%stpm state directory '%s': %s (%m)", at, vtpm_state_dir(cfg),
 				       why);
-	r = tpm_statedir_lock(cfg->tpm_state, cfg->name ? cfg->name : "partvm", owner,
+	r = tpm_statedir_lock(vtpm_state_dir(cfg), cfg->name ? cfg->name : "partvm", owner,
 			      sizeof(owner));
 	if (r == -EBUSY)
 		return log_error_errno(r, "%stpm state directory '%s' is in use by partition %s",
-				       at, cfg->tpm_state, owner);
+				       at, vtpm_state_dir(cfg), owner);
 	if (r < 0)
 		return log_error_errno(r, "%stpm state directory '%s': cannot lock it: %m", at,
-				       cfg->tpm_state);
+				       vtpm_state_dir(cfg));
 	return r;
 }
 
-int vtpm_preflight(const struct vm_config *cfg)
+static int preflight(const struct device_conf *dc, const struct vm_config *cfg)
 {
 	_cleanup_free_ char *swtpm = NULL, *setup = NULL;
 	int r;
 
-	if (!cfg->tpm_state)
-		return 0;
 	r = check_programs(cfg, &swtpm, &setup);
 	if (r < 0)
 		return r;
@@ -172,9 +191,9 @@ static int start(struct vm *vm, struct vtpm *t)
 
 /* The control socket's `status`: where the TPM keeps its state, and
  * whether swtpm still runs (it is reaped on another thread). */
-static void add_status(struct vm *vm, void *opaque, struct json_object *status)
+static void status(struct device *d, struct json_object *status)
 {
-	struct vtpm *t = opaque;
+	struct vtpm *t = d->priv;
 	struct json_object *o = json_object_new_object();
 	pid_t pid = __atomic_load_n(&t->swtpm.pid, __ATOMIC_RELAXED);
 
@@ -184,33 +203,24 @@ static void add_status(struct vm *vm, void *opaque, struct json_object *status)
 	json_object_object_add(status, "tpm", o);
 }
 
-int vtpm_init(struct vm *vm)
+static int create(struct device *d, struct loop *loop)
 {
-	struct vtpm *t;
-	int r;
+	struct vtpm *t = calloc(1, sizeof(*t));
 
-	if (!vm->cfg->tpm_state)
-		return 0;
-	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->dir = vm->cfg->tpm_state;
+	t->dir = vtpm_state_dir(d->vm->cfg);
 	t->lock_fd = -1;
-	vm->tpm = t;
-	r = start(vm, t);
-	if (r == 0)
-		r = vm_add_status_provider(vm, add_status, t);
-	if (r < 0)
-		vtpm_exit(vm);
-	return r;
+	d->priv = t;
+	return start(d->vm, t);
 }
 
-int vtpm_attach(struct vm *vm)
+static int attach(struct device *d)
 {
-	struct vtpm *t = vm->tpm;
-	_cleanup_free_ struct tpm_platform_device *devs = NULL;
+	struct vm *vm = d->vm;
+	struct vtpm *t = d->priv;
+	_cleanup_free_ char *devs = NULL;
 	bool established = false;
-	size_t ndevs;
 	char err[256];
 	uint8_t *log;
 	int r, len;
@@ -238,11 +248,11 @@ int vtpm_attach(struct vm *vm)
 	log = vm_guest_ptr(vm, LAYOUT_TPM_LOG_START, LAYOUT_TPM_LOG_SIZE);
 	if (!log)
 		return -ENOMEM;
-	r = tpm_platform_devices("", vm->cfg, &devs, &ndevs, err, sizeof(err));
+	r = tpm_platform_devices("", vm->cfg, &devs, err, sizeof(err));
 	if (r < 0)
 		return log_error_errno(r, "tpm: cannot describe the passed-through devices for PCR 1: "
 				       "%s", err);
-	len = tpm_firmware_measure_boot(&t->swtpm, vm->cfg, devs, ndevs, log, LAYOUT_TPM_LOG_SIZE);
+	len = tpm_firmware_measure_boot(&t->swtpm, vm->cfg, devs, log, LAYOUT_TPM_LOG_SIZE);
 	if (len < 0)
 		return len;
 	r = tpm_statedir_save_eventlog(t->dir, log, (size_t)len);
@@ -251,9 +261,10 @@ int vtpm_attach(struct vm *vm)
 	return 0;
 }
 
-void vtpm_exit(struct vm *vm)
+static void destroy(struct device *d)
 {
-	struct vtpm *t = vm->tpm;
+	struct vm *vm = d->vm;
+	struct vtpm *t = d->priv;
 
 	if (!t)
 		return;
@@ -268,5 +279,74 @@ void vtpm_exit(struct vm *vm)
 	if (t->lock_fd >= 0)
 		close(t->lock_fd);
 	free(t);
-	vm->tpm = NULL;
+	d->priv = NULL;
 }
+
+static void acpi(struct device *d, struct acpi_config *a)
+{
+	a->tpm = true;
+	a->tpm_crb_base = LAYOUT_TPM_CRB_START;
+	a->tpm_crb_size = LAYOUT_TPM_CRB_SIZE;
+	a->tpm_log_addr = LAYOUT_TPM_LOG_START;
+	a->tpm_log_size = LAYOUT_TPM_LOG_SIZE;
+}
+
+static int key_state(struct config_ctx *ctx, void *conf, const char *v, const char **why)
+{
+	struct vtpm_conf *c = conf;
+
+	c->line = ctx->line;
+	return config_set_path(ctx, &c->state, v, why);
+}
+
+static int conf_option(void *conf, const char *arg, const char **why)
+{
+	struct vtpm_conf *c = conf;
+
+	c->line = 0;
+	return config_set_path(NULL, &c->state, arg, why);
+}
+
+static int conf_check(const struct device_conf *dc, const char *file, struct config_error *err)
+{
+	const struct vtpm_conf *c = dc->conf;
+
+	if (c->state)
+		return 0;
+	snprintf(err->msg, sizeof(err->msg), "%s:%d: [tpm] without 'state = DIR'", file, dc->line);
+	return -EINVAL;
+}
+
+static void conf_free(void *conf)
+{
+	free(((struct vtpm_conf *)conf)->state);
+}
+
+static const struct config_key keys[] = {
+	{ "state", key_state },
+	{ NULL, NULL },
+};
+
+const struct device_type vtpm_device_type = {
+	.name = "tpm",
+	.section = "tpm",
+	.keys = keys,
+	.singleton = true,
+	.conf_size = sizeof(struct vtpm_conf),
+	.conf_check = conf_check,
+	.conf_free = conf_free,
+	.option = "tpm",
+	.option_arg = "STATEDIR",
+	.option_help = "a TPM 2.0 (swtpm) with its state in STATEDIR, and\n"
+		       "measured boot (see 'partvm tpm --help')",
+	.conf_option = conf_option,
+	.preflight = preflight,
+	/* Before anything that pins guest RAM: its create forks swtpm. */
+	.create = create,
+	.attach = attach,
+	.free = destroy,
+	.logs_errors = true,
+	.acpi = acpi,
+	.status = status,
+};
+

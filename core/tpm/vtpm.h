@@ -12,16 +12,14 @@
 
 #include "core/vm/config.h"
 
-struct vm;
+struct device_type;
 
-/* Before any VM exists: swtpm (and, for a new state, swtpm_setup) can be
- * run, the state directory is usable and no running partition holds it.
- * Logs one line naming the problem; returns 0 or a negative errno. */
-int vtpm_preflight(const struct vm_config *cfg);
+/* [tpm] state = DIR / --tpm DIR. Its preflight checks, before any VM
+ * exists, that swtpm (and, for a new state, swtpm_setup) can be run, the
+ * state directory is usable and no running partition holds it. */
+extern const struct device_type vtpm_device_type;
 
-/* The VM component's hooks (core/vm.c). */
-int vtpm_init(struct vm *vm);
-int vtpm_attach(struct vm *vm);
-void vtpm_exit(struct vm *vm);
+/* The configured state directory, or NULL without a vTPM. */
+const char *vtpm_state_dir(const struct vm_config *cfg);
 
 #endif

@@ -39,7 +39,7 @@ static char *reader(char *buf, int size, void *stream)
 		if (src->at_line_start) {
 			src->line++;
 			if (src->on_header && buf[strspn(buf, " \t")] == '[')
-				src->on_header(src);
+				src->on_header(src, buf);
 		}
 		src->at_line_start = strchr(r, '\n') != NULL;
 	}

@@ -20,7 +20,7 @@ struct ini_source {
 	const char *path;
 	const char *text;
 	int line;
-	void (*on_header)(struct ini_source *src);
+	void (*on_header)(struct ini_source *src, const char *line);
 	void *userdata;
 	/* private */
 	void *f;

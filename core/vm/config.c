@@ -13,36 +13,29 @@
 
 #include "core/util/cleanup.h"
 #include "core/util/ini.h"
-#include "iommu/iommu.h"
 #include "core/vm/resources.h"
 
 /* Parser state threaded through inih's callbacks. */
 struct parse {
-	struct vm_config *cfg;
-	const char *file;
+	struct config_ctx ctx;
 	char *dir;                   /* the file's directory, for relative paths */
 	struct config_error *err;
 	struct ini_source src;       /* src.line: the line being handled */
-	unsigned headers;            /* [section] lines read so far */
-	int header_line;             /* line of the last one */
-	unsigned vfio_header;        /* the header the current [vfio] entry belongs to */
+	char section[256];           /* the current section, as its header says */
+	struct device_conf *dc;      /* the device conf the section feeds */
 	bool failed;
 };
 
-struct config_key {
+/* [partition] and [boot] keys set struct vm_config itself. */
+struct own_key {
 	const char *name;
-	/* Returns 0, or a negative errno with *why set. */
 	int (*set)(struct parse *p, const char *value, const char **why);
 };
 
-struct config_section {
-	const char *name;
-	const struct config_key *keys;
-};
-
-void config_init(struct vm_config *c)
+void config_init(struct vm_config *c, const struct device_type *const *types)
 {
 	memset(c, 0, sizeof(*c));
+	c->types = types;
 	c->memory = CONFIG_DEFAULT_MEMORY;
 	c->cpus = 1;
 	c->numa_node = -1;
@@ -57,11 +50,14 @@ void config_free(struct vm_config *c)
 	free(c->initrd);
 	free(c->cmdline);
 	free(c->kvm_device);
-	for (size_t i = 0; i < c->nvfio; i++)
-		free(c->vfio[i].rom);
-	free(c->vfio);
-	free(c->tpm_state);
-	sriov_pool_requests_free(&c->sriov);
+	for (size_t i = 0; i < c->ndevices; i++) {
+		struct device_conf *d = &c->devices[i];
+
+		if (d->conf && d->type->conf_free)
+			d->type->conf_free(d->conf);
+		free(d->conf);
+	}
+	free(c->devices);
 	free(c->cpu_affinity);
 	memset(c, 0, sizeof(*c));
 }
@@ -236,7 +232,8 @@ int config_set_shutdown_timeout(struct vm_config *c, const char *value, const ch
 }
 
 /* Relative paths in a config file are relative to the file's directory. */
-static int set_path(struct parse *p, char **field, const char *value, const char **why)
+int config_set_path(const struct config_ctx *ctx, char **field, const char *value,
+		    const char **why)
 {
 	_cleanup_free_ char *abs = NULL;
 
@@ -244,8 +241,8 @@ static int set_path(struct parse *p, char **field, const char *value, const char
 		*why = "empty path";
 		return -EINVAL;
 	}
-	if (value[0] != '/' && p->dir) {
-		if (asprintf(&abs, "%s/%s", p->dir, value) < 0)
+	if (value[0] != '/' && ctx && ctx->dir) {
+		if (asprintf(&abs, "%s/%s", ctx->dir, value) < 0)
 			return -ENOMEM;
 		value = abs;
 	}
@@ -263,151 +260,68 @@ static int key_name(struct parse *p, const char *v, const char **why)
 		*why = "must be 1 to 64 characters";
 		return -EINVAL;
 	}
-	return config_set_string(&p->cfg->name, v);
+	return config_set_string(&p->ctx.cfg->name, v);
 }
 
 static int key_memory(struct parse *p, const char *v, const char **why)
 {
-	return config_set_memory(p->cfg, v, why);
+	return config_set_memory(p->ctx.cfg, v, why);
 }
 
 static int key_cpus(struct parse *p, const char *v, const char **why)
 {
-	return config_set_cpus(p->cfg, v, why);
+	return config_set_cpus(p->ctx.cfg, v, why);
 }
 
 static int key_kernel(struct parse *p, const char *v, const char **why)
 {
-	p->cfg->kernel_line = p->src.line;
-	return set_path(p, &p->cfg->kernel, v, why);
+	p->ctx.cfg->kernel_line = p->src.line;
+	return config_set_path(&p->ctx, &p->ctx.cfg->kernel, v, why);
 }
 
 static int key_initrd(struct parse *p, const char *v, const char **why)
 {
-	p->cfg->initrd_line = p->src.line;
-	return set_path(p, &p->cfg->initrd, v, why);
+	p->ctx.cfg->initrd_line = p->src.line;
+	return config_set_path(&p->ctx, &p->ctx.cfg->initrd, v, why);
 }
 
 static int key_cmdline(struct parse *p, const char *v, const char **why)
 {
-	return config_set_string(&p->cfg->cmdline, v);
-}
-
-static struct vfio_config_device *vfio_add(struct vm_config *c)
-{
-	struct vfio_config_device *v = reallocarray(c->vfio, c->nvfio + 1, sizeof(*v));
-
-	if (!v)
-		return NULL;
-	c->vfio = v;
-	v = &c->vfio[c->nvfio++];
-	memset(v, 0, sizeof(*v));
-	v->managed = true;
-	return v;
-}
-
-/* Each [vfio] section is one device: the first key after a header starts it. */
-static struct vfio_config_device *vfio_current(struct parse *p)
-{
-	struct vfio_config_device *v;
-
-	if (p->cfg->nvfio && p->vfio_header == p->headers)
-		return &p->cfg->vfio[p->cfg->nvfio - 1];
-	v = vfio_add(p->cfg);
-	if (v) {
-		v->line = p->header_line;
-		p->vfio_header = p->headers;
-	}
-	return v;
-}
-
-static int vfio_set_device(struct vm_config *c, struct vfio_config_device *v, const char *value,
-			   const char **why)
-{
-	char bdf[IOMMU_BDF_LEN];
-
-	if (v->bdf[0]) {
-		*why = "this [vfio] section already names a device (one device per section)";
-		return -EINVAL;
-	}
-	if (iommu_parse_bdf(value, bdf) < 0) {
-		*why = "not a PCI address (DDDD:BB:DD.F or BB:DD.F, e.g. 0000:00:12.0)";
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < c->nvfio; i++)
-		if (!strcmp(c->vfio[i].bdf, bdf)) {
-			*why = "this device is already passed through";
-			return -EEXIST;
-		}
-	snprintf(v->bdf, sizeof(v->bdf), "%s", bdf);
-	return 0;
-}
-
-static int key_vfio_device(struct parse *p, const char *v, const char **why)
-{
-	struct vfio_config_device *d = vfio_current(p);
-
-	return d ? vfio_set_device(p->cfg, d, v, why) : -ENOMEM;
-}
-
-static int key_vfio_managed(struct parse *p, const char *v, const char **why)
-{
-	struct vfio_config_device *d = vfio_current(p);
-
-	if (!d)
-		return -ENOMEM;
-	if (config_parse_bool(v, &d->managed) < 0) {
-		*why = "must be yes or no";
-		return -EINVAL;
-	}
-	return 0;
+	return config_set_string(&p->ctx.cfg->cmdline, v);
 }
 
 static int key_cpu_affinity(struct parse *p, const char *v, const char **why)
 {
-	p->cfg->cpu_affinity_line = p->src.line;
-	return config_set_cpu_affinity(p->cfg, v, why);
+	p->ctx.cfg->cpu_affinity_line = p->src.line;
+	return config_set_cpu_affinity(p->ctx.cfg, v, why);
 }
 
 static int key_memory_backing(struct parse *p, const char *v, const char **why)
 {
-	p->cfg->memory_backing_line = p->src.line;
-	return config_set_memory_backing(p->cfg, v, why);
+	p->ctx.cfg->memory_backing_line = p->src.line;
+	return config_set_memory_backing(p->ctx.cfg, v, why);
 }
 
 static int key_mlock(struct parse *p, const char *v, const char **why)
 {
-	if (config_parse_bool(v, &p->cfg->mlock) < 0) {
+	if (config_parse_bool(v, &p->ctx.cfg->mlock) < 0) {
 		*why = "expected yes or no";
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int key_vfio_rom(struct parse *p, const char *v, const char **why)
-{
-	struct vfio_config_device *d = vfio_current(p);
-
-	return d ? set_path(p, &d->rom, v, why) : -ENOMEM;
-}
-
-static int key_tpm_state(struct parse *p, const char *v, const char **why)
-{
-	p->cfg->tpm_state_line = p->src.line;
-	return set_path(p, &p->cfg->tpm_state, v, why);
-}
-
 static int key_numa_node(struct parse *p, const char *v, const char **why)
 {
-	return config_set_numa_node(p->cfg, v, why);
+	return config_set_numa_node(p->ctx.cfg, v, why);
 }
 
 static int key_shutdown_timeout(struct parse *p, const char *v, const char **why)
 {
-	return config_set_shutdown_timeout(p->cfg, v, why);
+	return config_set_shutdown_timeout(p->ctx.cfg, v, why);
 }
 
-static const struct config_key partition_keys[] = {
+static const struct own_key partition_keys[] = {
 	{ "name", key_name },
 	{ "memory", key_memory },
 	{ "cpus", key_cpus },
@@ -419,31 +333,97 @@ static const struct config_key partition_keys[] = {
 	{ NULL, NULL },
 };
 
-static const struct config_key vfio_keys[] = {
-	{ "device", key_vfio_device },
-	{ "managed", key_vfio_managed },
-	{ "rom", key_vfio_rom },
-	{ NULL, NULL },
-};
-
-static const struct config_key boot_keys[] = {
+static const struct own_key boot_keys[] = {
 	{ "kernel", key_kernel },
 	{ "initrd", key_initrd },
 	{ "cmdline", key_cmdline },
 	{ NULL, NULL },
 };
 
-static const struct config_key tpm_keys[] = {
-	{ "state", key_tpm_state },
-	{ NULL, NULL },
-};
-
-static const struct config_section sections[] = {
+static const struct {
+	const char *name;
+	const struct own_key *keys;
+} own_sections[] = {
 	{ "partition", partition_keys },
 	{ "boot", boot_keys },
-	{ "vfio", vfio_keys },
-	{ "tpm", tpm_keys },
 };
+
+const struct device_type *config_find_type(const struct vm_config *c, const char *name)
+{
+	for (size_t i = 0; c->types && c->types[i]; i++)
+		if (!strcmp(c->types[i]->name, name))
+			return c->types[i];
+	return NULL;
+}
+
+static const struct device_type *type_of_section(const struct vm_config *c, const char *section)
+{
+	for (size_t i = 0; c->types && c->types[i]; i++) {
+		const struct device_type *t = c->types[i];
+
+		if (t->match_section ? t->match_section(section) :
+		    t->section && !strcmp(t->section, section))
+			return t;
+	}
+	return NULL;
+}
+
+static struct device_conf *conf_add(struct vm_config *c, const struct device_type *type, int line)
+{
+	struct device_conf *v = reallocarray(c->devices, c->ndevices + 1, sizeof(*v));
+	void *conf = NULL;
+
+	if (!v)
+		return NULL;
+	c->devices = v;
+	if (type->conf_size) {
+		conf = calloc(1, type->conf_size);
+		if (!conf)
+			return NULL;
+		if (type->conf_init)
+			type->conf_init(conf);
+	}
+	v[c->ndevices] = (struct device_conf){ .type = type, .conf = conf, .line = line };
+	return &v[c->ndevices++];
+}
+
+static struct device_conf *singleton(struct vm_config *c, const struct device_type *type, int line)
+{
+	for (size_t i = 0; i < c->ndevices; i++)
+		if (c->devices[i].type == type)
+			return &c->devices[i];
+	return conf_add(c, type, line);
+}
+
+void *config_singleton(struct vm_config *c, const struct device_type *type)
+{
+	struct device_conf *d = singleton(c, type, 0);
+
+	return d ? d->conf : NULL;
+}
+
+int config_add_option(struct vm_config *c, const struct device_type *type, const char *arg,
+		      const char **why)
+{
+	struct device_conf *d;
+	int r;
+
+	if (!type->conf_option) {
+		*why = "not an option of this device";
+		return -EINVAL;
+	}
+	d = type->singleton ? singleton(c, type, 0) : conf_add(c, type, 0);
+	if (!d)
+		return -ENOMEM;
+	r = type->conf_option(d->conf, arg, why);
+	if (r < 0 && !type->singleton) {
+		if (d->conf && type->conf_free)
+			type->conf_free(d->conf);
+		free(d->conf);
+		c->ndevices--;
+	}
+	return r;
+}
 
 static void fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct parse *p, const char *fmt, ...)
@@ -457,45 +437,75 @@ static void fail(struct parse *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(p->err->msg, sizeof(p->err->msg), "%s:%d: %s", p->file, p->src.line, msg);
+	snprintf(p->err->msg, sizeof(p->err->msg), "%s:%d: %s", p->ctx.file, p->src.line, msg);
 }
 
-/* [sriov "NAME"] sections belong to the SR-IOV pools (sriov/poolconf.c),
- * which also word the errors about malformed pool section names. */
-static bool sriov_key(struct parse *p, const char *section, const char *key, const char *value)
+static bool own_section(const char *section)
 {
-	char name[SRIOV_NAME_MAX], e[384];
-
-	if (sriov_section_name(section, name, sizeof(name)) == 0)
-		return false;
-	if (sriov_pool_config_key(&p->cfg->sriov, section, key, value, p->src.line, e, sizeof(e)) < 0)
-		fail(p, "%s", e);
-	return true;
+	for (size_t i = 0; i < ARRAY_SIZE(own_sections); i++)
+		if (!strcmp(section, own_sections[i].name))
+			return true;
+	return false;
 }
 
-static int handler(void *user, const char *section, const char *key, const char *value)
+/* A [header] line: the section name as inih reads it (between the
+ * brackets, trimmed). Each header of a device's section opens its conf
+ * here, so a section without keys is still seen (and checked). */
+static void on_header(struct ini_source *src, const char *line)
 {
-	struct parse *p = ((struct ini_source *)user)->userdata;
-	const struct config_section *sec = NULL;
+	struct parse *p = src->userdata;
+	const struct device_type *t;
+	const char *s = strchr(line, '['), *e;
+	const char *why = NULL;
+	size_t n;
+	int r;
+
+	if (p->failed || !s)
+		return;
+	s++;
+	e = strchr(s, ']');
+	if (!e)
+		return;   /* inih reports the syntax error */
+	while (s < e && isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	n = (size_t)(e - s);
+	snprintf(p->section, sizeof(p->section), "%.*s", (int)n, s);
+	p->ctx.header_line = src->line;
+	p->ctx.line = src->line;
+	p->dc = NULL;
+	if (own_section(p->section))
+		return;
+	t = type_of_section(p->ctx.cfg, p->section);
+	if (!t) {
+		fail(p, "unknown section [%s]", p->section);
+		return;
+	}
+	p->dc = t->singleton ? singleton(p->ctx.cfg, t, src->line) : conf_add(p->ctx.cfg, t, src->line);
+	if (!p->dc) {
+		fail(p, "out of memory");
+		return;
+	}
+	if (t->conf_section) {
+		r = t->conf_section(&p->ctx, p->dc->conf, p->section, &why);
+		if (r == -ENOMEM)
+			fail(p, "out of memory");
+		else if (r < 0)
+			fail(p, "[%s]: %s", p->section, why ? why : strerror(-r));
+	}
+}
+
+static int own_key(struct parse *p, const char *section, const char *key, const char *value)
+{
+	const struct own_key *keys = NULL;
 	const char *why = NULL;
 	int r;
 
-	if (p->failed)
-		return 0;
-	if (!*section) {
-		fail(p, "'%s' is outside any section (start with [partition])", key);
-		return 0;
-	}
-	if (sriov_key(p, section, key, value))
-		return !p->failed;
-	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
-		if (!strcmp(section, sections[i].name))
-			sec = &sections[i];
-	if (!sec) {
-		fail(p, "unknown section [%s]", section);
-		return 0;
-	}
-	for (const struct config_key *k = sec->keys; k->name; k++) {
+	for (size_t i = 0; i < ARRAY_SIZE(own_sections); i++)
+		if (!strcmp(section, own_sections[i].name))
+			keys = own_sections[i].keys;
+	for (const struct own_key *k = keys; k && k->name; k++) {
 		if (strcmp(k->name, key))
 			continue;
 		r = k->set(p, value, &why);
@@ -509,18 +519,75 @@ static int handler(void *user, const char *section, const char *key, const char 
 	return 0;
 }
 
-static void on_header(struct ini_source *src)
+/* "path, readonly, serial": the keys a type's table names. */
+static void known_keys(const struct device_type *t, char *buf, size_t len)
 {
-	struct parse *p = src->userdata;
+	size_t n = 0;
 
-	p->headers++;
-	p->header_line = src->line;
-	sriov_pool_config_header(&p->cfg->sriov);
+	buf[0] = '\0';
+	for (const struct config_key *k = t->keys; k && k->name && n < len; k++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", k->name);
+}
+
+static int device_key(struct parse *p, const char *section, const char *key, const char *value)
+{
+	const struct device_type *t = p->dc->type;
+	const char *why = NULL;
+	bool found = false;
+	char known[256];
+	int r = 0;
+
+	p->ctx.whole_msg = false;
+	for (const struct config_key *k = t->keys; k && k->name && !found; k++) {
+		if (!strcmp(k->name, key)) {
+			found = true;
+			r = k->set(&p->ctx, p->dc->conf, value, &why);
+		}
+	}
+	if (!found && t->conf_key) {
+		r = t->conf_key(&p->ctx, p->dc->conf, section, key, value, &why);
+		found = r != -ENOENT || p->ctx.whole_msg;
+	}
+	if (!found) {
+		known_keys(t, known, sizeof(known));
+		if (known[0])
+			fail(p, "unknown key '%s' in [%s] (known: %s)", key, section, known);
+		else
+			fail(p, "unknown key '%s' in [%s]", key, section);
+		return 0;
+	}
+	if (r == -ENOMEM)
+		fail(p, "out of memory");
+	else if (r < 0 && p->ctx.whole_msg)
+		fail(p, "%s", why);
+	else if (r < 0)
+		fail(p, "%s = '%s': %s", key, value, why ? why : strerror(-r));
+	return r < 0 ? 0 : 1;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse *p = ((struct ini_source *)user)->userdata;
+
+	if (p->failed)
+		return 0;
+	p->ctx.line = p->src.line;
+	if (!*section) {
+		fail(p, "'%s' is outside any section (start with [partition])", key);
+		return 0;
+	}
+	if (own_section(section))
+		return own_key(p, section, key, value);
+	if (!p->dc) {
+		fail(p, "unknown section [%s]", section);
+		return 0;
+	}
+	return device_key(p, section, key, value);
 }
 
 static int parse(struct parse *p)
 {
-	char e[384];
+	struct vm_config *c = p->ctx.cfg;
 	int r;
 
 	p->src.userdata = p;
@@ -531,33 +598,27 @@ static int parse(struct parse *p)
 	if (r > 0) {
 		/* A syntax error inih found itself (no '=' or no closing ']'). */
 		snprintf(p->err->msg, sizeof(p->err->msg),
-			 "%s:%d: syntax error (expected [section] or key = value)", p->file, r);
+			 "%s:%d: syntax error (expected [section] or key = value)", p->ctx.file, r);
 		return -EINVAL;
 	}
 	if (r < 0) {
-		snprintf(p->err->msg, sizeof(p->err->msg), "%s: cannot open config: %s", p->file,
+		snprintf(p->err->msg, sizeof(p->err->msg), "%s: cannot open config: %s", p->ctx.file,
 			 strerror(-r));
 		return r;
 	}
-	r = sriov_pool_config_check(&p->cfg->sriov, e, sizeof(e));
-	if (r < 0) {
-		snprintf(p->err->msg, sizeof(p->err->msg), "%s:%s", p->file, e);
-		return r;
+	for (size_t i = 0; i < c->ndevices; i++) {
+		const struct device_conf *d = &c->devices[i];
+
+		if (d->type->conf_check && (r = d->type->conf_check(d, p->ctx.file, p->err)) < 0)
+			return r;
 	}
-	for (size_t i = 0; i < p->cfg->nvfio; i++)
-		if (!p->cfg->vfio[i].bdf[0]) {
-			snprintf(p->err->msg, sizeof(p->err->msg),
-				 "%s:%d: [vfio] section without 'device = BDF'", p->file,
-				 p->cfg->vfio[i].line);
-			return -EINVAL;
-		}
 	return 0;
 }
 
 int config_load(struct vm_config *c, const char *path, struct config_error *err)
 {
 	_cleanup_free_ char *dir = NULL;
-	struct parse p = { .cfg = c, .file = path, .err = err, .src.path = path };
+	struct parse p = { .ctx = { .cfg = c, .file = path }, .err = err, .src.path = path };
 	char *slash;
 	int r;
 
@@ -570,6 +631,7 @@ int config_load(struct vm_config *c, const char *path, struct config_error *err)
 	else
 		strcpy(dir, ".");
 	p.dir = dir;
+	p.ctx.dir = dir;
 	r = parse(&p);
 	if (r < 0)
 		return r;
@@ -579,54 +641,13 @@ int config_load(struct vm_config *c, const char *path, struct config_error *err)
 int config_load_string(struct vm_config *c, const char *name, const char *text,
 		       struct config_error *err)
 {
-	struct parse p = { .cfg = c, .file = name, .err = err, .src.path = name, .src.text = text };
+	struct parse p = { .ctx = { .cfg = c, .file = name }, .err = err, .src.path = name,
+			   .src.text = text };
 	int r = parse(&p);
 
 	if (r < 0)
 		return r;
 	return config_set_string(&c->path, name);
-}
-
-int config_add_vfio(struct vm_config *c, const char *spec, const char **why)
-{
-	_cleanup_free_ char *copy = strdup(spec);
-	struct vfio_config_device *d;
-	char *save = NULL, *word;
-	int r;
-
-	if (!copy)
-		return -ENOMEM;
-	word = strtok_r(copy, ",", &save);
-	if (!word) {
-		*why = "needs a PCI address";
-		return -EINVAL;
-	}
-	d = vfio_add(c);
-	if (!d)
-		return -ENOMEM;
-	r = vfio_set_device(c, d, word, why);
-	while (r == 0 && (word = strtok_r(NULL, ",", &save))) {
-		char *eq = strchr(word, '=');
-
-		if (eq)
-			*eq++ = '\0';
-		if (eq && !strcmp(word, "managed")) {
-			if (config_parse_bool(eq, &d->managed) < 0) {
-				*why = "managed must be yes or no";
-				r = -EINVAL;
-			}
-		} else if (eq && !strcmp(word, "rom") && *eq) {
-			r = config_set_string(&d->rom, eq);
-		} else {
-			*why = "unknown option (known: managed=yes|no, rom=FILE)";
-			r = -EINVAL;
-		}
-	}
-	if (r < 0) {
-		free(d->rom);
-		c->nvfio--;
-	}
-	return r;
 }
 
 int config_set_default_name(struct vm_config *c)
@@ -649,10 +670,20 @@ int config_set_default_name(struct vm_config *c)
 	return config_set_string(&c->name, *base ? base : "partvm");
 }
 
-static int check_readable(const char *what, const char *path, const char *file, int line,
+const char *config_where(const struct vm_config *c, int line, char *buf, size_t len)
+{
+	if (c->path && line > 0)
+		snprintf(buf, len, "%s:%d: ", c->path, line);
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
+int config_check_readable(const struct vm_config *c, int line, const char *what, const char *path,
 			  struct config_error *err)
 {
 	struct stat st;
+	char at[300];
 	int r = 0;
 
 	if (stat(path, &st) < 0 || access(path, R_OK) < 0)
@@ -661,24 +692,9 @@ static int check_readable(const char *what, const char *path, const char *file, 
 		r = -EISDIR;
 	if (r == 0)
 		return 0;
-	if (file && line > 0)
-		snprintf(err->msg, sizeof(err->msg), "%s:%d: %s '%s': %s", file, line, what, path,
-			 r == -EISDIR ? "not a regular file" : strerror(-r));
-	else
-		snprintf(err->msg, sizeof(err->msg), "%s '%s': %s", what, path,
-			 r == -EISDIR ? "not a regular file" : strerror(-r));
+	snprintf(err->msg, sizeof(err->msg), "%s%s '%s': %s", config_where(c, line, at, sizeof(at)),
+		 what, path, r == -EISDIR ? "not a regular file" : strerror(-r));
 	return r;
-}
-
-/* "FILE:LINE: " for a key that came from the config file, "" for one that
- * came from the command line. */
-static const char *where(const struct vm_config *c, int line, char *buf, size_t len)
-{
-	if (c->path && line > 0)
-		snprintf(buf, len, "%s:%d: ", c->path, line);
-	else
-		buf[0] = '\0';
-	return buf;
 }
 
 /* Resource keys that depend on other keys, checked once all are known. */
@@ -690,14 +706,14 @@ static int validate_resources(const struct vm_config *c, struct config_error *er
 	if (c->ncpu_affinity && c->ncpu_affinity != c->cpus) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "%scpu-affinity names %u host CPU%s for %u vCPU%s (cpus = %u); give one host CPU per vCPU",
-			 where(c, c->cpu_affinity_line, at, sizeof(at)), c->ncpu_affinity,
+			 config_where(c, c->cpu_affinity_line, at, sizeof(at)), c->ncpu_affinity,
 			 c->ncpu_affinity == 1 ? "" : "s", c->cpus, c->cpus == 1 ? "" : "s", c->cpus);
 		return -EINVAL;
 	}
 	if (c->memory % page) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "%smemory-backing = %s: memory (%llu MiB) is not a multiple of the %llu MiB page size",
-			 where(c, c->memory_backing_line, at, sizeof(at)),
+			 config_where(c, c->memory_backing_line, at, sizeof(at)),
 			 resources_backing_name(c->memory_backing), (unsigned long long)(c->memory >> 20),
 			 (unsigned long long)(page >> 20));
 		return -EINVAL;
@@ -723,20 +739,19 @@ int config_validate(const struct vm_config *c, struct config_error *err)
 		return -EINVAL;
 	}
 	if (c->kernel) {
-		r = check_readable("kernel", c->kernel, c->path, c->kernel_line, err);
+		r = config_check_readable(c, c->kernel_line, "kernel", c->kernel, err);
 		if (r < 0)
 			return r;
 	}
 	if (c->initrd) {
-		r = check_readable("initrd", c->initrd, c->path, c->initrd_line, err);
+		r = config_check_readable(c, c->initrd_line, "initrd", c->initrd, err);
 		if (r < 0)
 			return r;
 	}
-	for (size_t i = 0; i < c->nvfio; i++) {
-		if (!c->vfio[i].rom)
-			continue;
-		r = check_readable("rom", c->vfio[i].rom, c->path, c->vfio[i].line, err);
-		if (r < 0)
+	for (size_t i = 0; i < c->ndevices; i++) {
+		const struct device_conf *d = &c->devices[i];
+
+		if (d->type->conf_validate && (r = d->type->conf_validate(d, c, err)) < 0)
 			return r;
 	}
 	return 0;

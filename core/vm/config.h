@@ -3,6 +3,10 @@
  * A partition's configuration: one INI file per partition (parsed with
  * inih), overridden by command-line options. Every error carries the file
  * and line it came from so the user gets "FILE:LINE: what is wrong".
+ *
+ * [partition] and [boot] are parsed here; every other section belongs to a
+ * device type (core/vm/device.h), which parses its own keys into its own
+ * conf struct, kept in cfg->devices.
  */
 #ifndef PARTVM_CONFIG_H
 #define PARTVM_CONFIG_H
@@ -11,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/vm/device.h"
 #include "core/vm/memory.h"
-#include "sriov/sriov.h"
 
 #define CONFIG_MIN_MEMORY   (16ULL << 20)
 #define CONFIG_MAX_MEMORY   (1ULL << 40)
@@ -28,15 +32,9 @@ struct config_error {
 	char msg[512];          /* "FILE:LINE: what is wrong", or "--opt: ..." */
 };
 
-/* A host PCI device passed through with VFIO: a [vfio] section or --vfio. */
-struct vfio_config_device {
-	char bdf[16];           /* canonical DDDD:BB:DD.F; "" until the section names it */
-	bool managed;           /* bind to vfio-pci at start, restore at exit (default) */
-	char *rom;              /* expansion ROM image, or NULL for the device's own */
-	int line;               /* of the section's header; 0 for --vfio */
-};
-
 struct vm_config {
+	/* The device types sections and options may name (the board's). */
+	const struct device_type *const *types;
 	char *path;             /* the config file, or NULL */
 	char *name;
 	uint64_t memory;        /* bytes */
@@ -47,12 +45,10 @@ struct vm_config {
 	bool no_reboot;
 	bool debug_exit;
 	char *kvm_device;       /* default /dev/kvm */
-	char *tpm_state;        /* [tpm] state: the vTPM's state directory */
 
-	/* Passthrough: [vfio] sections and --vfio, then [sriov "NAME"] pools. */
-	struct vfio_config_device *vfio;
-	size_t nvfio;
-	struct sriov_pool_requests sriov;
+	/* Devices' sections and options, in the order they came. */
+	struct device_conf *devices;
+	size_t ndevices;
 
 	/* Host resources ([partition], core/resources.h). */
 	unsigned *cpu_affinity; /* host CPU of vCPU i, in order; NULL: not pinned */
@@ -63,11 +59,13 @@ struct vm_config {
 	unsigned shutdown_timeout;
 
 	/* Lines the values came from, for errors found after parsing. */
-	int kernel_line, initrd_line, tpm_state_line;
+	int kernel_line, initrd_line;
 	int cpu_affinity_line, memory_backing_line;
 };
 
-void config_init(struct vm_config *c);
+/* TYPES: the device types sections and options may name, NULL-terminated
+ * (board_device_types; NULL for none). */
+void config_init(struct vm_config *c, const struct device_type *const *types);
 void config_free(struct vm_config *c);
 
 /* Parse PATH into C (which holds defaults or earlier values). Returns 0, or
@@ -104,7 +102,40 @@ int config_set_memory_backing(struct vm_config *c, const char *value, const char
 int config_set_numa_node(struct vm_config *c, const char *value, const char **why);
 int config_set_shutdown_timeout(struct vm_config *c, const char *value, const char **why);
 
-/* --vfio SPEC: "BDF[,managed=yes|no][,rom=FILE]", appended to C's devices. */
-int config_add_vfio(struct vm_config *c, const char *spec, const char **why);
+/* What a device type's key setter gets. */
+struct config_ctx {
+	struct vm_config *cfg;
+	const char *file;       /* the config file as named, or NULL (command line) */
+	const char *dir;        /* its directory, for relative paths; NULL: none */
+	int line;               /* of the key being set (0 on the command line) */
+	int header_line;        /* of its section's header */
+	/* For messages a setter words itself: *why = ctx->msg. With
+	 * WHOLE_MSG the parser prints it as it is, after "FILE:LINE: ". */
+	char msg[384];
+	bool whole_msg;
+};
+
+/* Set *FIELD to VALUE, relative to the config file's directory. */
+int config_set_path(const struct config_ctx *ctx, char **field, const char *value,
+		    const char **why);
+
+/* The type named NAME among C's types, or NULL. */
+const struct device_type *config_find_type(const struct vm_config *c, const char *name);
+/* --OPTION ARG for a device type (TYPE->option): parse it into a new conf
+ * (or the type's one conf for a singleton). Returns 0 or -errno with
+ * *WHY set. */
+int config_add_option(struct vm_config *c, const struct device_type *type, const char *arg,
+		      const char **why);
+/* The conf of a singleton TYPE, made empty when C has none yet; NULL
+ * only when out of memory. */
+void *config_singleton(struct vm_config *c, const struct device_type *type);
+
+/* "FILE:LINE: " for something set at LINE of C's file; "" for the command
+ * line. */
+const char *config_where(const struct vm_config *c, int line, char *buf, size_t len);
+/* Is PATH a readable regular file? 0, or -errno with ERR set to
+ * "WHERE WHAT 'PATH': why". */
+int config_check_readable(const struct vm_config *c, int line, const char *what, const char *path,
+			  struct config_error *err);
 
 #endif

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The host side of the guest console: stdin in raw mode when it is a
- * terminal (restored on every exit path, including fatal signals), and
- * the Ctrl-A escape: Ctrl-A x quits, Ctrl-A Ctrl-A sends a Ctrl-A.
+ * terminal (restored on every exit path, including fatal signals), the
+ * Ctrl-A escape (Ctrl-A x quits, Ctrl-A Ctrl-A sends a Ctrl-A), and the
+ * input pump: stdin feeds one console device (the UART by default, or a
+ * virtio console that claims it with a higher priority), and is read
+ * only while that device has room, so a guest that does not read never
+ * makes partvm buffer without bound.
  */
 #ifndef PARTVM_CONSOLE_H
 #define PARTVM_CONSOLE_H
@@ -11,7 +15,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct vm;
+struct loop;
+
 #define CONSOLE_ESCAPE 0x01   /* Ctrl-A */
+
+/* A device that can take console input. */
+struct console_port {
+	const char *name;
+	/* Take up to LEN bytes; returns how many fit. Main thread. */
+	size_t (*receive)(void *opaque, const uint8_t *buf, size_t len);
+	void *opaque;
+	/* An eventfd the device writes when it has room again after
+	 * RECEIVE took less than it was given. */
+	int room_fd;
+	/* Who gets stdin when several devices can: the highest. */
+	int priority;
+};
+
+/* Offer PORT as VM's console input (a device's create hook). */
+int console_claim(struct vm *vm, const struct console_port *port);
+/* Once every device is created: raw mode, and stdin to the chosen port.
+ * A no-op without a claim. */
+int console_start(struct vm *vm, struct loop *loop);
+/* Stop reading stdin and restore the terminal. */
+void console_stop(struct vm *vm);
+/* The chosen port's name ("com1"), or NULL. */
+const char *console_port_name(struct vm *vm);
 
 struct console {
 	bool is_tty;

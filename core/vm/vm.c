@@ -6,72 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "core/acpi/acpi.h"
 #include "core/boot/boot.h"
-#include "core/util/cleanup.h"
-#include "core/devices/platform.h"
-#include "core/devices/pm.h"
-#include "core/devices/rtc.h"
-#include "core/devices/serial.h"
 #include "core/kvm/kvm.h"
+#include "core/util/cleanup.h"
 #include "core/util/log.h"
+#include "core/vm/console.h"
+#include "core/vm/device.h"
 #include "core/vm/loop.h"
 #include "core/vm/pci.h"
-#include "core/tpm/vtpm.h"
 #include "core/vm/resources.h"
-#include "core/service/service.h"
 #include "core/vm/vcpu.h"
-#include "vfio/vfio.h"
-
-/*
- * The platform, in start order (stopped in reverse). Each hook is optional.
- *   init   once, after guest RAM exists: register on the buses.
- *   attach every boot, once the KVM VM and its vCPUs exist and the kernel
- *          is loaded, before any vCPU runs (irqfds, KVM devices, memory
- *          slots, measurements: everything tied to the VM fd).
- *   detach every boot, after the vCPUs stopped, before the VM fd closes;
- *          also after a boot that failed part-way, so it must cope with an
- *          attach that never ran.
- *   reset  between a guest reboot and the next boot.
- *   exit   once, at the end.
- * A component whose init logs its own one-line error sets logs_errors.
- */
-struct vm_component {
-	const char *name;
-	int (*init)(struct vm *vm);
-	int (*attach)(struct vm *vm);
-	void (*detach)(struct vm *vm);
-	void (*reset)(struct vm *vm);
-	void (*exit)(struct vm *vm);
-	bool logs_errors;
-};
-
-static void serial_reset_vm(struct vm *vm)
-{
-	serial_reset(vm->serial);
-}
-
-static void pm_reset_vm(struct vm *vm)
-{
-	pm_reset(vm->pm);
-}
-
-static const struct vm_component components[] = {
-	{ "serial", .init = serial_init, .reset = serial_reset_vm, .exit = serial_exit },
-	{ "rtc", .init = rtc_init, .exit = rtc_exit },
-	{ "i8042", .init = i8042_init, .exit = i8042_exit },
-	{ "debug-exit", .init = debug_exit_init },
-	{ "acpi-pm", .init = pm_init, .reset = pm_reset_vm, .exit = pm_exit },
-	/* Before anything that pins guest RAM: its init forks swtpm. */
-	{ "tpm", .init = vtpm_init, .attach = vtpm_attach, .exit = vtpm_exit },
-	{ "pci", .init = pci_host_init, .attach = pci_host_attach, .reset = pci_host_reset,
-	  .exit = pci_host_exit },
-	{ "vfio", .init = vfio_init, .attach = vfio_attach, .detach = vfio_detach,
-	  .exit = vfio_exit, .logs_errors = true },
-};
 
 int vm_set_irq_line(struct vm *vm, unsigned gsi, bool level)
 {
@@ -140,6 +89,38 @@ int vm_resume(struct vm *vm)
 	return r;
 }
 
+static void on_vm_event(struct loop *l, int fd, uint32_t events, void *opaque)
+{
+	uint64_t v;
+
+	(void)!read(fd, &v, sizeof(v));
+}
+
+bool vm_stop_requested(struct vm *vm)
+{
+	bool stop;
+
+	pthread_mutex_lock(&vm->lock);
+	stop = vm->stop_reason != VM_STOP_NONE;
+	pthread_mutex_unlock(&vm->lock);
+	return stop;
+}
+
+static bool stop_requested(void *opaque)
+{
+	return vm_stop_requested(opaque);
+}
+
+int vm_wait(struct vm *vm)
+{
+	return loop_run(vm->loop, stop_requested, vm);
+}
+
+int vm_power_button(struct vm *vm)
+{
+	return devices_power_button(vm);
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg)
 {
 	const char *dev = cfg->kvm_device ? cfg->kvm_device : "/dev/kvm";
@@ -185,30 +166,39 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	r = bus_init(&vm->mmio, "mmio");
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < ARRAY_SIZE(components); i++) {
-		if (!components[i].init)
-			continue;
-		r = components[i].init(vm);
-		if (r < 0 && components[i].logs_errors)
-			return r;
-		if (r < 0)
-			return log_error_errno(r, "cannot set up %s: %m", components[i].name);
-	}
+	vm->loop = loop_create();
+	if (!vm->loop)
+		return log_error_errno(-ENOMEM, "cannot set up the event loop: %m");
+	r = loop_add(vm->loop, vm->event_fd, EPOLLIN, on_vm_event, vm);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up the event loop: %m");
+	r = pci_host_init(vm);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up the PCI host bridge: %m");
+	r = devices_create(vm, vm->loop);
+	if (r < 0)
+		return r;
+	r = console_start(vm, vm->loop);
+	if (r < 0)
+		return log_error_errno(r, "cannot connect the console: %m");
 	return 0;
 }
 
 void vm_destroy(struct vm *vm)
 {
-	for (size_t i = ARRAY_SIZE(components); i-- > 0;)
-		if (components[i].exit)
-			components[i].exit(vm);
+	console_stop(vm);
+	devices_free(vm);
+	pci_host_exit(vm);
 	for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
 	vm->vcpus = NULL;
 	kvm_release(&vm->kvm);
+	loop_free(vm->loop);
+	vm->loop = NULL;
 	if (vm->event_fd >= 0)
 		close(vm->event_fd);
+	vm->event_fd = -1;
 	memory_unmap(&vm->mem);
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
@@ -237,8 +227,7 @@ static int map_ram(struct vm *vm)
 	return 0;
 }
 
-/* Create the KVM VM and its vCPUs, load the kernel, and start the vCPUs. */
-static int boot(struct vm *vm)
+int vm_boot(struct vm *vm)
 {
 	struct boot_entry entry;
 	int r;
@@ -270,15 +259,12 @@ static int boot(struct vm *vm)
 	});
 	if (r < 0)
 		return log_error_errno(r, "cannot set the boot CPU's registers: %m");
-	for (size_t i = 0; i < ARRAY_SIZE(components); i++) {
-		if (!components[i].attach)
-			continue;
-		r = components[i].attach(vm);
-		if (r < 0 && components[i].logs_errors)
-			return r;
-		if (r < 0)
-			return log_error_errno(r, "cannot attach %s to the VM: %m", components[i].name);
-	}
+	r = pci_host_attach(vm);
+	if (r < 0)
+		return log_error_errno(r, "cannot attach the PCI host bridge: %m");
+	r = devices_attach(vm);
+	if (r < 0)
+		return r;
 
 	pthread_mutex_lock(&vm->lock);
 	vm->state = VM_STATE_RUNNING;
@@ -293,8 +279,7 @@ static int boot(struct vm *vm)
 	return resources_pin_vcpus(vm);
 }
 
-/* Stop every vCPU thread and drop the KVM VM (irqchip, PIT, slots). */
-static void teardown(struct vm *vm)
+void vm_teardown(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
 	vm->state = VM_STATE_STOPPING;
@@ -304,94 +289,16 @@ static void teardown(struct vm *vm)
 		vcpu_kick(&vm->vcpus[i]);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_join(&vm->vcpus[i]);
-	for (size_t i = ARRAY_SIZE(components); i-- > 0;)
-		if (components[i].detach)
-			components[i].detach(vm);
+	devices_stop(vm);
+	devices_detach(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	kvm_destroy_vm(&vm->kvm);
 }
 
-static int reset(struct vm *vm)
+int vm_reset(struct vm *vm)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(components); i++)
-		if (components[i].reset)
-			components[i].reset(vm);
+	pci_host_reset(vm);
+	devices_reset(vm);
 	return memory_clear(&vm->mem);
-}
-
-int vm_run(struct vm *vm)
-{
-	struct loop *loop;
-	sigset_t set, old;
-	int r, status;
-
-	/* Only the loop's signalfd sees these; vCPU threads inherit the mask. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, VCPU_KICK_SIGNAL);
-	pthread_sigmask(SIG_BLOCK, &set, &old);
-
-	loop = loop_create(vm);
-	if (!loop) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		return log_error_errno(-ENOMEM, "cannot set up the event loop"), 1;
-	}
-
-	/* The control socket and sd_notify; a live partition of the same
-	 * name refuses the start. */
-	if (service_start(vm, loop) < 0) {
-		status = 1;
-		goto out;
-	}
-	for (;;) {
-		service_booting(vm);
-		r = boot(vm);
-		if (r < 0) {
-			teardown(vm);
-			status = 1;
-			break;
-		}
-		service_booted(vm);
-		r = loop_run(loop);
-		if (r < 0) {
-			log_error_errno(r, "event loop failed: %m");
-			vm_request_stop(vm, VM_STOP_ERROR, 1);
-		}
-		teardown(vm);
-
-		switch (vm->stop_reason) {
-		case VM_STOP_RESET:
-			if (vm->cfg->no_reboot) {
-				log_info("guest asked for a reboot; exiting (--no-reboot)");
-				status = 0;
-				goto out;
-			}
-			r = reset(vm);
-			if (r < 0) {
-				log_error_errno(r, "cannot reset the VM: %m");
-				status = 1;
-				goto out;
-			}
-			continue;
-		case VM_STOP_POWEROFF:
-		case VM_STOP_QUIT:
-			status = 0;
-			goto out;
-		case VM_STOP_DEBUG_EXIT:
-		case VM_STOP_SIGNAL:
-			status = vm->stop_status;
-			goto out;
-		default:
-			status = 1;
-			goto out;
-		}
-	}
-out:
-	service_stop(vm);
-	loop_free(loop);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return status;
 }

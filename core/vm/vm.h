@@ -12,35 +12,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/kvm/kvm.h"
 #include "core/vm/bus.h"
 #include "core/vm/config.h"
-#include "core/kvm/kvm.h"
 #include "core/vm/memory.h"
 
 struct vm;
-struct serial;
-struct rtc;
-struct pm;
 struct pci_host;
-struct vfio;
-struct vtpm;
 struct service;
-struct json_object;
-
-/*
- * A subsystem's part of the control socket's `status` reply (VFIO devices,
- * VFs, the TPM): FN adds its entries to STATUS, a json-c object that
- * already holds "devices": [] and "tpm": null; append one object per
- * device to "devices" ({"type": "vfio", "bdf": ...}) or set "tpm". Called
- * on the main thread while the guest runs, so it must not block.
- * Register from a component's init hook with vm_add_status_provider()
- * (core/control_cmd.c).
- */
-struct vm_status_provider {
-	void (*fn)(struct vm *vm, void *opaque, struct json_object *status);
-	void *opaque;
-};
-#define VM_MAX_STATUS_PROVIDERS 8
+struct loop;
+struct device;
+struct console_input;
 
 struct vcpu {
 	struct vm *vm;
@@ -92,47 +74,51 @@ struct vm {
 	int event_fd;                 /* wakes the main loop on a stop request */
 	unsigned boots;               /* how many times the guest was started */
 
-	/* Devices. */
-	struct serial *serial;
-	struct rtc *rtc;
-	struct pm *pm;
+	/* The main thread's event loop: made before the devices, so that
+	 * they can watch their own fds. */
+	struct loop *loop;
+	/* The PCI bus (its host bridge); devices plug into it. */
 	struct pci_host *pci;
-	struct vfio *vfio;            /* passthrough devices, NULL without any */
-	void *i8042;
-	void *debug_exit;
-	struct vtpm *tpm;             /* NULL without --tpm */
+	/* Every device, in the board's order (core/vm/device.h). */
+	struct device **devices;
+	size_t ndevices;
+	/* Who reads the host console (core/vm/console.h). */
+	struct console_input *console;
 
 	/* Boot state recomputed on each (re)boot. */
 	uint64_t rsdp_gpa;
 
 	/* The partition as a service: control socket, sd_notify, graceful
-	 * shutdown (core/service.h); NULL outside vm_run(). */
+	 * shutdown (core/service/service.h); NULL outside service_run(). */
 	struct service *service;
-	struct vm_status_provider status_providers[VM_MAX_STATUS_PROVIDERS];
-	unsigned nstatus_providers;
 };
 
-/* Create the VM from CFG (KVM, memory, devices, vCPUs; nothing runs yet).
- * Returns 0 or a negative errno, having logged what failed. -ENODEV means
- * there is no usable KVM device. */
+/* Create the VM from CFG (KVM, memory, the event loop, devices; nothing
+ * runs yet). Returns 0 or a negative errno, having logged what failed.
+ * -ENODEV means there is no usable KVM device. */
 int vm_create(struct vm *vm, const struct vm_config *cfg);
 void vm_destroy(struct vm *vm);
 
-/* Boot and run until the guest powers off, crashes, or is stopped; resets
- * are handled inside. Returns the process exit status. */
-int vm_run(struct vm *vm);
+/* One boot: the KVM VM and its vCPUs, ACPI tables, the kernel, devices
+ * attached, vCPUs started. Logs what failed; call vm_teardown() after a
+ * failure too. */
+int vm_boot(struct vm *vm);
+/* Stop the vCPUs and the devices' work, drop the KVM VM. */
+void vm_teardown(struct vm *vm);
+/* Between a guest reboot and the next boot: devices and RAM reset. */
+int vm_reset(struct vm *vm);
+/* Run the event loop until something requests a stop. */
+int vm_wait(struct vm *vm);
 
 /* Request a stop from any thread (devices, signal handling). The first
  * request wins; vCPUs are kicked out of KVM_RUN. */
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, int status);
+bool vm_stop_requested(struct vm *vm);
 int vm_pause(struct vm *vm);
 int vm_resume(struct vm *vm);
 
-/* Add FN to the `status` reply (see struct vm_status_provider). 0 or
- * -ENOSPC. */
-int vm_add_status_provider(struct vm *vm,
-			   void (*fn)(struct vm *vm, void *opaque, struct json_object *status),
-			   void *opaque);
+/* Press the ACPI power button: 0, or -ENODEV without one. */
+int vm_power_button(struct vm *vm);
 
 /* Raise or lower a GSI (in-kernel IOAPIC/PIC). */
 int vm_set_irq_line(struct vm *vm, unsigned gsi, bool level);

@@ -11,13 +11,14 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "core/board.h"
 #include "core/vm/config.h"
 #include "core/vm/vm.h"
 
 static inline void fake_vm_init(struct vm *vm, struct vm_config *cfg, const char *name, unsigned ncpus)
 {
 	memset(vm, 0, sizeof(*vm));
-	config_init(cfg);
+	config_init(cfg, board_device_types);
 	config_set_string(&cfg->name, name);
 	cfg->cpus = ncpus ? ncpus : 1;
 	vm->cfg = cfg;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/board.h"
 #include "core/cli/run.h"
 #include "core/vm/config.h"
 
@@ -52,7 +53,7 @@ static int parse(struct vm_config *c, struct config_error *err, int argc, ...)
 		argv[i] = va_arg(ap, char *);
 	va_end(ap);
 	argv[argc] = NULL;
-	config_init(c);
+	config_init(c, board_device_types);
 	memset(err, 0, sizeof(*err));
 	return run_parse_args(argc, argv, c, err);
 }
@@ -123,7 +124,7 @@ static void expect(const char *msg, int argc, ...)
 		argv[i] = va_arg(ap, char *);
 	va_end(ap);
 	argv[argc] = NULL;
-	config_init(&c);
+	config_init(&c, board_device_types);
 	r = run_parse_args(argc, argv, &c, &err);
 	if (r >= 0)
 		fail_msg("no error for %s (expected \"%s\")", argv[1], msg);

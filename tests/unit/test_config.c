@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/board.h"
 #include "core/vm/config.h"
 
 static void test_sizes(void **state)
@@ -63,7 +64,7 @@ static void test_good_file(void **state)
 			   "initrd = initrd.img\n"
 			   "cmdline = console=ttyS0 root=/dev/vda ro\n";
 
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_int_equal(config_load_string(&c, "web.conf", text, &err), 0);
 	assert_string_equal(c.name, "web-1");
 	assert_true(c.memory == 2ULL << 30);
@@ -81,7 +82,7 @@ static void expect_error(const char *text, int err_no, const char *msg)
 	struct vm_config c;
 	struct config_error err = { { 0 } };
 
-	config_init(&c);
+	config_init(&c, board_device_types);
 	if (config_load_string(&c, "p.conf", text, &err) != err_no)
 		fail_msg("no error %d for \"%s\" (message \"%s\")", err_no, text, err.msg);
 	if (strcmp(err.msg, msg))
@@ -108,7 +109,10 @@ static void test_errors(void **state)
 	expect_error("[partition]\nname = a b\n", -EINVAL,
 		     "p.conf:2: name = 'a b': may only contain letters, digits, '-', '_' and '.'");
 	expect_error("[partition]\ncolour = blue\n", -EINVAL, "p.conf:2: unknown key 'colour' in [partition]");
-	expect_error("[partition]\nname = x\n[gpu]\nmodel = 1\n", -EINVAL, "p.conf:4: unknown section [gpu]");
+	expect_error("[partition]\nname = x\n[gpu]\nmodel = 1\n", -EINVAL, "p.conf:3: unknown section [gpu]");
+	/* A section is seen at its header, even without keys. */
+	expect_error("[partition]\nname = x\n[gpu]\n", -EINVAL, "p.conf:3: unknown section [gpu]");
+	expect_error("[tpm]\n", -EINVAL, "p.conf:1: [tpm] without 'state = DIR'");
 	expect_error("memory = 1G\n", -EINVAL, "p.conf:1: 'memory' is outside any section (start with [partition])");
 	expect_error("[partition]\nthis line has no equals sign\n", -EINVAL,
 		     "p.conf:2: syntax error (expected [section] or key = value)");
@@ -128,7 +132,7 @@ static void test_long_cmdline(void **state)
 	memset(arg, 'x', 3000);
 	arg[3000] = '\0';
 	assert_true(asprintf(&text, "[boot]\ncmdline = %s\n[partition]\ncpus = 2\n", arg) > 0);
-	config_init(&c);
+	config_init(&c, board_device_types);
 	if (config_load_string(&c, "p.conf", text, &err) != 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(strlen(c.cmdline), 3000);
@@ -154,7 +158,7 @@ static void test_file_paths_and_validation(void **state)
 	fprintf(f, "[partition]\nmemory = 64M\n[boot]\nkernel = vmlinuz\n");
 	fclose(f);
 
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_int_equal(config_load(&c, path, &err), 0);
 	snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
 	assert_string_equal(c.kernel, kernel);
@@ -174,7 +178,7 @@ static void test_file_paths_and_validation(void **state)
 	f = fopen(path, "w");
 	fprintf(f, "[partition]\nmemory = 64M\n");
 	fclose(f);
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_int_equal(config_load(&c, path, &err), 0);
 	assert_int_equal(config_validate(&c, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "no kernel"));
@@ -186,7 +190,7 @@ static void test_file_paths_and_validation(void **state)
 	rmdir(dir);
 
 	/* A missing config file. */
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_int_equal(config_load(&c, "/nonexistent/p.conf", &err), -ENOENT);
 	assert_string_equal(err.msg, "/nonexistent/p.conf: cannot open config: No such file or directory");
 	config_free(&c);

@@ -23,6 +23,7 @@
 
 #include "core/service/control.h"
 #include "core/vm/loop.h"
+#include "core/vm/device.h"
 #include "tests/unit/fake_vm.h"
 
 /* --- framing ----------------------------------------------------------- */
@@ -242,15 +243,18 @@ static void test_commands(void **state)
 	fake_vm_free(&vm, &cfg);
 }
 
-static void vf_provider(struct vm *vm, void *opaque, struct json_object *status)
+/* A device whose status hook adds a passthrough entry. */
+static void vf_status(struct device *dev, struct json_object *status)
 {
 	struct json_object *devs, *d = json_object_new_object();
 
 	assert_true(json_object_object_get_ex(status, "devices", &devs));
 	json_object_object_add(d, "type", json_object_new_string("vfio"));
-	json_object_object_add(d, "bdf", json_object_new_string(opaque));
+	json_object_object_add(d, "bdf", json_object_new_string(dev->priv));
 	json_object_array_add(devs, d);
 }
+
+static const struct device_type vf_type = { .name = "test-vf", .status = vf_status };
 
 static void test_status(void **state)
 {
@@ -266,7 +270,11 @@ static void test_status(void **state)
 	cfg.numa_node = 0;
 	/* vCPU 0's thread is this one; vCPU 1 has not started. */
 	vm.vcpus[0].tid = gettid();
-	assert_int_equal(vm_add_status_provider(&vm, vf_provider, "0000:00:12.0"), 0);
+	struct device vf = { .type = &vf_type, .vm = &vm, .priv = "0000:00:12.0" };
+	struct device *devices[1] = { &vf };
+
+	vm.devices = devices;
+	vm.ndevices = 1;
 
 	o = execute(&vm, "{\"command\":\"status\"}");
 	assert_true(get_ok(o));
@@ -296,6 +304,8 @@ static void test_status(void **state)
 	assert_string_equal(get_str(json_object_array_get_idx(devs, 0), "bdf"), "0000:00:12.0");
 	assert_null(get_str(o, "tpm"));
 	json_object_put(o);
+	vm.devices = NULL;
+	vm.ndevices = 0;
 	fake_vm_free(&vm, &cfg);
 }
 
@@ -378,7 +388,7 @@ static void test_socket_file(void **state)
 
 	assert_non_null(mkdtemp(dir));
 	fake_vm_init(&vm, &cfg, "web", 0);
-	loop = loop_create(&vm);
+	loop = loop_create();
 	assert_non_null(loop);
 	snprintf(path, sizeof(path), "%s/web.sock", dir);
 

@@ -24,10 +24,17 @@
 
 #include "core/service/control.h"
 #include "core/devices/pm.h"
+#include "core/vm/device.h"
 #include "core/vm/loop.h"
 #include "core/service/notify.h"
 #include "core/service/service.h"
 #include "tests/unit/fake_vm.h"
+
+/* The loop runs until the VM has a stop request, as vm_wait() does. */
+static bool stopped(void *opaque)
+{
+	return vm_stop_requested(opaque);
+}
 
 static char dir[] = "/tmp/partvm-notify-XXXXXX";
 static char sock_path[64];
@@ -161,7 +168,7 @@ static void test_service_lifecycle(void **state)
 	snprintf(pid, sizeof(pid), "%d", getpid());
 	setenv("WATCHDOG_USEC", "200000", 1);
 	setenv("WATCHDOG_PID", pid, 1);
-	loop = loop_create(&vm);
+	loop = loop_create();
 	assert_non_null(loop);
 	drain();
 
@@ -202,7 +209,7 @@ static void test_service_lifecycle(void **state)
 		assert_true(tfd >= 0);
 		assert_int_equal(timerfd_settime(tfd, 0, &its, NULL), 0);
 		assert_int_equal(loop_add(loop, tfd, EPOLLIN, stop_soon, &vm), 0);
-		assert_int_equal(loop_run(loop), 0);
+		assert_int_equal(loop_run(loop, stopped, &vm), 0);
 		while (*(m = next_msg(0))) {
 			assert_string_equal(m, "WATCHDOG=1");
 			pings++;
@@ -242,6 +249,10 @@ struct sigterm_vm {
 	struct vm_config cfg;
 	struct loop *loop;
 	bool sci;
+	/* The VM's one device: the PM block with its power button. */
+	struct pm *pm;
+	struct device pm_dev;
+	struct device *devices[1];
 };
 
 static void sigterm_vm_init(struct sigterm_vm *t, unsigned timeout)
@@ -251,11 +262,15 @@ static void sigterm_vm_init(struct sigterm_vm *t, unsigned timeout)
 	unsetenv("WATCHDOG_USEC");
 	fake_vm_init(&t->vm, &t->cfg, "term", 0);
 	t->cfg.shutdown_timeout = timeout;
-	t->vm.pm = pm_create(&hooks);
-	assert_non_null(t->vm.pm);
+	t->pm = pm_create(&hooks);
+	assert_non_null(t->pm);
+	t->pm_dev = (struct device){ .type = &pm_device_type, .vm = &t->vm, .priv = t->pm };
+	t->devices[0] = &t->pm_dev;
+	t->vm.devices = t->devices;
+	t->vm.ndevices = 1;
 	/* The guest's ACPI driver enables the power button event. */
-	pm_write(t->vm.pm, 2, 2, PM1_PWRBTN_EN);
-	t->loop = loop_create(&t->vm);
+	pm_write(t->pm, 2, 2, PM1_PWRBTN_EN);
+	t->loop = loop_create();
 	assert_non_null(t->loop);
 	assert_int_equal(service_start(&t->vm, t->loop), 0);
 	service_booted(&t->vm);
@@ -266,7 +281,9 @@ static void sigterm_vm_free(struct sigterm_vm *t)
 {
 	service_stop(&t->vm);
 	loop_free(t->loop);
-	pm_free(t->vm.pm);
+	pm_free(t->pm);
+	t->vm.devices = NULL;
+	t->vm.ndevices = 0;
 	fake_vm_free(&t->vm, &t->cfg);
 }
 
@@ -290,7 +307,7 @@ static void test_sigterm_deadline(void **state)
 	sigterm_vm_init(&t, 1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	service_sigterm(&t.vm);
-	assert_true(pm_read(t.vm.pm, 0, 2) & PM1_PWRBTN_STS);
+	assert_true(pm_read(t.pm, 0, 2) & PM1_PWRBTN_STS);
 	assert_true(t.sci);
 	assert_string_equal(next_msg(1000), "STOPPING=1\nSTATUS=shutting down: ACPI power button pressed, "
 					    "stopping the guest in 1 s unless it powers off\n"
@@ -298,7 +315,7 @@ static void test_sigterm_deadline(void **state)
 	assert_string_equal(service_state(&t.vm), "shutting-down");
 	assert_int_equal(t.vm.stop_reason, VM_STOP_NONE);
 
-	assert_int_equal(loop_run(t.loop), 0);
+	assert_int_equal(loop_run(t.loop, stopped, &t.vm), 0);
 	took = seconds_since(&t0);
 	if (took < 0.95 || took > 5)
 		fail_msg("stopped after %.2f s, shutdown-timeout is 1 s", took);
@@ -326,7 +343,7 @@ static void test_sigterm_immediate(void **state)
 	sigterm_vm_init(&t, 0);
 	service_sigterm(&t.vm);
 	assert_int_equal(t.vm.stop_reason, VM_STOP_SIGNAL);
-	assert_false(pm_read(t.vm.pm, 0, 2) & PM1_PWRBTN_STS);
+	assert_false(pm_read(t.pm, 0, 2) & PM1_PWRBTN_STS);
 	sigterm_vm_free(&t);
 }
 
@@ -341,12 +358,12 @@ static void test_sigterm_paused_and_shutdown(void **state)
 	drain();
 	service_sigterm(&t.vm);
 	assert_int_equal(t.vm.state, VM_STATE_RUNNING);
-	assert_true(pm_read(t.vm.pm, 0, 2) & PM1_PWRBTN_STS);
+	assert_true(pm_read(t.pm, 0, 2) & PM1_PWRBTN_STS);
 	sigterm_vm_free(&t);
 
 	sigterm_vm_init(&t, 30);
 	execute(&t.vm, "{\"command\":\"shutdown\"}");
-	assert_true(pm_read(t.vm.pm, 0, 2) & PM1_PWRBTN_STS);
+	assert_true(pm_read(t.pm, 0, 2) & PM1_PWRBTN_STS);
 	assert_string_equal(next_msg(1000), "STATUS=shutting down: ACPI power button pressed");
 	assert_string_equal(service_state(&t.vm), "shutting-down");
 	/* No deadline: nothing stops the guest. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/board.h"
 #include "core/vm/config.h"
 #include "core/vm/resources.h"
 #include "tests/unit/fake_sysfs.h"
@@ -168,7 +169,7 @@ static void test_config_keys(void **state)
 	struct config_error err = { { 0 } };
 	struct vm_config c;
 
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_int_equal(c.shutdown_timeout, CONFIG_DEFAULT_SHUTDOWN_TIMEOUT);
 	assert_int_equal(c.numa_node, -1);
 	assert_int_equal(c.memory_backing, MEMORY_BACKING_ANONYMOUS);
@@ -208,7 +209,7 @@ static void expect_key_error(const char *text, const char *msg)
 	struct config_error err = { { 0 } };
 	struct vm_config c;
 
-	config_init(&c);
+	config_init(&c, board_device_types);
 	if (config_load_string(&c, "p.conf", text, &err) != -EINVAL)
 		fail_msg("accepted: %s", text);
 	if (strcmp(err.msg, msg))

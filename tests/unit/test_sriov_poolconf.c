@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "core/board.h"
+#include "vfio/vfio.h"
 #include "core/vm/config.h"
 #include "sriov/sriov.h"
 
@@ -40,7 +42,7 @@ static int load(const char *text, char *partition, struct sriov_pool_requests *r
 	int r;
 
 	write_config(text);
-	config_init(&c);
+	config_init(&c, board_device_types);
 	r = config_load(&c, path, &e);
 	if (r == 0)
 		r = config_set_default_name(&c);
@@ -48,8 +50,10 @@ static int load(const char *text, char *partition, struct sriov_pool_requests *r
 	snprintf(err, errlen, "%s", e.msg);
 	if (r == 0) {
 		snprintf(partition, SRIOV_NAME_MAX, "%s", c.name);
-		*reqs = c.sriov;
-		memset(&c.sriov, 0, sizeof(c.sriov));
+		struct vfio_conf *vc = config_singleton(&c, &vfio_device_type);
+
+		*reqs = vc->pools;
+		memset(&vc->pools, 0, sizeof(vc->pools));
 	}
 	config_free(&c);
 	return r;

@@ -21,6 +21,8 @@
 #include "core/tpm/crb.h"
 #include "core/vm/layout.h"
 #include "core/vm/memory.h"
+#include "core/tpm/vtpm.h"
+#include "core/vm/device.h"
 #include "core/vm/vm.h"
 
 static uint32_t rd32(const uint8_t *p)
@@ -98,8 +100,12 @@ static void test_tpm_tables(void **state)
 	memset(&vm, 0, sizeof(vm));
 	vm.ncpus = 2;
 	assert_int_equal(memory_map(&vm.mem, 64ULL << 20, MEMORY_BACKING_ANONYMOUS), 0);
-	/* Only its presence matters to the tables. */
-	vm.tpm = (struct vtpm *)&vm;
+	/* The vTPM device's ACPI hook; its state does not matter here. */
+	struct device tpm = { .type = &vtpm_device_type, .vm = &vm };
+	struct device *devices[1] = { &tpm };
+
+	vm.devices = devices;
+	vm.ndevices = 1;
 	assert_int_equal(acpi_setup(&vm), 0);
 
 	tpm2 = find_table(&vm, "TPM2");

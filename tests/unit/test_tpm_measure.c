@@ -21,6 +21,10 @@
 
 #include <cmocka.h>
 
+#include "core/board.h"
+#include "core/tpm/vtpm.h"
+#include "core/vm/device.h"
+#include "vfio/internal.h"
 #include "core/boot/boot.h"
 #include "core/cli/run.h"
 #include "core/vm/config.h"
@@ -89,7 +93,7 @@ static void check_pcr(const struct tpm_measurements *m, uint32_t pcr, const char
 
 static void config(struct vm_config *c, const struct files *f, const char *cmdline)
 {
-	config_init(c);
+	config_init(c, board_device_types);
 	c->cpus = 2;
 	c->memory = 512ULL << 20;
 	assert_int_equal(config_set_string(&c->kernel, f->kernel), 0);
@@ -113,7 +117,7 @@ static void test_events(void **state)
 	char kernel_data[128];
 
 	config(&c, f, "console=ttyS0 quiet");
-	assert_int_equal(tpm_measure_boot(&c, NULL, 0, &banks, &m, &file), 0);
+	assert_int_equal(tpm_measure_boot(&c, NULL, &banks, &m, &file), 0);
 	assert_int_equal(m.n, 13);
 	for (size_t i = 0; i < m.n; i++) {
 		assert_int_equal(m.ev[i].pcr, pcr[i]);
@@ -171,7 +175,7 @@ static void test_crtm_version(void **state)
 		sprintf(want + 2 * i, "%02x", pcr[i]);
 
 	config(&c, f, NULL);
-	assert_int_equal(tpm_measure_boot(&c, NULL, 0, &banks, &m, &file), 0);
+	assert_int_equal(tpm_measure_boot(&c, NULL, &banks, &m, &file), 0);
 	assert_int_equal(m.ev[0].len, 2 * vlen);
 	assert_memory_equal(m.ev[0].data, ucs2, 2 * vlen);
 	replay_hex(&m, 1, 0, got);
@@ -192,9 +196,9 @@ static void test_run_options(void **state)
 	char *argv[] = { "predict", "--kernel", f->kernel, "--cpus", "2", "--memory", "512M",
 			 NULL };
 
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_int_equal(run_parse_args(7, argv, &c, &err), 0);
-	assert_int_equal(tpm_measure_boot(&c, NULL, 0, &banks, &m, &file), 0);
+	assert_int_equal(tpm_measure_boot(&c, NULL, &banks, &m, &file), 0);
 	check_pcr(&m, 8, "3c731182a3820dd639dafc10b588ed3ed8444daf",
 		  "bbe217b39b278e40dedc042037694bc2a513d9648088146a50b7c2d9c7c6c491");
 	/* No initrd: PCR9 has the kernel alone. */
@@ -216,21 +220,21 @@ static void test_config_file(void **state)
 	snprintf(text, sizeof(text),
 		 "[partition]\ncpus = 2\n[boot]\nkernel = vmlinuz\n[tpm]\nstate = tpm-state\n");
 	write_file(conf, text);
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_int_equal(config_load(&c, conf, &err), 0);
 	/* Relative to the config file, with the line remembered for errors. */
 	snprintf(text, sizeof(text), "%s/tpm-state", f->dir);
-	assert_string_equal(c.tpm_state, text);
-	assert_int_equal(c.tpm_state_line, 6);
+	assert_string_equal(vtpm_state_dir(&c), text);
+	assert_int_equal(device_conf_nth(&c, &vtpm_device_type, 0)->line, 5);
 	config_free(&c);
 
 	write_file(conf, "[tpm]\nstate =\n");
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_int_equal(config_load(&c, conf, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "p.conf:2: state = '': empty path"));
 	config_free(&c);
 	write_file(conf, "[tpm]\nbanks = sha1\n");
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_int_equal(config_load(&c, conf, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "unknown key 'banks' in [tpm]"));
 	config_free(&c);
@@ -248,7 +252,7 @@ static void test_unreadable_file(void **state)
 	config(&c, f, NULL);
 	snprintf(missing, sizeof(missing), "%s/gone", f->dir);
 	assert_int_equal(config_set_string(&c.initrd, missing), 0);
-	assert_int_equal(tpm_measure_boot(&c, NULL, 0, &banks, &m, &file), -ENOENT);
+	assert_int_equal(tpm_measure_boot(&c, NULL, &banks, &m, &file), -ENOENT);
 	assert_string_equal(file, missing);
 	assert_null(m.platform);
 	config_free(&c);
@@ -263,8 +267,8 @@ static void test_embedded_guest(void **state)
 	unsigned len;
 
 	(void)state;
-	config_init(&c);
-	assert_int_equal(tpm_measure_boot(&c, NULL, 0, &banks, &m, &file), 0);
+	config_init(&c, board_device_types);
+	assert_int_equal(tpm_measure_boot(&c, NULL, &banks, &m, &file), 0);
 	/* The kernel is the test guest carried inside partvm; no cmdline. */
 	EVP_Digest(testguest_elf_start, (size_t)(testguest_elf_end - testguest_elf_start), d, &len,
 		   EVP_sha256(), NULL);
@@ -281,7 +285,8 @@ static void test_embedded_guest(void **state)
 static void test_platform_devices(void **state)
 {
 	struct files *f = *state;
-	struct tpm_platform_device dev[2];
+	static const char devices[] = "pci 0000:03:00.0 8086:10ca\npci 0000:00:12.2 8086:10ca\n";
+	uint16_t vendor, device;
 	struct tpm_measurements m;
 	struct vm_config c;
 	const char *file;
@@ -300,27 +305,26 @@ static void test_platform_devices(void **state)
 	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:00:12.2/device", f->dir);
 	write_file(path, "0x10ca\n");
 
-	assert_int_equal(tpm_platform_device_read(f->dir, "0000:03:00.0", &dev[0]), 0);
-	assert_int_equal(tpm_platform_device_read(f->dir, "0000:00:12.2", &dev[1]), 0);
-	assert_int_equal(dev[0].vendor, 0x8086);
-	assert_int_equal(dev[0].device, 0x10ca);
-	assert_int_equal(tpm_platform_device_read(f->dir, "0000:04:00.0", &dev[0]) < 0, 1);
-	assert_int_equal(tpm_platform_device_read(f->dir, "0000:03:00.0", &dev[0]), 0);
+	assert_int_equal(vfio_read_ids(f->dir, "0000:03:00.0", &vendor, &device), 0);
+	assert_int_equal(vendor, 0x8086);
+	assert_int_equal(device, 0x10ca);
+	assert_int_equal(vfio_read_ids(f->dir, "0000:00:12.2", &vendor, &device), 0);
+	assert_int_equal(vfio_read_ids(f->dir, "0000:04:00.0", &vendor, &device) < 0, 1);
 	/* Malformed addresses never reach the file system. */
-	assert_int_equal(tpm_platform_device_read(f->dir, "../../../etc", &dev[0]), -EINVAL);
-	assert_int_equal(tpm_platform_device_read(f->dir, "0000:03:00.8", &dev[0]), -EINVAL);
-	assert_int_equal(tpm_platform_device_read(f->dir, "0000:03:20.0", &dev[0]), -EINVAL);
-	assert_int_equal(tpm_platform_device_read(f->dir, "0000:0A:00.0", &dev[0]), -EINVAL);
-	assert_int_equal(tpm_platform_device_read(f->dir, "03:00.0", &dev[0]), -EINVAL);
+	assert_int_equal(vfio_read_ids(f->dir, "../../../etc", &vendor, &device), -EINVAL);
+	assert_int_equal(vfio_read_ids(f->dir, "0000:03:00.8", &vendor, &device), -EINVAL);
+	assert_int_equal(vfio_read_ids(f->dir, "0000:03:20.0", &vendor, &device), -EINVAL);
+	assert_int_equal(vfio_read_ids(f->dir, "0000:0A:00.0", &vendor, &device), -EINVAL);
+	assert_int_equal(vfio_read_ids(f->dir, "03:00.0", &vendor, &device), -EINVAL);
 
 	config(&c, f, NULL);
-	assert_int_equal(tpm_platform_text(&c, dev, 2, &text),
+	assert_int_equal(tpm_platform_text(&c, devices, &text),
 			 (int)strlen("partvm-platform 1\ncpus 2\nmemory 536870912\ntpm crb\n"
 				     "pci 0000:03:00.0 8086:10ca\npci 0000:00:12.2 8086:10ca\n"));
 	assert_string_equal(text, "partvm-platform 1\ncpus 2\nmemory 536870912\ntpm crb\n"
 				  "pci 0000:03:00.0 8086:10ca\npci 0000:00:12.2 8086:10ca\n");
 	free(text);
-	assert_int_equal(tpm_measure_boot(&c, dev, 2, &banks, &m, &file), 0);
+	assert_int_equal(tpm_measure_boot(&c, devices, &banks, &m, &file), 0);
 	check_pcr(&m, 1, "b59593b82838acb29c2fe169082e8d20a42e91c3",
 		  "8e8d0eae2db6d205557cf86e08c54714cf3ec52bc0ca6b1eb9497c7b7f7e62c8");
 	tpm_measurements_free(&m);
@@ -335,11 +339,9 @@ static void test_platform_devices(void **state)
 static void test_platform_devices_from_config(void **state)
 {
 	struct files *f = *state;
-	struct tpm_platform_device *dev = NULL;
 	struct config_error err = { { 0 } };
 	struct vm_config c;
-	char path[512], e[256], *text = NULL;
-	size_t n = 0;
+	char path[512], e[256], *text = NULL, *dev = NULL;
 
 	snprintf(path, sizeof(path), "mkdir -p %s/sys/bus/pci/devices/0000:03:00.0 "
 		 "%s/sys/bus/pci/devices/0000:00:02.0", f->dir, f->dir);
@@ -361,15 +363,14 @@ static void test_platform_devices_from_config(void **state)
 	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:00:02.0/sriov_drivers_autoprobe", f->dir);
 	write_file(path, "1\n");
 
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_int_equal(config_load_string(&c, "p.conf",
 					    "[partition]\ncpus = 2\nmemory = 512M\n"
 					    "[vfio]\ndevice = 03:00.0\n"
 					    "[sriov \"uplink\"]\npf = 0000:00:02.0\nvlan = 5\n", &err), 0);
 	assert_string_equal(err.msg, "");
-	assert_int_equal(tpm_platform_devices(f->dir, &c, &dev, &n, e, sizeof(e)), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(tpm_platform_text(&c, dev, n, &text) > 0, 1);
+	assert_int_equal(tpm_platform_devices(f->dir, &c, &dev, e, sizeof(e)), 0);
+	assert_int_equal(tpm_platform_text(&c, dev, &text) > 0, 1);
 	assert_string_equal(text, "partvm-platform 1\ncpus 2\nmemory 536870912\ntpm crb\n"
 				  "pci 0000:03:00.0 1234:11e8\n"
 				  "sriov-pool uplink 0000:00:02.0 8086:10ca\n");
@@ -378,9 +379,10 @@ static void test_platform_devices_from_config(void **state)
 	config_free(&c);
 
 	/* A device that is not there is named. */
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_int_equal(config_load_string(&c, "p.conf", "[vfio]\ndevice = 0000:07:00.0\n", &err), 0);
-	assert_int_equal(tpm_platform_devices(f->dir, &c, &dev, &n, e, sizeof(e)), -ENOENT);
+	dev = NULL;
+	assert_int_equal(tpm_platform_devices(f->dir, &c, &dev, e, sizeof(e)), -ENOENT);
 	assert_string_equal(e, "PCI device 0000:07:00.0: No such file or directory");
 	assert_null(dev);
 	config_free(&c);

@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "core/board.h"
 #include "core/vm/config.h"
 #include "core/tpm/crb.h"
 #include "core/tpm/eventlog.h"
@@ -147,9 +148,9 @@ static void test_measure_and_read_back(void **state)
 	int len;
 
 	start(f);
-	config_init(&cfg);
+	config_init(&cfg, board_device_types);
 	assert_int_equal(config_set_string(&cfg.cmdline, "console=ttyS0"), 0);
-	len = tpm_firmware_measure_boot(&f->swtpm, &cfg, NULL, 0, log, sizeof(log));
+	len = tpm_firmware_measure_boot(&f->swtpm, &cfg, NULL, log, sizeof(log));
 	assert_true(len > 0);
 	assert_int_equal(tpm_eventlog_parse(log, sizeof(log), &parsed, &why), 0);
 	assert_int_equal(parsed.size, (size_t)len);
@@ -170,7 +171,7 @@ static void test_measure_and_read_back(void **state)
 
 	/* A platform reset (CMD_INIT) and a second boot start from zeros. */
 	assert_int_equal(swtpm_ctrl_init(&f->swtpm), 0);
-	assert_int_equal(tpm_firmware_measure_boot(&f->swtpm, &cfg, NULL, 0, log, sizeof(log)), len);
+	assert_int_equal(tpm_firmware_measure_boot(&f->swtpm, &cfg, NULL, log, sizeof(log)), len);
 	assert_int_equal(tpm_eventlog_parse(log, sizeof(log), &parsed, &why), 0);
 	pcr_read(&f->swtpm, parsed.banks.alg[0], 8, got);
 	tpm_eventlog_replay(parsed.ev, parsed.n, 0, parsed.banks.alg[0], 8, want);
@@ -230,8 +231,8 @@ static void test_guest_commands_and_swtpm_death(void **state)
 	uint32_t rc;
 
 	start(f);
-	config_init(&cfg);
-	assert_true(tpm_firmware_measure_boot(&f->swtpm, &cfg, NULL, 0, log, sizeof(log)) > 0);
+	config_init(&cfg, board_device_types);
+	assert_true(tpm_firmware_measure_boot(&f->swtpm, &cfg, NULL, log, sizeof(log)) > 0);
 	config_free(&cfg);
 	assert_int_equal(tpm_crb_init(&g.crb, 0xfed40000, TPM_CRB_BUFFER_SIZE,
 				      &tpm_worker_crb_ops, &g.worker), 0);

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/board.h"
+#include "vfio/vfio.h"
 #include "core/cli/run.h"
 #include "core/vm/config.h"
 
@@ -37,20 +39,20 @@ static void test_vfio_sections(void **state)
 			   "mac = 02:00:00:00:01:01\n"
 			   "vlan = 0\n";
 
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_int_equal(config_load_string(&c, "/etc/partvm/p1.conf", text, &err), 0);
 	assert_int_equal(c.memory_backing, MEMORY_BACKING_HUGETLB);
-	assert_int_equal(c.nvfio, 2);
-	assert_string_equal(c.vfio[0].bdf, "0000:00:03.0");
-	assert_true(c.vfio[0].managed);
-	assert_null(c.vfio[0].rom);
-	assert_int_equal(c.vfio[0].line, 4);
-	assert_string_equal(c.vfio[1].bdf, "0000:00:12.2");
-	assert_false(c.vfio[1].managed);
-	assert_int_equal(c.vfio[1].line, 6);
-	assert_int_equal(c.sriov.n, 1);
-	assert_string_equal(c.sriov.v[0].name, "uplink");
-	assert_string_equal(c.sriov.v[0].pf, "eth0");
+	assert_int_equal(vfio_conf(&c)->ndevs, 2);
+	assert_string_equal(vfio_conf(&c)->devs[0].bdf, "0000:00:03.0");
+	assert_true(vfio_conf(&c)->devs[0].managed);
+	assert_null(vfio_conf(&c)->devs[0].rom);
+	assert_int_equal(vfio_conf(&c)->devs[0].line, 4);
+	assert_string_equal(vfio_conf(&c)->devs[1].bdf, "0000:00:12.2");
+	assert_false(vfio_conf(&c)->devs[1].managed);
+	assert_int_equal(vfio_conf(&c)->devs[1].line, 6);
+	assert_int_equal(vfio_conf(&c)->pools.n, 1);
+	assert_string_equal(vfio_conf(&c)->pools.v[0].name, "uplink");
+	assert_string_equal(vfio_conf(&c)->pools.v[0].pf, "eth0");
 	config_free(&c);
 }
 
@@ -67,9 +69,9 @@ static void test_rom_relative_to_file(void **state)
 	f = fopen(conf, "w");
 	fputs("[boot]\nkernel = p.conf\n[vfio]\ndevice = 01:00.0\nrom = gpu.rom\n", f);
 	fclose(f);
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_int_equal(config_load(&c, conf, &err), 0);
-	assert_string_equal(c.vfio[0].rom, rom);
+	assert_string_equal(vfio_conf(&c)->devs[0].rom, rom);
 	/* The ROM must exist by the time the partition starts. */
 	assert_int_equal(config_validate(&c, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, ":3: rom '"));
@@ -88,7 +90,7 @@ static void check_bad(const char *text, const char *want)
 	struct vm_config c;
 	struct config_error err = { { 0 } };
 
-	config_init(&c);
+	config_init(&c, board_device_types);
 	assert_true(config_load_string(&c, "bad.conf", text, &err) < 0);
 	if (strcmp(err.msg, want))
 		fail_msg("for %s\nwant '%s'\nsaw  '%s'", text, want, err.msg);
@@ -112,7 +114,7 @@ static void test_bad_sections(void **state)
 		  "bad.conf:4: [vfio] section without 'device = BDF'");
 	check_bad("[vfio]\ndevice = 00:03.0\nmanaged = sometimes\n",
 		  "bad.conf:3: managed = 'sometimes': must be yes or no");
-	check_bad("[vfio]\nbdf = 00:03.0\n", "bad.conf:2: unknown key 'bdf' in [vfio]");
+	check_bad("[vfio]\nbdf = 00:03.0\n", "bad.conf:2: unknown key 'bdf' in [vfio] (known: device, managed, rom)");
 	check_bad("[partition]\nmemory-backing = thp\n",
 		  "bad.conf:2: memory-backing = 'thp': expected anonymous, hugetlb (2 MiB pages) or "
 		  "hugetlb-1g");
@@ -131,7 +133,7 @@ static void test_command_line(void **state)
 		char *argv[] = { "run", "--kernel", kernel, "--vfio", "00:03.0", "--vfio",
 				 "0000:00:05.0,managed=no", "--vfio", (char *)"00:12.0,rom=", NULL };
 		/* "rom=" with no file is refused. */
-		config_init(&c);
+		config_init(&c, board_device_types);
 		assert_int_equal(run_parse_args(9, argv, &c, &err), -EINVAL);
 		assert_string_equal(err.msg, "--vfio 00:12.0,rom=: unknown option (known: managed=yes|no, rom=FILE)");
 		config_free(&c);
@@ -142,21 +144,21 @@ static void test_command_line(void **state)
 				 "0000:00:05.0,managed=no", "--vfio", spec, NULL };
 
 		snprintf(spec, sizeof(spec), "00:12.0,rom=%s", kernel);
-		config_init(&c);
+		config_init(&c, board_device_types);
 		assert_int_equal(run_parse_args(9, argv, &c, &err), 0);
-		assert_int_equal(c.nvfio, 3);
-		assert_string_equal(c.vfio[0].bdf, "0000:00:03.0");
-		assert_true(c.vfio[0].managed);
-		assert_string_equal(c.vfio[1].bdf, "0000:00:05.0");
-		assert_false(c.vfio[1].managed);
-		assert_string_equal(c.vfio[2].rom, kernel);
-		assert_int_equal(c.vfio[2].line, 0);
+		assert_int_equal(vfio_conf(&c)->ndevs, 3);
+		assert_string_equal(vfio_conf(&c)->devs[0].bdf, "0000:00:03.0");
+		assert_true(vfio_conf(&c)->devs[0].managed);
+		assert_string_equal(vfio_conf(&c)->devs[1].bdf, "0000:00:05.0");
+		assert_false(vfio_conf(&c)->devs[1].managed);
+		assert_string_equal(vfio_conf(&c)->devs[2].rom, kernel);
+		assert_int_equal(vfio_conf(&c)->devs[2].line, 0);
 		config_free(&c);
 	}
 	{
 		char *argv[] = { "run", "--kernel", kernel, "--vfio", "00:03.0", "--vfio", "00:03.0", NULL };
 
-		config_init(&c);
+		config_init(&c, board_device_types);
 		assert_int_equal(run_parse_args(7, argv, &c, &err), -EINVAL);
 		assert_string_equal(err.msg, "--vfio 00:03.0: this device is already passed through");
 		config_free(&c);
@@ -164,7 +166,7 @@ static void test_command_line(void **state)
 	{
 		char *argv[] = { "run", "--kernel", kernel, "--vfio", "3.0", NULL };
 
-		config_init(&c);
+		config_init(&c, board_device_types);
 		assert_int_equal(run_parse_args(5, argv, &c, &err), -EINVAL);
 		assert_string_equal(err.msg, "--vfio 3.0: not a PCI address (DDDD:BB:DD.F or BB:DD.F, e.g. 0000:00:12.0)");
 		config_free(&c);

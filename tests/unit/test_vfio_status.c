@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/vm/device.h"
 #include "core/vm/vm.h"
 #include "tests/unit/fake_vm.h"
 #include "vfio/internal.h"
+#include "vfio/vfio.h"
 
 static const char *get_str(struct json_object *o, const char *key)
 {
@@ -51,16 +53,15 @@ static void test_devices(void **state)
 	v.nallocs = 1;
 	v.vm = &vm;
 
-	/* No passthrough, no provider. */
-	assert_int_equal(vfio_add_status(&vm), 0);
-	assert_int_equal(vm.nstatus_providers, 0);
-	vm.vfio = &v;
-	assert_int_equal(vfio_add_status(&vm), 0);
-	assert_int_equal(vm.nstatus_providers, 1);
+	/* The device's status hook, as the control socket's status runs it. */
+	struct device dev = { .type = &vfio_device_type, .vm = &vm, .priv = &v };
+	struct device *list_of_one[1] = { &dev };
 
+	vm.devices = list_of_one;
+	vm.ndevices = 1;
 	status = json_object_new_object();
 	json_object_object_add(status, "devices", json_object_new_array());
-	vm.status_providers[0].fn(&vm, vm.status_providers[0].opaque, status);
+	devices_status(&vm, status);
 	assert_true(json_object_object_get_ex(status, "devices", &list));
 	assert_int_equal(json_object_array_length(list), 2);
 
@@ -82,7 +83,8 @@ static void test_devices(void **state)
 	assert_null(get_str(vf, "mac"));
 
 	json_object_put(status);
-	vm.vfio = NULL;
+	vm.devices = NULL;
+	vm.ndevices = 0;
 	fake_vm_free(&vm, &cfg);
 }
 
