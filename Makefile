@@ -42,7 +42,7 @@ UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
 UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
-.PHONY: all run check check-fast check-unit check-units check-kvm check-lab bench \
+.PHONY: all run check check-fast check-unit check-units check-kvm check-lab check-layers bench \
 	deps deps-test lab-shell install clean
 .DEFAULT_GOAL := all
 
@@ -95,10 +95,15 @@ run: deps
 # bzImage parser is tested on Debian's real kernel, fetched (once, cached)
 # by the lab's kernel script.
 check-unit: $(UNIT_BINS) $(BUILD)/partvm
+	@tests/layers/run
 	@bz=$$(tests/lab/kernel --bzimage) && \
 	PARTVM_TEST_BZIMAGE=$$bz scripts/run-unit $(UNIT_BINS) && \
 	PARTVM_TEST_BZIMAGE=$$bz tests/cli/bad-input $(BUILD)/partvm
 	@$(MAKE) --no-print-directory check-units
+
+# Includes only go downward between the layers (ARCHITECTURE.md).
+check-layers:
+	@scripts/check-layers
 
 # The systemd units as installed, checked by systemd-analyze.
 check-units: all
