@@ -138,7 +138,7 @@ static void layout(struct vfio_pci *p, unsigned index)
 		}
 		if (p->msix.cap && p->msix.table_bar == index)
 			cut(b, align_down(p->msix.table_off),
-			    align_up(p->msix.table_off + (uint64_t)p->msix.nvec * VFIO_MSIX_ENTRY_SIZE));
+			    align_up(p->msix.table_off + (uint64_t)p->msix.nvec * MSIX_ENTRY_SIZE));
 		if (p->msix.cap && p->msix.pba_bar == index)
 			cut(b, align_down(p->msix.pba_off),
 			    align_up(p->msix.pba_off + (p->msix.nvec + 63) / 64 * 8));

@@ -9,7 +9,6 @@
  *   bar.c        BARs: KVM memory slots for mmap-able parts, traps for
  *                the rest, moves
  *   rom.c        the expansion ROM (the device's, or rom = FILE)
- *   irq.c        an MSI/MSI-X vector: eventfd, KVM route, irqfd
  *   msi.c msix.c the two capabilities and the MSI-X table and PBA
  *   intx.c       INTx through an irqfd with a resamplefd
  *   pci.c        the device model: create, attach, detach, reset
@@ -26,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/vm/msi.h"
 #include "core/vm/pci.h"
 #include "iommu/iommu.h"
 
@@ -105,18 +105,6 @@ int vfio_dev_set_irqs(const struct vfio_dev *d, unsigned index, uint32_t action,
 
 /* ---- The PCI device model ------------------------------------------------- */
 
-/* One MSI or MSI-X vector: VFIO signals EFD; while the guest lets the
- * vector fire, a KVM irqfd turns that into the guest's MSI through an MSI
- * route at GSI. */
-struct vfio_vector {
-	int efd;
-	uint32_t gsi;                    /* 0: no route this boot */
-	bool irqfd;                      /* KVM_IRQFD assigned */
-	uint64_t addr;                   /* the guest's message */
-	uint32_t data;
-	uint64_t routed_addr;            /* what the route says */
-	uint32_t routed_data;
-};
 
 struct vfio_msi {
 	unsigned cap;                    /* config offset, 0 if none */
@@ -124,20 +112,17 @@ struct vfio_msi {
 	bool is64, maskable;
 	bool enabled;
 	unsigned count;                  /* vectors enabled on the device */
-	struct vfio_vector vec[32];
+	struct msi_vector vec[32];          /* vfio-pci signals their eventfds */
 };
-
-#define VFIO_MSIX_ENTRY_SIZE 16
 
 struct vfio_msix {
 	unsigned cap;                    /* config offset, 0 if none */
 	unsigned nvec;
 	unsigned table_bar, pba_bar;
 	uint64_t table_off, pba_off;     /* within those BARs */
-	bool enabled, masked;            /* control: MSI-X enable, function mask */
 	unsigned hw_count;               /* vectors enabled on the device */
-	uint32_t *table;                 /* the guest's table, 4 dwords a vector */
-	struct vfio_vector *vec;
+	struct msix_table table;         /* the guest's table, enable, function mask */
+	struct msi_vector *vec;
 };
 
 struct vfio_intx {
@@ -232,18 +217,8 @@ int vfio_rom_init(struct vfio_pci *p, const char *path, char *err, size_t errlen
 int vfio_rom_map(struct vfio_pci *p, uint64_t addr, bool enable);
 void vfio_rom_free(struct vfio_pci *p);
 
-/* irq.c: bring vector V in line: routed and irqfd'ed when LIVE, irqfd
- * removed otherwise (interrupts then wait in the eventfd). */
-int vfio_vector_update(struct vfio_pci *p, struct vfio_vector *v, bool live);
-/* Remove V's irqfd and route and give its GSI back (MSI disabled, the
- * VM fd going away). */
-void vfio_vector_release(struct vfio_pci *p, struct vfio_vector *v);
-bool vfio_vector_pending(const struct vfio_vector *v);
-int vfio_vectors_open(struct vfio_vector *v, unsigned n);
-void vfio_vectors_close(struct vfio_vector *v, unsigned n);
-
 /* msi.c, msix.c, intx.c. The *_stop, intx enable/disable and
- * vfio_vector_update need p->lock held (or no vCPU running); the others
+ * msi_vector_update need p->lock held (or no vCPU running); the others
  * take it. */
 int vfio_msi_init(struct vfio_pci *p, unsigned cap);
 void vfio_msi_config_written(struct vfio_pci *p);

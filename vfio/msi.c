@@ -55,7 +55,7 @@ int vfio_msi_init(struct vfio_pci *p, unsigned cap)
 	len = cap_len(m);
 	if (cap + len > PCI_CFG_SPACE_SIZE)
 		return -EINVAL;
-	r = vfio_vectors_open(m->vec, m->max);
+	r = msi_vectors_open(m->vec, m->max);
 	if (r < 0)
 		return r;
 
@@ -82,7 +82,7 @@ static void stop_vectors(struct vfio_pci *p)
 	struct vfio_msi *m = &p->msi;
 
 	for (unsigned i = 0; i < m->max; i++) {
-		vfio_vector_release(p, &m->vec[i]);
+		msi_vector_release(&p->vm->kvm, &m->vec[i]);
 	}
 	if (m->count)
 		(void)vfio_dev_set_irqs(&p->dev, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0,
@@ -110,7 +110,7 @@ void vfio_msi_config_written(struct vfio_pci *p)
 	if (!(flags & PCI_MSI_FLAGS_ENABLE)) {
 		if (m->enabled) {
 			stop_vectors(p);
-			if (kvm_vm_exists(&p->vm->kvm) && !p->msix.enabled)
+			if (kvm_vm_exists(&p->vm->kvm) && !p->msix.table.enabled)
 				(void)vfio_intx_enable(p);
 		}
 		goto out;
@@ -140,7 +140,7 @@ void vfio_msi_config_written(struct vfio_pci *p)
 	for (unsigned i = 0; i < m->count; i++) {
 		m->vec[i].addr = addr;
 		m->vec[i].data = (data & ~(m->count - 1)) | i;
-		r = vfio_vector_update(p, &m->vec[i], !(mask & (1u << i)));
+		r = msi_vector_update(&p->vm->kvm, &m->vec[i], !(mask & (1u << i)));
 		if (r < 0)
 			log_warning("vfio %s: MSI vector %u: %s", p->dev.bdf, i, strerror(-r));
 	}
@@ -154,7 +154,7 @@ uint32_t vfio_msi_pending_bits(struct vfio_pci *p)
 
 	pthread_mutex_lock(&p->lock);
 	for (unsigned i = 0; p->msi.enabled && i < p->msi.count; i++)
-		if (vfio_vector_pending(&p->msi.vec[i]))
+		if (msi_vector_pending(&p->msi.vec[i]))
 			bits |= 1u << i;
 	pthread_mutex_unlock(&p->lock);
 	return bits;

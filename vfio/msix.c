@@ -23,8 +23,6 @@
 #include "core/vm/vm.h"
 #include "vfio/internal.h"
 
-enum { ADDR_LO, ADDR_HI, DATA, CTRL };
-
 /* The guest's bits of the control word, in its high byte. */
 #define CONTROL_HI ((PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8)
 
@@ -56,18 +54,18 @@ int vfio_msix_init(struct vfio_pci *p, unsigned cap)
 	m->pba_off = pba & PCI_MSIX_PBA_OFFSET;
 	if (m->table_bar >= PCI_NUM_BARS || m->pba_bar >= PCI_NUM_BARS)
 		return -EINVAL;
-	if (m->table_off + (uint64_t)m->nvec * VFIO_MSIX_ENTRY_SIZE >
+	if (m->table_off + (uint64_t)m->nvec * MSIX_ENTRY_SIZE >
 		    p->dev.regions[m->table_bar].size ||
-	    m->pba_off + (m->nvec + 63) / 64 * 8 > p->dev.regions[m->pba_bar].size)
+	    m->pba_off + msix_pba_size(m->nvec) > p->dev.regions[m->pba_bar].size)
 		return -EINVAL;
 
-	m->table = calloc(m->nvec, VFIO_MSIX_ENTRY_SIZE);
+	r = msix_table_init(&m->table, m->nvec);
+	if (r < 0)
+		return r;
 	m->vec = calloc(m->nvec, sizeof(*m->vec));
-	if (!m->table || !m->vec)
+	if (!m->vec)
 		return -ENOMEM;
-	for (unsigned i = 0; i < m->nvec; i++)
-		m->table[4 * i + CTRL] = PCI_MSIX_ENTRY_CTRL_MASKBIT;   /* reset state */
-	r = vfio_vectors_open(m->vec, m->nvec);
+	r = msi_vectors_open(m->vec, m->nvec);
 	if (r < 0)
 		return r;
 
@@ -82,13 +80,12 @@ int vfio_msix_init(struct vfio_pci *p, unsigned cap)
 
 static bool vector_live(const struct vfio_msix *m, unsigned i)
 {
-	return m->enabled && !m->masked && !(m->table[4 * i + CTRL] & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	return msix_vector_live(&m->table, i);
 }
 
 static void load_message(struct vfio_msix *m, unsigned i)
 {
-	m->vec[i].addr = m->table[4 * i + ADDR_LO] | (uint64_t)m->table[4 * i + ADDR_HI] << 32;
-	m->vec[i].data = m->table[4 * i + DATA];
+	msix_vector_message(&m->table, i, &m->vec[i].addr, &m->vec[i].data);
 }
 
 /* Enable COUNT vectors on the device. This is a rare event (MSI-X enable,
@@ -112,7 +109,7 @@ static int hw_enable(struct vfio_pci *p, unsigned count)
 		/* Live vectors may have fired while the device had none. */
 		for (unsigned i = 0; i < m->hw_count && i < count; i++)
 			if (vector_live(m, i))
-				(void)!write(m->vec[i].efd, &(uint64_t){ 1 }, sizeof(uint64_t));
+				msi_vector_fire(&m->vec[i]);
 		m->hw_count = count;
 	} else {
 		m->hw_count = 0;
@@ -138,7 +135,7 @@ static void update(struct vfio_pci *p, unsigned i)
 			log_warning("vfio %s: cannot enable %u MSI-X vectors: %s", p->dev.bdf, i + 1,
 				    strerror(-r));
 	}
-	r = vfio_vector_update(p, &m->vec[i], live);
+	r = msi_vector_update(&p->vm->kvm, &m->vec[i], live);
 	if (r < 0)
 		log_warning("vfio %s: MSI-X vector %u: cannot %s its interrupt: %s", p->dev.bdf, i,
 			    live ? "route" : "mask", strerror(-r));
@@ -154,7 +151,7 @@ static void start(struct vfio_pci *p)
 	vfio_intx_disable(p);
 	vfio_msi_stop(p);
 	for (unsigned i = 0; i < m->nvec; i++)
-		if (!(m->table[4 * i + CTRL] & PCI_MSIX_ENTRY_CTRL_MASKBIT))
+		if (!(m->table.entries[4 * i + 3] & PCI_MSIX_ENTRY_CTRL_MASKBIT))
 			need = i + 1;
 	r = hw_enable(p, need);
 	if (r < 0)
@@ -166,13 +163,13 @@ static void stop_locked(struct vfio_pci *p)
 	struct vfio_msix *m = &p->msix;
 
 	for (unsigned i = 0; i < m->nvec; i++) {
-		vfio_vector_release(p, &m->vec[i]);
+		msi_vector_release(&p->vm->kvm, &m->vec[i]);
 	}
 	if (m->hw_count)
 		(void)vfio_dev_set_irqs(&p->dev, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER,
 					0, 0, NULL);
 	m->hw_count = 0;
-	m->enabled = false;
+	m->table.enabled = false;
 }
 
 void vfio_msix_config_written(struct vfio_pci *p)
@@ -185,17 +182,17 @@ void vfio_msix_config_written(struct vfio_pci *p)
 	flags = (uint16_t)(p->pci.cfg[m->cap + PCI_MSIX_FLAGS] |
 			   p->pci.cfg[m->cap + PCI_MSIX_FLAGS + 1] << 8);
 	enable = flags & PCI_MSIX_FLAGS_ENABLE;
-	m->masked = flags & PCI_MSIX_FLAGS_MASKALL;
-	if (enable && !m->enabled) {
-		m->enabled = true;
+	m->table.masked = flags & PCI_MSIX_FLAGS_MASKALL;
+	if (enable && !m->table.enabled) {
+		m->table.enabled = true;
 		start(p);
-	} else if (!enable && m->enabled) {
+	} else if (!enable && m->table.enabled) {
 		stop_locked(p);
 		/* Back to INTx, as a device without MSI-X enabled is. */
 		if (kvm_vm_exists(&p->vm->kvm) && !p->msi.enabled)
 			(void)vfio_intx_enable(p);
 	}
-	for (unsigned i = 0; m->enabled && i < m->nvec; i++)
+	for (unsigned i = 0; m->table.enabled && i < m->nvec; i++)
 		update(p, i);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -205,7 +202,7 @@ bool vfio_msix_table_hit(const struct vfio_pci *p, unsigned bar, uint64_t off, u
 	const struct vfio_msix *m = &p->msix;
 
 	return m->cap && bar == m->table_bar && off + size > m->table_off &&
-	       off < m->table_off + (uint64_t)m->nvec * VFIO_MSIX_ENTRY_SIZE;
+	       off < m->table_off + (uint64_t)m->nvec * MSIX_ENTRY_SIZE;
 }
 
 bool vfio_msix_pba_hit(const struct vfio_pci *p, unsigned bar, uint64_t off, unsigned size)
@@ -213,20 +210,16 @@ bool vfio_msix_pba_hit(const struct vfio_pci *p, unsigned bar, uint64_t off, uns
 	const struct vfio_msix *m = &p->msix;
 
 	return m->cap && bar == m->pba_bar && off + size > m->pba_off &&
-	       off < m->pba_off + (m->nvec + 63) / 64 * 8;
+	       off < m->pba_off + msix_pba_size(m->nvec);
 }
 
 uint64_t vfio_msix_table_read(struct vfio_pci *p, uint64_t off, unsigned size)
 {
-	struct vfio_msix *m = &p->msix;
-	uint64_t v = 0;
+	uint64_t v;
 
 	/* Offsets come from a trap that may start before the table. */
-	if (size > 8 || off > (uint64_t)m->nvec * VFIO_MSIX_ENTRY_SIZE ||
-	    size > (uint64_t)m->nvec * VFIO_MSIX_ENTRY_SIZE - off)
-		return ~0ULL;
 	pthread_mutex_lock(&p->lock);
-	memcpy(&v, (uint8_t *)m->table + off, size);
+	v = msix_table_read(&p->msix.table, off, size);
 	pthread_mutex_unlock(&p->lock);
 	return v;
 }
@@ -236,15 +229,9 @@ void vfio_msix_table_write(struct vfio_pci *p, uint64_t off, unsigned size, uint
 	struct vfio_msix *m = &p->msix;
 	unsigned first, last;
 
-	if (size > 8 || off > (uint64_t)m->nvec * VFIO_MSIX_ENTRY_SIZE ||
-	    size > (uint64_t)m->nvec * VFIO_MSIX_ENTRY_SIZE - off)
-		return;
-	first = (unsigned)(off / VFIO_MSIX_ENTRY_SIZE);
-	last = (unsigned)((off + size - 1) / VFIO_MSIX_ENTRY_SIZE);
 	pthread_mutex_lock(&p->lock);
-	memcpy((uint8_t *)m->table + off, &value, size);
-	for (unsigned i = first; i <= last; i++)
-		if (m->enabled)
+	if (msix_table_write(&m->table, off, size, value, &first, &last))
+		for (unsigned i = first; i <= last && m->table.enabled; i++)
 			update(p, i);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -252,7 +239,7 @@ void vfio_msix_table_write(struct vfio_pci *p, uint64_t off, unsigned size, uint
 uint64_t vfio_msix_pba_read(struct vfio_pci *p, uint64_t off, unsigned size)
 {
 	struct vfio_msix *m = &p->msix;
-	uint64_t len = (m->nvec + 63) / 64 * 8, v = 0;
+	uint64_t len = msix_pba_size(m->nvec), v = 0;
 
 	if (size > 8 || off > len || size > len - off)
 		return ~0ULL;
@@ -262,7 +249,7 @@ uint64_t vfio_msix_pba_read(struct vfio_pci *p, uint64_t off, unsigned size)
 	for (unsigned b = 0; b < 8 * size; b++) {
 		uint64_t i = 8 * off + b;
 
-		if (i < m->nvec && i < m->hw_count && m->enabled && vfio_vector_pending(&m->vec[i]))
+		if (i < m->nvec && i < m->hw_count && m->table.enabled && msi_vector_pending(&m->vec[i]))
 			v |= 1ULL << b;
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -271,7 +258,7 @@ uint64_t vfio_msix_pba_read(struct vfio_pci *p, uint64_t off, unsigned size)
 
 void vfio_msix_stop(struct vfio_pci *p)
 {
-	if (p->msix.cap && p->msix.enabled)
+	if (p->msix.cap && p->msix.table.enabled)
 		stop_locked(p);
 }
 
@@ -282,18 +269,14 @@ void vfio_msix_reset(struct vfio_pci *p)
 	if (!m->cap)
 		return;
 	stop_locked(p);
-	m->masked = false;
 	p->pci.cfg[m->cap + PCI_MSIX_FLAGS + 1] &= (uint8_t)~CONTROL_HI;
-	memset(m->table, 0, (size_t)m->nvec * VFIO_MSIX_ENTRY_SIZE);
-	for (unsigned i = 0; i < m->nvec; i++)
-		m->table[4 * i + CTRL] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	msix_table_reset(&m->table);
 }
 
 void vfio_msix_free(struct vfio_pci *p)
 {
-	vfio_vectors_close(p->msix.vec, p->msix.nvec);
+	msi_vectors_close(p->msix.vec, p->msix.nvec);
 	free(p->msix.vec);
-	free(p->msix.table);
+	msix_table_free(&p->msix.table);
 	p->msix.vec = NULL;
-	p->msix.table = NULL;
 }

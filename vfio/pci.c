@@ -137,7 +137,7 @@ void vfio_pci_free(struct vfio_pci *p)
 	vfio_bars_free(p);
 	vfio_rom_free(p);
 	vfio_msix_free(p);
-	vfio_vectors_close(p->msi.vec, 32);
+	msi_vectors_close(p->msi.vec, 32);
 	vfio_intx_free(p);
 	vfio_dev_close(&p->dev);
 	pthread_mutex_destroy(&p->lock);
