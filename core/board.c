@@ -12,6 +12,7 @@
 #include "core/devices/rtc.h"
 #include "core/devices/serial.h"
 #include "core/tpm/vtpm.h"
+#include "core/virtio/virtio.h"
 #include "vfio/vfio.h"
 
 const struct device_type *const board_device_types[] = {
@@ -23,5 +24,8 @@ const struct device_type *const board_device_types[] = {
 	/* Before anything that pins guest RAM: its create forks swtpm. */
 	&vtpm_device_type,
 	&vfio_device_type,
+	&virtio_blk_device_type,
+	&virtio_rng_device_type,
+	&virtio_console_device_type,
 	NULL,
 };

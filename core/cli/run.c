@@ -316,9 +316,13 @@ int cli_run(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
-	if (devices_preflight(&cfg) < 0) {
+	if (devices_preflight(&cfg, &err) < 0) {
+		/* A refusal about the input (an image in use) is said here;
+		 * the others were logged by the device. */
+		if (err.msg[0])
+			log_error("%s", err.msg);
 		config_free(&cfg);
-		return EXIT_FAIL;
+		return err.msg[0] ? EXIT_USAGE : EXIT_FAIL;
 	}
 	r = vm_create(&vm, &cfg);
 	if (r < 0) {

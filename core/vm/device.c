@@ -30,12 +30,15 @@ const struct device_conf *device_conf_nth(const struct vm_config *cfg,
 	return NULL;
 }
 
-int devices_preflight(const struct vm_config *cfg)
+int devices_preflight(const struct vm_config *cfg, struct config_error *err)
 {
+	err->msg[0] = '\0';
 	for (size_t i = 0; i < cfg->ndevices; i++) {
 		const struct device_conf *dc = &cfg->devices[i];
 		int r;
 
+		if (dc->type->preflight_usage && (r = dc->type->preflight_usage(dc, cfg, err)) < 0)
+			return r;
 		if (dc->type->preflight && (r = dc->type->preflight(dc, cfg)) < 0)
 			return r;
 	}

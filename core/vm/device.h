@@ -101,6 +101,11 @@ struct device_type {
 	 * host: can the device be had (a helper installed, a lock free)?
 	 * Logs one line naming the problem; 0 or -errno. */
 	int (*preflight)(const struct device_conf *dc, const struct vm_config *cfg);
+	/* The same for a refusal that is about the user's input (an image
+	 * another partition holds): ERR gets the one line, and `partvm run`
+	 * exits 2 as for a bad config. */
+	int (*preflight_usage)(const struct device_conf *dc, const struct vm_config *cfg,
+			       struct config_error *err);
 
 	/* ---- PCR 1 (core/tpm/platform.h): what the guest's platform is ---- */
 	/* Append this device's lines to TEXT; ROOT is the sysfs root. Returns
@@ -132,8 +137,9 @@ struct device_type {
 size_t device_conf_count(const struct vm_config *cfg, const struct device_type *type);
 const struct device_conf *device_conf_nth(const struct vm_config *cfg,
 					  const struct device_type *type, size_t n);
-/* Every conf's preflight hook, in order; stops at the first failure. */
-int devices_preflight(const struct vm_config *cfg);
+/* Every conf's preflight hooks, in order; stops at the first failure,
+ * which has ERR set when it was about the user's input. */
+int devices_preflight(const struct vm_config *cfg, struct config_error *err);
 
 /* Make VM's devices from its config, in the board's order; loop given to
  * create hooks. Logs what failed. */

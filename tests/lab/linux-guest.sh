@@ -2,7 +2,8 @@
 # partvm with an initramfs whose init reports the guest's view of the VM and
 # then runs the commands it reads from the console.
 #
-#   guest_initrd OUT [guest-initrd options...]  build the reporting initramfs
+#   guest_initrd OUT [guest-initrd options...] [-- MODULE...]
+#                                                build the reporting initramfs
 #   guest_start NAME PARTVM-RUN-ARGS...          start partvm in the background
 #   guest_wait NAME REGEX [COUNT] [SECONDS]      wait for COUNT matching lines
 #   guest_send LINE                              type LINE on the console
@@ -33,12 +34,16 @@ INIT
 }
 
 guest_initrd() {
-	local out=$1
+	local out=$1 opts=() mods=()
 	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	mods=("$@")
 	guest_init_script >"$TMPDIR/guest-init.sh"
 	chmod +x "$TMPDIR/guest-init.sh"
 	lab_guest_initrd --bin /usr/bin/dmesg --bin /usr/bin/lspci \
-		--file /usr/share/misc/pci.ids "$@" "$out" "$TMPDIR/guest-init.sh" >/dev/null
+		--file /usr/share/misc/pci.ids ${opts[@]+"${opts[@]}"} "$out" "$TMPDIR/guest-init.sh" \
+		${mods[@]+"${mods[@]}"} >/dev/null
 }
 
 guest_start() {

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * virtio-blk through the transport, as a driver sees it, on a sparse
+ * image file: reads and writes land where they should (checked with
+ * pread/pwrite on the image), FLUSH, GET_ID's serial, DISCARD punching a
+ * hole (the file's blocks shrink), WRITE_ZEROES, and the refusals: past
+ * the capacity, partial sectors, writes to a read-only disk, unknown
+ * types, a request without room for its status. The [disk] config keys
+ * and --disk, image checks (missing, directory, odd size, read-only
+ * without readonly) and the lock that names who holds an image.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/virtio_blk.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/virtio/disk.h"
+#include "tests/unit/virtio_fake.h"
+
+#define QS 256
+#define HDR 0x300000ULL      /* request headers */
+#define DATA 0x400000ULL     /* data buffers */
+#define STATUS 0x500000ULL   /* status bytes */
+#define IMG_SIZE (8ULL << 20)
+#define FEATURES ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | \
+		  (1ULL << VIRTIO_RING_F_EVENT_IDX) | (1ULL << VIRTIO_BLK_F_FLUSH) |     \
+		  (1ULL << VIRTIO_BLK_F_CONFIG_WCE) | (1ULL << VIRTIO_BLK_F_DISCARD) |   \
+		  (1ULL << VIRTIO_BLK_F_WRITE_ZEROES) | (1ULL << VIRTIO_BLK_F_SEG_MAX) |  \
+		  (1ULL << VIRTIO_BLK_F_BLK_SIZE) | (1ULL << VIRTIO_BLK_F_RO))
+
+static struct fake_vm f;
+static char dir[64];
+static char img[96];
+static uint16_t next_head;
+
+static int setup(void **state)
+{
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/partvm-blk-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(img, sizeof(img), "%s/disk.img", dir);
+	fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, IMG_SIZE), 0);
+	close(fd);
+	setenv("PARTVM_RUNTIME_DIR", dir, 1);
+	fake_virtio_vm(&f);
+	next_head = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	fake_virtio_free(&f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	unsetenv("PARTVM_RUNTIME_DIR");
+	return 0;
+}
+
+static struct virtio_dev *disk(const char *extra)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "[partition]\nname = t\n[disk]\npath = %s\nserial = test-serial-1\n%s",
+		 img, extra);
+	return fake_virtio_device(&f, text);
+}
+
+/* One request: header, then data (readable for a write, writable for a
+ * read), then the status byte. Returns the status; *WRITTEN gets used.len. */
+static int request(uint32_t type, uint64_t sector, uint64_t data_gpa, uint32_t len, bool data_in,
+		   uint32_t *written)
+{
+	struct virtio_blk_outhdr h = { .type = type, .sector = sector };
+	uint16_t head = next_head, d = 0;
+	uint32_t id, used_len;
+	uint8_t *status = gpa(&f, STATUS + head);
+
+	memcpy(gpa(&f, HDR + 16 * head), &h, sizeof(h));
+	*status = 0xee;
+	put_desc_at(&f, RING_DESC(0), d, HDR + 16 * head, 16, VRING_DESC_F_NEXT, d + 1);
+	d++;
+	if (len) {
+		put_desc_at(&f, RING_DESC(0), d, data_gpa, len,
+			    VRING_DESC_F_NEXT | (data_in ? VRING_DESC_F_WRITE : 0), d + 1);
+		d++;
+	}
+	put_desc_at(&f, RING_DESC(0), d, STATUS + head, 1, VRING_DESC_F_WRITE, 0);
+	offer_and_kick(&f, 0, QS, 0);
+	next_head++;
+	if (!wait_used(&f, 0, next_head, 5000))
+		fail_msg("request %u (type %u) was never completed", head, type);
+	used_elem(&f, 0, QS, (uint16_t)(next_head - 1), &id, &used_len);
+	assert_int_equal(id, 0);
+	if (written)
+		*written = used_len;
+	return *status;
+}
+
+static void image_read(uint64_t off, void *buf, size_t len)
+{
+	int fd = open(img, O_RDONLY);
+
+	assert_int_equal(pread(fd, buf, len, (off_t)off), (ssize_t)len);
+	close(fd);
+}
+
+static uint64_t image_blocks(void)
+{
+	struct stat st;
+
+	assert_int_equal(stat(img, &st), 0);
+	return (uint64_t)st.st_blocks;
+}
+
+static void test_read_write(void **state)
+{
+	uint8_t *buf, back[8192];
+	uint32_t written;
+
+	disk("");
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	/* The config space: capacity in sectors, the serial in GET_ID. */
+	assert_int_equal(bar_rd(&f, VIRTIO_BAR_DEVICE, 8), IMG_SIZE / 512);
+	buf = gpa(&f, DATA);
+	for (unsigned i = 0; i < 8192; i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 100, DATA, 8192, false, &written), VIRTIO_BLK_S_OK);
+	assert_int_equal(written, 1);
+	image_read(100 * 512, back, sizeof(back));
+	assert_memory_equal(back, buf, sizeof(back));
+
+	memset(gpa(&f, DATA + 0x10000), 0, 8192);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 100, DATA + 0x10000, 8192, true, &written),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(written, 8193);
+	assert_memory_equal(gpa(&f, DATA + 0x10000), buf, 8192);
+
+	assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, 0, 0, false, NULL), VIRTIO_BLK_S_OK);
+	memset(gpa(&f, DATA), 0, 32);
+	assert_int_equal(request(VIRTIO_BLK_T_GET_ID, 0, DATA, 20, true, &written), VIRTIO_BLK_S_OK);
+	assert_int_equal(written, 21);
+	assert_string_equal((char *)gpa(&f, DATA), "test-serial-1");
+}
+
+static void test_refusals(void **state)
+{
+	disk("");
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	/* Past the end, across the end, partial sectors, unknown types. */
+	assert_int_equal(request(VIRTIO_BLK_T_IN, IMG_SIZE / 512, DATA, 512, true, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, IMG_SIZE / 512 - 1, DATA, 1024, false, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, ~0ULL / 512, DATA, 512, true, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 0, DATA, 100, false, NULL), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(99, 0, DATA, 512, true, NULL), VIRTIO_BLK_S_UNSUPP);
+	assert_int_equal(request(VIRTIO_BLK_T_SCSI_CMD, 0, DATA, 512, true, NULL), VIRTIO_BLK_S_UNSUPP);
+	/* The device still works. */
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, DATA, 512, true, NULL), VIRTIO_BLK_S_OK);
+}
+
+static void test_no_status_byte(void **state)
+{
+	struct virtio_blk_outhdr h = { .type = VIRTIO_BLK_T_IN };
+
+	disk("");
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	memcpy(gpa(&f, HDR), &h, sizeof(h));
+	put_desc_at(&f, RING_DESC(0), 0, HDR, 16, 0, 0);
+	offer_and_kick(&f, 0, QS, 0);
+	for (int i = 0; i < 2000 && !(status_rd(&f) & VIRTIO_CONFIG_S_NEEDS_RESET); i++)
+		usleep(1000);
+	assert_true(status_rd(&f) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	assert_int_equal(used_idx(&f, 0), 0);
+}
+
+static void test_discard_and_zeroes(void **state)
+{
+	struct virtio_blk_discard_write_zeroes seg = { .sector = 2048, .num_sectors = 2048 };
+	uint64_t full, after;
+	uint8_t back[512];
+
+	disk("");
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	memset(gpa(&f, DATA), 0xab, 2 << 20);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 2048, DATA, 1 << 20, false, NULL), VIRTIO_BLK_S_OK);
+	assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, 0, 0, false, NULL), VIRTIO_BLK_S_OK);
+	full = image_blocks();
+	assert_true(full >= 2048);
+	/* DISCARD gives the blocks back: the image shrinks on the host. */
+	memcpy(gpa(&f, DATA + (4 << 20)), &seg, sizeof(seg));
+	next_head = next_head;
+	assert_int_equal(request(VIRTIO_BLK_T_DISCARD, 0, DATA + (4 << 20), sizeof(seg), false, NULL),
+			 VIRTIO_BLK_S_OK);
+	after = image_blocks();
+	if (after + 2048 > full)
+		fail_msg("discard left %llu blocks of %llu", (unsigned long long)after,
+			 (unsigned long long)full);
+	image_read(2048 * 512, back, sizeof(back));
+	for (unsigned i = 0; i < sizeof(back); i++)
+		assert_int_equal(back[i], 0);
+	/* WRITE_ZEROES over written data. */
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 8192, DATA, 4096, false, NULL), VIRTIO_BLK_S_OK);
+	seg = (struct virtio_blk_discard_write_zeroes){ .sector = 8192, .num_sectors = 8 };
+	memcpy(gpa(&f, DATA + (4 << 20)), &seg, sizeof(seg));
+	assert_int_equal(request(VIRTIO_BLK_T_WRITE_ZEROES, 0, DATA + (4 << 20), sizeof(seg), false,
+				 NULL), VIRTIO_BLK_S_OK);
+	image_read(8192 * 512, back, sizeof(back));
+	for (unsigned i = 0; i < sizeof(back); i++)
+		assert_int_equal(back[i], 0);
+	/* Past the end, unknown flags on DISCARD, a ragged segment list. */
+	seg = (struct virtio_blk_discard_write_zeroes){ .sector = IMG_SIZE / 512 - 1, .num_sectors = 2 };
+	memcpy(gpa(&f, DATA + (4 << 20)), &seg, sizeof(seg));
+	assert_int_equal(request(VIRTIO_BLK_T_DISCARD, 0, DATA + (4 << 20), sizeof(seg), false, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	seg = (struct virtio_blk_discard_write_zeroes){ .sector = 0, .num_sectors = 1, .flags = 1 };
+	memcpy(gpa(&f, DATA + (4 << 20)), &seg, sizeof(seg));
+	assert_int_equal(request(VIRTIO_BLK_T_DISCARD, 0, DATA + (4 << 20), sizeof(seg), false, NULL),
+			 VIRTIO_BLK_S_UNSUPP);
+	assert_int_equal(request(VIRTIO_BLK_T_DISCARD, 0, DATA + (4 << 20), 10, false, NULL),
+			 VIRTIO_BLK_S_IOERR);
+}
+
+static void test_readonly(void **state)
+{
+	uint8_t back[512], zero[512] = { 0 };
+
+	disk("readonly = yes\n");
+	/* The device says so. */
+	assert_true(device_features(&f) & (1ULL << VIRTIO_BLK_F_RO));
+	assert_false(device_features(&f) & (1ULL << VIRTIO_BLK_F_DISCARD));
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_DISCARD) &
+					   ~(1ULL << VIRTIO_BLK_F_WRITE_ZEROES), 1, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	memset(gpa(&f, DATA), 0x5a, 512);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 0, DATA, 512, false, NULL), VIRTIO_BLK_S_IOERR);
+	image_read(0, back, sizeof(back));
+	assert_memory_equal(back, zero, sizeof(back));
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, DATA, 512, true, NULL), VIRTIO_BLK_S_OK);
+}
+
+static void test_write_cache_off(void **state)
+{
+	disk("");
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	/* The guest turns its write cache off: writethrough writes. */
+	assert_int_equal(bar_rd(&f, VIRTIO_BAR_DEVICE + offsetof(struct virtio_blk_config, wce), 1), 1);
+	bar_wr(&f, VIRTIO_BAR_DEVICE + offsetof(struct virtio_blk_config, wce), 1, 0);
+	assert_int_equal(bar_rd(&f, VIRTIO_BAR_DEVICE + offsetof(struct virtio_blk_config, wce), 1), 0);
+	/* The capacity is not the guest's to write. */
+	bar_wr(&f, VIRTIO_BAR_DEVICE, 8, 1);
+	assert_int_equal(bar_rd(&f, VIRTIO_BAR_DEVICE, 8), IMG_SIZE / 512);
+	memset(gpa(&f, DATA), 1, 4096);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 0, DATA, 4096, false, NULL), VIRTIO_BLK_S_OK);
+}
+
+static void test_unaligned_direct(void **state)
+{
+	uint8_t back[1024];
+
+	/* cache = none (O_DIRECT; /tmp may not have it, then skip the rest):
+	 * a buffer at an odd address goes through the page cache. */
+	if (disk_check(img, false, NULL, &(const char *){ NULL }) < 0)
+		fail();
+	{
+		int fd = open(img, O_RDWR | O_DIRECT);
+
+		if (fd < 0) {
+			print_message("no O_DIRECT on %s's file system: unaligned case not run here\n", dir);
+			return;
+		}
+		close(fd);
+	}
+	disk("cache = none\n");
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	memset(gpa(&f, DATA + 3), 0x77, 1024);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 10, DATA + 3, 1024, false, NULL), VIRTIO_BLK_S_OK);
+	image_read(10 * 512, back, sizeof(back));
+	for (unsigned i = 0; i < sizeof(back); i++)
+		assert_int_equal(back[i], 0x77);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 10, DATA + 4096 + 5, 1024, true, NULL), VIRTIO_BLK_S_OK);
+	assert_memory_equal(gpa(&f, DATA + 4096 + 5), back, sizeof(back));
+}
+
+/* ---- Config and host checks ---------------------------------------------- */
+
+static void expect_config_error(const char *text, const char *want)
+{
+	struct vm_config c;
+	struct config_error err = { { 0 } };
+	char full[1024];
+	int r;
+
+	/* A config file needs a kernel: any readable file will do here. */
+	snprintf(full, sizeof(full), "%s[boot]\nkernel = %s\n", text, img);
+	config_init(&c, board_device_types);
+	r = config_load_string(&c, "p.conf", full, &err);
+	if (r == 0)
+		r = config_validate(&c, &err);
+	assert_true(r < 0);
+	if (!strstr(err.msg, want))
+		fail_msg("want '%s' in '%s'", want, err.msg);
+	config_free(&c);
+}
+
+static void test_config(void **state)
+{
+	char text[512], odd[80], ro[80];
+	struct config_error err = { { 0 } };
+	struct vm_config c;
+	const char *why;
+	int fd;
+
+	snprintf(text, sizeof(text), "[disk]\npath = %s\n[disk]\npath = %s\n", img, img);
+	expect_config_error(text, "the same image as disk");
+	expect_config_error("[disk]\nreadonly = yes\n", "p.conf:1: [disk] without 'path = FILE'");
+	expect_config_error("[disk]\npath = /nonexistent.img\n",
+			    "p.conf:2: disk '/nonexistent.img': No such file or directory");
+	snprintf(text, sizeof(text), "[disk]\npath = %s\n", dir);
+	expect_config_error(text, "a directory, not a disk image");
+	snprintf(odd, sizeof(odd), "%s/odd.img", dir);
+	fd = open(odd, O_RDWR | O_CREAT, 0600);
+	assert_int_equal(ftruncate(fd, 1000), 0);
+	close(fd);
+	snprintf(text, sizeof(text), "[disk]\npath = %s\n", odd);
+	expect_config_error(text, "its size is not a multiple of 512 bytes");
+	expect_config_error("[disk]\npath = /dev/null\nserial = a b\n", "serial = 'a b'");
+	expect_config_error("[disk]\npath = /x\nserial = 123456789012345678901\n", "too long");
+	expect_config_error("[disk]\npath = /x\ncache = unsafe\n", "expected writeback or none");
+	expect_config_error("[disk]\npath = /x\nqueues = 0\n", "1..16");
+	expect_config_error("[disk]\npath = /x\nbogus = 1\n",
+			    "unknown key 'bogus' in [disk] (known: path, readonly, serial, cache, queues, discard)");
+	/* A file partvm may only read needs readonly (root ignores modes:
+	 * a read-only bind would be the case there; check as a user). */
+	snprintf(ro, sizeof(ro), "%s/ro.img", dir);
+	fd = open(ro, O_RDWR | O_CREAT, 0400);
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	close(fd);
+	if (geteuid() != 0) {
+		snprintf(text, sizeof(text), "[disk]\npath = %s\n", ro);
+		expect_config_error(text, "use readonly");
+	}
+	assert_int_equal(disk_check(ro, true, NULL, &why), 0);
+	/* --disk takes the same. */
+	config_init(&c, board_device_types);
+	snprintf(text, sizeof(text), "%s,readonly,serial=abc,cache=none,queues=2", img);
+	assert_int_equal(config_add_option(&c, config_find_type(&c, "virtio-blk"), text, &why), 0);
+	assert_int_equal(c.ndevices, 1);
+	assert_int_equal(config_add_option(&c, config_find_type(&c, "virtio-blk"), "x,colour=red", &why),
+			 -EINVAL);
+	assert_non_null(strstr(why, "unknown option"));
+	assert_int_equal(c.ndevices, 1);
+	assert_int_equal(config_validate(&c, &err), 0);
+	config_free(&c);
+}
+
+static void test_lock_names_holder(void **state)
+{
+	struct disk d, d2, r1, r2;
+	char holder[300] = "";
+
+	/* A writer holds it: a second writer and a reader are refused with
+	 * the first one's name; readers share. */
+	assert_int_equal(disk_open(&d, img, false, false, dir, "alpha", holder, sizeof(holder)), 0);
+	assert_int_equal(disk_open(&d2, img, false, false, dir, "beta", holder, sizeof(holder)), -EBUSY);
+	disk_close(&d2);
+	assert_non_null(strstr(holder, "partition 'alpha' (pid "));
+	holder[0] = '\0';
+	assert_int_equal(disk_probe_lock(img, true, dir, holder, sizeof(holder)), -EBUSY);
+	assert_non_null(strstr(holder, "partition 'alpha'"));
+	disk_close(&d);
+	assert_int_equal(disk_probe_lock(img, false, dir, holder, sizeof(holder)), 0);
+	assert_int_equal(disk_open(&r1, img, true, false, dir, "r1", holder, sizeof(holder)), 0);
+	assert_int_equal(disk_open(&r2, img, true, false, dir, "r2", holder, sizeof(holder)), 0);
+	assert_int_equal(disk_probe_lock(img, false, dir, holder, sizeof(holder)), -EBUSY);
+	disk_close(&r1);
+	disk_close(&r2);
+	/* The records are gone with their holders. */
+	assert_int_equal(disk_probe_lock(img, false, dir, holder, sizeof(holder)), 0);
+}
+
+#define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_read_write),
+		T(test_refusals),
+		T(test_no_status_byte),
+		T(test_discard_and_zeroes),
+		T(test_readonly),
+		T(test_write_cache_off),
+		T(test_unaligned_direct),
+		T(test_config),
+		T(test_lock_names_holder),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
