@@ -77,8 +77,9 @@ struct blk_req {
 	struct blk_queue *q;
 	struct virtq_req vreq;
 	struct iovec iov[BLK_IOV_MAX];     /* as the ring gave them */
-	struct iovec io[BLK_IOV_MAX];      /* the data part, as I/O goes */
+	struct iovec io[BLK_IOV_MAX];      /* the data part */
 	unsigned nio;
+	struct iovec cur[BLK_IOV_MAX];     /* what is left of it, for the ring */
 	uint8_t *status;
 	uint32_t type;
 	uint64_t offset;                   /* bytes into the disk */
@@ -392,27 +393,30 @@ static int submit_rw(struct blk_req *r)
 	struct blk_queue *q = r->q;
 	struct blk *b = q->b;
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
-	struct iovec *io = r->io;
-	unsigned n = r->nio;
 	size_t skip = (size_t)r->done;
 	int fd = r->buffered ? b->disk.buffered_fd : b->disk.fd;
+	unsigned n = 0;
 
 	if (!sqe)
 		return -EBUSY;
-	/* After a short transfer, start where it stopped. */
-	while (n && skip >= io->iov_len) {
-		skip -= io->iov_len;
-		io++;
-		n--;
-	}
-	if (skip) {
-		io->iov_base = (uint8_t *)io->iov_base + skip;
-		io->iov_len -= skip;
+	/* What is left: after a short transfer, from where it stopped. The
+	 * kernel may read these iovecs until the request completes. */
+	for (unsigned i = 0; i < r->nio; i++) {
+		struct iovec v = r->io[i];
+
+		if (skip >= v.iov_len) {
+			skip -= v.iov_len;
+			continue;
+		}
+		v.iov_base = (uint8_t *)v.iov_base + skip;
+		v.iov_len -= skip;
+		skip = 0;
+		r->cur[n++] = v;
 	}
 	if (r->type == VIRTIO_BLK_T_IN) {
-		io_uring_prep_readv(sqe, fd, io, n, r->offset + r->done);
+		io_uring_prep_readv(sqe, fd, r->cur, n, r->offset + r->done);
 	} else {
-		io_uring_prep_writev(sqe, fd, io, n, r->offset + r->done);
+		io_uring_prep_writev(sqe, fd, r->cur, n, r->offset + r->done);
 		/* Write cache off: each write is durable when it completes. */
 		if (!__atomic_load_n(&b->wce, __ATOMIC_RELAXED))
 			sqe->rw_flags = RWF_DSYNC;

@@ -44,7 +44,7 @@ ro_write=$(guest_value disks ro-write)
 assert_match "readonly: a write to /dev/vdb fails (EROFS/EPERM/EIO)" '^[1-9][0-9]* .*(Read-only|Operation not permitted|Input/output error)' "$ro_write"
 
 # Discard: a 128 MiB file written, synced, deleted, fstrim'd.
-guest_send 'mount -t ext4 /dev/vda /mnt && dd if=/dev/urandom of=/mnt/big bs=1M count=128 2>/dev/null && sync && echo "guest: written"'
+guest_send 'mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && dd if=/dev/urandom of=/mnt/big bs=1M count=128 2>/dev/null && sync && echo "guest: written"'
 guest_wait disks '^guest: written' 1 600
 before=$(($(stat -c %b "$TMPDIR/data.img") * 512))
 guest_send 'rm /mnt/big && sync && fstrim -v /mnt; echo "guest: trimmed $?"'
