@@ -356,25 +356,9 @@ static void complete(struct blk_req *r, uint8_t status)
  * from the readable (OUT) or writable (IN) buffers. */
 static unsigned data_iov(struct blk_req *r, bool in, size_t skip, size_t len)
 {
-	unsigned first = in ? r->vreq.nout : 0, end = in ? r->vreq.nout + r->vreq.nin : r->vreq.nout;
-	unsigned n = 0;
-
-	for (unsigned i = first; i < end && len; i++) {
-		struct iovec v = r->iov[i];
-
-		if (skip >= v.iov_len) {
-			skip -= v.iov_len;
-			continue;
-		}
-		v.iov_base = (uint8_t *)v.iov_base + skip;
-		v.iov_len -= skip;
-		skip = 0;
-		if (v.iov_len > len)
-			v.iov_len = len;
-		len -= v.iov_len;
-		r->io[n++] = v;
-	}
-	return n;
+	if (in)
+		return virtq_iov_slice(r->iov + r->vreq.nout, r->vreq.nin, skip, len, r->io);
+	return virtq_iov_slice(r->iov, r->vreq.nout, skip, len, r->io);
 }
 
 static bool aligned(const struct blk_req *r, unsigned block)
@@ -393,26 +377,14 @@ static int submit_rw(struct blk_req *r)
 	struct blk_queue *q = r->q;
 	struct blk *b = q->b;
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
-	size_t skip = (size_t)r->done;
 	int fd = r->buffered ? b->disk.buffered_fd : b->disk.fd;
-	unsigned n = 0;
+	unsigned n;
 
 	if (!sqe)
 		return -EBUSY;
 	/* What is left: after a short transfer, from where it stopped. The
 	 * kernel may read these iovecs until the request completes. */
-	for (unsigned i = 0; i < r->nio; i++) {
-		struct iovec v = r->io[i];
-
-		if (skip >= v.iov_len) {
-			skip -= v.iov_len;
-			continue;
-		}
-		v.iov_base = (uint8_t *)v.iov_base + skip;
-		v.iov_len -= skip;
-		skip = 0;
-		r->cur[n++] = v;
-	}
+	n = virtq_iov_slice(r->io, r->nio, (size_t)r->done, SIZE_MAX, r->cur);
 	if (r->type == VIRTIO_BLK_T_IN) {
 		io_uring_prep_readv(sqe, fd, r->cur, n, r->offset + r->done);
 	} else {
@@ -923,9 +895,7 @@ const struct device_type virtio_blk_device_type = {
 	.preflight_usage = preflight,
 	.measure = measure,
 	.create = create,
-	.attach = virtio_device_attach,
-	.stop = virtio_device_stop,
-	.detach = virtio_device_detach,
+	VIRTIO_DEVICE_VM_HOOKS,
 	.free = destroy,
 	.logs_errors = true,
 	.status = status,

@@ -98,6 +98,10 @@ bool virtq_has_work(struct virtqueue *vq);
  * byte OFF, into the IN side at byte OFF. Return the bytes copied. */
 size_t virtq_req_read(const struct virtq_req *req, size_t off, void *buf, size_t len);
 size_t virtq_req_write(const struct virtq_req *req, size_t off, const void *buf, size_t len);
+/* DST gets the part of the N buffers SRC that starts SKIP bytes in and is
+ * at most LEN bytes long; returns its count (at most N). */
+unsigned virtq_iov_slice(const struct iovec *src, unsigned n, size_t skip, size_t len,
+			 struct iovec *dst);
 
 /* ---- pci.c --------------------------------------------------------------- */
 
@@ -198,6 +202,10 @@ int virtio_device_attach(struct device *d);
 void virtio_device_stop(struct device *d);
 void virtio_device_detach(struct device *d);
 struct json_object *virtio_device_status(struct device *d, struct json_object *status);
+/* In a struct device_type: the VM lifecycle hooks above. */
+#define VIRTIO_DEVICE_VM_HOOKS                                                       \
+	.attach = virtio_device_attach, .stop = virtio_device_stop,                  \
+	.detach = virtio_device_detach
 
 /* ---- worker.c ------------------------------------------------------------ */
 

@@ -265,42 +265,59 @@ bool virtq_enable_kicks(struct virtqueue *vq)
 	return virtq_has_work(vq);
 }
 
-size_t virtq_req_read(const struct virtq_req *req, size_t off, void *buf, size_t len)
+unsigned virtq_iov_slice(const struct iovec *src, unsigned n, size_t skip, size_t len,
+			 struct iovec *dst)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n && len; i++) {
+		struct iovec v = src[i];
+
+		if (skip >= v.iov_len) {
+			skip -= v.iov_len;
+			continue;
+		}
+		v.iov_base = (uint8_t *)v.iov_base + skip;
+		v.iov_len -= skip;
+		skip = 0;
+		if (v.iov_len > len)
+			v.iov_len = len;
+		len -= v.iov_len;
+		dst[k++] = v;
+	}
+	return k;
+}
+
+/* Copy between BUF and the N buffers IOV from byte OFF on. */
+static size_t copy_iov(const struct iovec *iov, unsigned n, size_t off, void *buf, size_t len,
+		       bool to_iov)
 {
 	size_t done = 0;
 
-	for (unsigned i = 0; i < req->nout && done < len; i++) {
-		const struct iovec *v = &req->iov[i];
-		size_t n;
+	for (unsigned i = 0; i < n && done < len; i++) {
+		size_t c;
 
-		if (off >= v->iov_len) {
-			off -= v->iov_len;
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
 			continue;
 		}
-		n = v->iov_len - off < len - done ? v->iov_len - off : len - done;
-		memcpy((uint8_t *)buf + done, (uint8_t *)v->iov_base + off, n);
-		done += n;
+		c = iov[i].iov_len - off < len - done ? iov[i].iov_len - off : len - done;
+		if (to_iov)
+			memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)buf + done, c);
+		else
+			memcpy((uint8_t *)buf + done, (const uint8_t *)iov[i].iov_base + off, c);
+		done += c;
 		off = 0;
 	}
 	return done;
 }
 
+size_t virtq_req_read(const struct virtq_req *req, size_t off, void *buf, size_t len)
+{
+	return copy_iov(req->iov, req->nout, off, buf, len, false);
+}
+
 size_t virtq_req_write(const struct virtq_req *req, size_t off, const void *buf, size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned i = req->nout; i < req->nout + req->nin && done < len; i++) {
-		const struct iovec *v = &req->iov[i];
-		size_t n;
-
-		if (off >= v->iov_len) {
-			off -= v->iov_len;
-			continue;
-		}
-		n = v->iov_len - off < len - done ? v->iov_len - off : len - done;
-		memcpy((uint8_t *)v->iov_base + off, (const uint8_t *)buf + done, n);
-		done += n;
-		off = 0;
-	}
-	return done;
+	return copy_iov(req->iov + req->nout, req->nin, off, (void *)buf, len, true);
 }

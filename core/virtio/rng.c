@@ -300,9 +300,7 @@ const struct device_type virtio_rng_device_type = {
 	.conf_option = conf_option,
 	.measure = measure,
 	.create = create,
-	.attach = virtio_device_attach,
-	.stop = virtio_device_stop,
-	.detach = virtio_device_detach,
+	VIRTIO_DEVICE_VM_HOOKS,
 	.free = destroy,
 	.status = status,
 };
