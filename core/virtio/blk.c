@@ -10,6 +10,7 @@
  *   cache = writeback                # or none: O_DIRECT, no host page cache
  *   queues = 2                       # default: one per vCPU (at most 8)
  *   discard = yes                    # DISCARD and WRITE_ZEROES punch holes
+ *   aio = io_uring                   # or sync: I/O on the queue's thread itself
  *
  * or `--disk PATH[,readonly][,serial=ID][,cache=none][,queues=N][,discard=no]`,
  * as often as there are disks.
@@ -17,7 +18,9 @@
  * Each queue has a thread and an io_uring: the thread takes the guest's
  * requests after its doorbell (an ioeventfd), submits their reads and
  * writes at once, and completes them when the ring's eventfd says they
- * are done. FLUSH is an fdatasync; with the write cache off (the guest's
+ * are done. Where io_uring is not to be had (kernel.io_uring_disabled, a
+ * seccomp policy) the thread does the I/O itself, one request at a time
+ * (aio = sync), and says so once. FLUSH is an fdatasync; with the write cache off (the guest's
  * choice, VIRTIO_BLK_F_CONFIG_WCE) every write is RWF_DSYNC. Requests are
  * checked against the disk: whole sectors, inside the capacity, nothing
  * written to a read-only disk; a bad one gets VIRTIO_BLK_S_IOERR, an
@@ -59,6 +62,7 @@
 #define BLK_MAX_DZ_SECTORS (1U << 22)      /* 2 GiB a segment */
 
 enum blk_cache { CACHE_WRITEBACK, CACHE_NONE };
+enum blk_aio { AIO_IO_URING, AIO_SYNC };
 
 struct blk_conf {
 	char *path;
@@ -67,6 +71,7 @@ struct blk_conf {
 	enum blk_cache cache;
 	unsigned queues;              /* 0: one per vCPU */
 	bool discard;
+	enum blk_aio aio;
 	int line;                     /* of path = ..., 0 from --disk */
 };
 
@@ -112,6 +117,7 @@ struct blk {
 	struct blk_queue *queues;
 	unsigned nqueues;
 	uint8_t wce;                       /* the guest's write cache setting */
+	bool sync_fallback;                /* io_uring was asked for but refused */
 	char name[48];
 };
 
@@ -146,6 +152,19 @@ static int set_cache(struct blk_conf *c, const char *v, const char **why)
 	}
 	*why = "expected writeback or none";
 	return -EINVAL;
+}
+
+static int set_aio(struct blk_conf *c, const char *v, const char **why)
+{
+	if (!strcmp(v, "io_uring"))
+		c->aio = AIO_IO_URING;
+	else if (!strcmp(v, "sync"))
+		c->aio = AIO_SYNC;
+	else {
+		*why = "expected io_uring or sync";
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int set_queues(struct blk_conf *c, const char *v, const char **why)
@@ -202,6 +221,11 @@ static int key_discard(struct config_ctx *ctx, void *conf, const char *v, const 
 	return set_bool(&((struct blk_conf *)conf)->discard, v, why);
 }
 
+static int key_aio(struct config_ctx *ctx, void *conf, const char *v, const char **why)
+{
+	return set_aio(conf, v, why);
+}
+
 static const struct config_key keys[] = {
 	{ "path", key_path },
 	{ "readonly", key_readonly },
@@ -209,6 +233,7 @@ static const struct config_key keys[] = {
 	{ "cache", key_cache },
 	{ "queues", key_queues },
 	{ "discard", key_discard },
+	{ "aio", key_aio },
 	{ NULL, NULL },
 };
 
@@ -219,7 +244,8 @@ static void conf_init(void *conf)
 	c->discard = true;
 }
 
-/* --disk PATH[,readonly][,serial=ID][,cache=none|writeback][,queues=N][,discard=yes|no] */
+/* --disk PATH[,readonly][,serial=ID][,cache=none|writeback][,queues=N][,discard=yes|no]
+ *        [,aio=io_uring|sync] */
 static int conf_option(void *conf, const char *arg, const char **why)
 {
 	struct blk_conf *c = conf;
@@ -252,9 +278,11 @@ static int conf_option(void *conf, const char *arg, const char **why)
 			r = set_queues(c, eq, why);
 		else if (eq && !strcmp(word, "discard"))
 			r = set_bool(&c->discard, eq, why);
+		else if (eq && !strcmp(word, "aio"))
+			r = set_aio(c, eq, why);
 		else {
 			*why = "unknown option (known: readonly, serial=ID, cache=none|writeback, "
-			       "queues=N, discard=yes|no)";
+			       "queues=N, discard=yes|no, aio=io_uring|sync)";
 			r = -EINVAL;
 		}
 	}
@@ -371,20 +399,41 @@ static bool aligned(const struct blk_req *r, unsigned block)
 	return true;
 }
 
+static void finish(struct blk_queue *q, struct blk_req *r, int res);
+
+/* aio = sync: the I/O here and now, completed at once. */
+static void sync_rw(struct blk_req *r, int fd, unsigned n)
+{
+	struct blk_queue *q = r->q;
+	int flags = r->type == VIRTIO_BLK_T_OUT && !__atomic_load_n(&q->b->wce, __ATOMIC_RELAXED) ?
+		    RWF_DSYNC : 0;
+	ssize_t res = r->type == VIRTIO_BLK_T_IN ?
+		      preadv2(fd, r->cur, (int)n, (off_t)(r->offset + r->done), 0) :
+		      pwritev2(fd, r->cur, (int)n, (off_t)(r->offset + r->done), flags);
+
+	q->inflight++;
+	finish(q, r, res < 0 ? -errno : (int)res);
+}
+
 /* Queue the rest of R's read or write (from r->done on). */
 static int submit_rw(struct blk_req *r)
 {
 	struct blk_queue *q = r->q;
 	struct blk *b = q->b;
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
+	struct io_uring_sqe *sqe;
 	int fd = r->buffered ? b->disk.buffered_fd : b->disk.fd;
 	unsigned n;
 
-	if (!sqe)
-		return -EBUSY;
 	/* What is left: after a short transfer, from where it stopped. The
 	 * kernel may read these iovecs until the request completes. */
 	n = virtq_iov_slice(r->io, r->nio, (size_t)r->done, SIZE_MAX, r->cur);
+	if (!q->ring_ready) {
+		sync_rw(r, fd, n);
+		return 0;
+	}
+	sqe = io_uring_get_sqe(&q->ring);
+	if (!sqe)
+		return -EBUSY;
 	if (r->type == VIRTIO_BLK_T_IN) {
 		io_uring_prep_readv(sqe, fd, r->cur, n, r->offset + r->done);
 	} else {
@@ -402,8 +451,14 @@ static int submit_rw(struct blk_req *r)
 static int submit_flush(struct blk_req *r)
 {
 	struct blk_queue *q = r->q;
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
+	struct io_uring_sqe *sqe;
 
+	if (!q->ring_ready) {
+		q->inflight++;
+		finish(q, r, fdatasync(q->b->disk.fd) < 0 ? -errno : 0);
+		return 0;
+	}
+	sqe = io_uring_get_sqe(&q->ring);
 	if (!sqe)
 		return -EBUSY;
 	io_uring_prep_fsync(sqe, q->b->disk.fd, IORING_FSYNC_DATASYNC);
@@ -565,6 +620,8 @@ static void reap(struct blk_queue *q)
 	struct io_uring_cqe *cqe;
 	uint64_t n;
 
+	if (!q->ring_ready)
+		return;
 	(void)!read(q->ring_efd, &n, sizeof(n));
 	while (io_uring_peek_cqe(&q->ring, &cqe) == 0) {
 		struct blk_req *r = io_uring_cqe_get_data(cqe);
@@ -579,7 +636,7 @@ static void flush_submissions(struct blk_queue *q)
 {
 	int r;
 
-	if (!q->unsubmitted)
+	if (!q->unsubmitted || !q->ring_ready)
 		return;
 	r = io_uring_submit(&q->ring);
 	if (r >= 0)
@@ -641,7 +698,7 @@ static void drain(struct blk_queue *q)
 	struct io_uring_cqe *cqe;
 
 	flush_submissions(q);
-	while (q->inflight) {
+	while (q->inflight && q->ring_ready) {
 		if (io_uring_wait_cqe(&q->ring, &cqe) < 0)
 			break;
 		struct blk_req *r = io_uring_cqe_get_data(cqe);
@@ -743,6 +800,8 @@ static int queue_init(struct blk *b, unsigned i)
 	for (unsigned s = 0; s < BLK_QUEUE_SIZE; s++)
 		q->free[s] = (uint16_t)(BLK_QUEUE_SIZE - 1 - s);
 	q->nfree = BLK_QUEUE_SIZE;
+	if (b->conf->aio == AIO_SYNC || b->sync_fallback)
+		return 0;
 	r = io_uring_queue_init(BLK_QUEUE_SIZE, &q->ring, 0);
 	if (r < 0)
 		return r;
@@ -809,6 +868,14 @@ static int create(struct device *d, struct loop *loop)
 		return -ENOMEM;
 	for (unsigned i = 0; i < b->nqueues; i++) {
 		r = queue_init(b, i);
+		if (r < 0 && (r == -EPERM || r == -ENOSYS || r == -EACCES) && i == 0) {
+			/* No io_uring here: the queues' threads do the I/O. */
+			log_notice("%s: io_uring is not available (%s); I/O runs on the queues' "
+				   "threads (aio = sync)", d->name, strerror(-r));
+			b->sync_fallback = true;
+			b->queues[0].ring_ready = false;
+			r = 0;
+		}
 		if (r < 0)
 			return log_error_errno(r, "%s: cannot set up queue %u (io_uring): %m", d->name, i);
 	}
@@ -857,6 +924,8 @@ static void status(struct device *d, struct json_object *st)
 								  "none" : "writeback"));
 	json_object_object_add(o, "queues", json_object_new_int((int)b->nqueues));
 	json_object_object_add(o, "write-cache", json_object_new_boolean(b->wce));
+	json_object_object_add(o, "aio", json_object_new_string(b->queues && b->queues[0].ring_ready ?
+								"io_uring" : "sync"));
 }
 
 /* PCR 1: what the guest sees of the disk, not where it lives on the host

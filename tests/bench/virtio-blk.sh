@@ -33,7 +33,7 @@ trap cleanup EXIT
 
 modprobe loop
 dd if=/dev/zero of=/dev/shm/partvm-bench.img bs=1M count=1024 status=none
-loop=$(losetup --find --show --direct-io=on /dev/shm/partvm-bench.img)
+loop=$(losetup --find --show /dev/shm/partvm-bench.img)
 
 cat >"$tmp/fio.sh" <<EOF
 #!/bin/sh

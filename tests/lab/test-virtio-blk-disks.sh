@@ -60,7 +60,15 @@ guest_wait disks '^guest: cache-now' 1 60
 assert_eq "write cache as the guest found it" write-back "$(guest_value disks cache)"
 assert_eq "write cache after the guest turned it off" write-through "$(guest_value disks cache-now)"
 guest_check_dmesg disks
-guest_send "umount /mnt; poweroff -f"
+# A reboot: a new KVM VM, the devices reset and attached again; the guest
+# reads the read-only disk whole and gets the host's sha256.
+guest_send "umount /mnt; reboot -f"
+guest_wait disks '^guest: ready' 2
+guest_send 'echo "guest: ro-sha $(sha256sum /dev/vdb | cut -d" " -f1)"'
+guest_wait disks '^guest: ro-sha' 1 300
+assert_eq "after a reboot: sha256 of the read-only disk read by the guest" "$ro_sha" \
+	"$(guest_value disks ro-sha)"
+guest_send "poweroff -f"
 guest_end
 assert_eq "partvm status after poweroff -f" 0 "$GUEST_STATUS"
 assert_eq "readonly: the image's sha256 after the guest tried to write" "$ro_sha" \

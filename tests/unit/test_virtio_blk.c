@@ -306,7 +306,21 @@ static void test_unaligned_direct(void **state)
  * kick only when the device's avail_event asks for one, completions
  * taken as they come. Random reads and writes of 4-64 KiB checked
  * against a shadow copy of the disk: nothing is lost or stalls. */
+static void stress(const char *extra);
+
 static void test_stress_event_idx(void **state)
+{
+	stress("");
+}
+
+/* The same with the I/O on the queue's thread (aio = sync, what partvm
+ * falls back to without io_uring). */
+static void test_stress_sync(void **state)
+{
+	stress("aio = sync\n");
+}
+
+static void stress(const char *extra)
 {
 	enum { N = 4000, DEPTH = 64, MAXLEN = 64 << 10, REGION = DEPTH * MAXLEN };
 	uint16_t *aidx = gpa(&f, RING_AVAIL(0) + 2), *ring = gpa(&f, RING_AVAIL(0) + 4);
@@ -319,7 +333,7 @@ static void test_stress_event_idx(void **state)
 	unsigned seed = 12345;
 
 	assert_non_null(shadow);
-	disk("");
+	disk(extra);
 	assert_true(driver_init(&f, (FEATURES & ~(1ULL << VIRTIO_BLK_F_RO)) |
 					   (1ULL << VIRTIO_RING_F_EVENT_IDX), 1, QS) &
 		    VIRTIO_CONFIG_S_DRIVER_OK);
@@ -453,7 +467,7 @@ static void test_config(void **state)
 	expect_config_error("[disk]\npath = /x\ncache = unsafe\n", "expected writeback or none");
 	expect_config_error("[disk]\npath = /x\nqueues = 0\n", "1..16");
 	expect_config_error("[disk]\npath = /x\nbogus = 1\n",
-			    "unknown key 'bogus' in [disk] (known: path, readonly, serial, cache, queues, discard)");
+			    "unknown key 'bogus' in [disk] (known: path, readonly, serial, cache, queues, discard, aio)");
 	/* A file partvm may only read needs readonly (root ignores modes:
 	 * a read-only bind would be the case there; check as a user). */
 	snprintf(ro, sizeof(ro), "%s/ro.img", dir);
@@ -516,6 +530,7 @@ int main(void)
 		T(test_write_cache_off),
 		T(test_unaligned_direct),
 		T(test_stress_event_idx),
+		T(test_stress_sync),
 		T(test_config),
 		T(test_lock_names_holder),
 	};
