@@ -58,7 +58,7 @@ run() {
 	local name=$1
 	shift
 	timeout 900 "$@" </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" || true
-	if ! grep -q '^bench-fio: done' "$tmp/$name.out"; then
+	if ! grep -q 'bench-fio: done' "$tmp/$name.out"; then
 		echo "bench: $name: fio did not finish" >&2
 		tail -n 20 "$tmp/$name.out" "$tmp/$name.err" >&2
 		exit 1
@@ -67,14 +67,16 @@ run() {
 # field NAME JOB COLUMN: a number from the job's line (3 read KiB/s,
 # 4 read IOPS, 5 write KiB/s, 6 write IOPS).
 field() {
-	tr -d '\r' <"$tmp/$1.out" | awk -v j="$2" -v c="$3" '$1 == "bench-fio:" && $2 == j { print $c }'
+	# The serial console may put something before a line: look inside.
+	tr -d '\r' <"$tmp/$1.out" | sed -n 's/.*\(bench-fio: .*\)/\1/p' |
+		awk -v j="$2" -v c="$3" '$2 == j { print $c }'
 }
 
 for r in $(seq "$rounds"); do
 	run "ours$r" "$PARTVM" run --kernel "$LAB_BZIMAGE" --initrd "$tmp/initrd" --cpus 2 \
 		--memory 1G --append "$append" --disk "$loop,cache=none"
 	run "qemu$r" qemu-system-x86_64 -nodefaults -no-user-config -nographic -serial stdio \
-		-M q35,accel=kvm -cpu host -smp 2 -m 1G -no-reboot \
+		-M q35,accel=kvm -bios /usr/share/qemu/qboot.rom -cpu host -smp 2 -m 1G -no-reboot \
 		-kernel "$LAB_BZIMAGE" -initrd "$tmp/initrd" -append "$append" \
 		-object iothread,id=io0 \
 		-drive "file=$loop,if=none,id=d0,format=raw,cache=none,aio=io_uring" \
@@ -82,6 +84,13 @@ for r in $(seq "$rounds"); do
 	for v in ours qemu; do
 		echo "bench: round $r $v: randread $(field "$v$r" randread 4) IOPS," \
 			"seqread $(field "$v$r" seqread 3) KiB/s, seqwrite $(field "$v$r" seqwrite 5) KiB/s"
+		for j in randread seqread seqwrite; do
+			if [ -z "$(field "$v$r" $j 3)" ]; then
+				echo "bench: round $r $v: no result for $j; its output:" >&2
+				grep -a 'bench-fio' "$tmp/$v$r.out" >&2
+				exit 1
+			fi
+		done
 	done
 done
 

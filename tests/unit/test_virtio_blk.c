@@ -420,6 +420,58 @@ static void stress(const char *extra)
 	free(shadow);
 }
 
+/* A reset with requests in flight (the guest rebooting under load): once
+ * the reset's write returns nothing of the guest's is touched again, and
+ * the device works after the driver sets it up anew. */
+static void reset_in_flight(const char *extra)
+{
+	enum { DEPTH = 64, LEN = 64 << 10 };
+	uint16_t *aidx = gpa(&f, RING_AVAIL(0) + 2), *ring = gpa(&f, RING_AVAIL(0) + 4);
+	static uint8_t used_before[8 * QS + 4], status_before[DEPTH];
+	struct timespec pause = { 0, 50 * 1000000 };
+
+	disk(extra);
+	for (int round = 0; round < 3; round++) {
+		assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
+			    VIRTIO_CONFIG_S_DRIVER_OK);
+		for (unsigned i = 0; i < DEPTH; i++) {
+			struct virtio_blk_outhdr h = { .type = i % 2 ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
+						       .sector = (uint64_t)i * (LEN / 512) };
+
+			memcpy(gpa(&f, HDR + 16 * i), &h, sizeof(h));
+			*(uint8_t *)gpa(&f, STATUS + i) = 0xee;
+			put_desc_at(&f, RING_DESC(0), 3 * i, HDR + 16 * i, 16, VRING_DESC_F_NEXT, 3 * i + 1);
+			put_desc_at(&f, RING_DESC(0), 3 * i + 1, DATA + (uint64_t)i * LEN, LEN,
+				    VRING_DESC_F_NEXT | (i % 2 ? 0 : VRING_DESC_F_WRITE), 3 * i + 2);
+			put_desc_at(&f, RING_DESC(0), 3 * i + 2, STATUS + i, 1, VRING_DESC_F_WRITE, 0);
+			ring[i] = (uint16_t)(3 * i);
+		}
+		__atomic_store_n(aidx, DEPTH, __ATOMIC_SEQ_CST);
+		bar_wr(&f, VIRTIO_BAR_NOTIFY, 2, 0);
+		status_wr(&f, 0);
+		assert_int_equal(status_rd(&f), 0);
+		memcpy(used_before, gpa(&f, RING_USED(0)), sizeof(used_before));
+		memcpy(status_before, gpa(&f, STATUS), sizeof(status_before));
+		nanosleep(&pause, NULL);
+		assert_memory_equal(gpa(&f, RING_USED(0)), used_before, sizeof(used_before));
+		assert_memory_equal(gpa(&f, STATUS), status_before, sizeof(status_before));
+	}
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	next_head = 0;
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, DATA, 4096, true, NULL), VIRTIO_BLK_S_OK);
+}
+
+static void test_reset_in_flight(void **state)
+{
+	reset_in_flight("");
+}
+
+static void test_reset_in_flight_sync(void **state)
+{
+	reset_in_flight("aio = sync\n");
+}
+
 /* ---- Config and host checks ---------------------------------------------- */
 
 static void expect_config_error(const char *text, const char *want)
@@ -531,6 +583,8 @@ int main(void)
 		T(test_unaligned_direct),
 		T(test_stress_event_idx),
 		T(test_stress_sync),
+		T(test_reset_in_flight),
+		T(test_reset_in_flight_sync),
 		T(test_config),
 		T(test_lock_names_holder),
 	};
