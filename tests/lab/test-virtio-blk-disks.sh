@@ -4,7 +4,9 @@
 # serials; the read-only one refuses writes and its image is unchanged
 # (sha256 before and after); fstrim on an ext4 file system of the other
 # gives the deleted file's blocks back to the host (the image's allocated
-# size shrinks); the guest's write cache setting reaches the device.
+# size shrinks); the guest's write cache setting reaches the device; a
+# second partition on the running guest's image is refused, naming it; after
+# a reboot the guest reads the read-only disk whole.
 # lab: timeout=1200
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +20,7 @@ ro_sha=$(sha256sum "$TMPDIR/ro.img" | cut -d' ' -f1)
 
 guest_initrd "$TMPDIR/initrd.img" --bin /lib/systemd/systemd-udevd --bin /usr/bin/udevadm \
 	--file /usr/lib/udev/rules.d/60-persistent-storage.rules -- virtio_pci virtio_blk ext4
-guest_start disks --kernel "$LAB_BZIMAGE" --initrd "$TMPDIR/initrd.img" --cpus 2 --memory 512M \
+guest_start disks --name lab-disks --kernel "$LAB_BZIMAGE" --initrd "$TMPDIR/initrd.img" --cpus 2 --memory 512M \
 	--append "console=ttyS0 panic=-1 quiet" \
 	--disk "$TMPDIR/data.img,serial=alpha-disk" --disk "$TMPDIR/ro.img,readonly,serial=beta-disk"
 guest_wait disks '^guest: ready' 1
@@ -33,6 +35,21 @@ assert_contains "disks: by-id link of the second disk" "virtio-beta-disk /dev/vd
 guest_send 'echo "guest: serials $(cat /sys/block/vda/serial) $(cat /sys/block/vdb/serial)"'
 guest_wait disks '^guest: serials' 1 60
 assert_eq "disks: serials in sysfs" "alpha-disk beta-disk" "$(guest_value disks serials)"
+
+# The image is locked while the guest runs: a second partition is refused,
+# in one line naming the first, and nothing of it starts.
+set +e
+"$PARTVM" run --name second --kernel "$LAB_BZIMAGE" --memory 256M \
+	--disk "$TMPDIR/data.img" </dev/null >"$TMPDIR/second.out" 2>"$TMPDIR/second.err"
+second=$?
+set -e
+sed 's/^/    | /' "$TMPDIR/second.err"
+assert_eq "locked: a second partition on the image exits 2" 2 "$second"
+assert_eq "locked: one line of refusal" 1 "$(wc -l <"$TMPDIR/second.err")"
+assert_contains "locked: the refusal names the holder" \
+	"disk '$TMPDIR/data.img': in use by partition 'lab-disks' (pid $GUEST_PID)" \
+	"$(cat "$TMPDIR/second.err")"
+assert_eq "locked: the second partition printed nothing of a guest" 0 "$(wc -c <"$TMPDIR/second.out")"
 
 # The read-only disk: the guest's kernel knows, and a write fails.
 guest_send 'echo "guest: ro $(blockdev --getro /dev/vdb) $(cat /sys/block/vdb/ro)"'

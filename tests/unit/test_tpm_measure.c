@@ -390,6 +390,63 @@ static void test_platform_devices_from_config(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* The virtio devices are in PCR 1 as the guest sees them: a disk by its
+ * capacity, mode and serial (not its host path), the RNG with its rate,
+ * the virtio console. Another image of the same size is the same disk. */
+static void test_platform_virtio(void **state)
+{
+	struct files *f = *state;
+	struct config_error err = { { 0 } };
+	struct vm_config c;
+	char conf[2048], img[512], img2[512], e[256], *text = NULL, *dev = NULL;
+	const char *want = "partvm-platform 1\ncpus 1\nmemory 268435456\ntpm crb\n"
+			   "virtio-blk 1af4:1042 capacity=1073741824 readonly=0 serial=root-1\n"
+			   "virtio-blk 1af4:1042 capacity=1048576 readonly=1 serial=-\n"
+			   "virtio-rng 1af4:1044 rate=4096\n"
+			   "virtio-console 1af4:1043\n";
+
+	snprintf(img, sizeof(img), "%s/root.img", f->dir);
+	snprintf(img2, sizeof(img2), "%s/small.img", f->dir);
+	write_file(img, "");
+	write_file(img2, "");
+	assert_int_equal(truncate(img, 1 << 30), 0);
+	assert_int_equal(truncate(img2, 1 << 20), 0);
+	for (int moved = 0; moved < 2; moved++) {
+		if (moved) {
+			char to[512];
+
+			snprintf(to, sizeof(to), "%s/moved.img", f->dir);
+			assert_int_equal(rename(img, to), 0);
+			snprintf(img, sizeof(img), "%s", to);
+		}
+		snprintf(conf, sizeof(conf),
+			 "[partition]\ncpus = 1\nmemory = 256M\n"
+			 "[disk]\npath = %s\nserial = root-1\n"
+			 "[disk]\npath = %s\nreadonly = yes\n"
+			 "[rng]\nrate = 4K\n[console]\ndevice = virtio\n", img, img2);
+		config_init(&c, board_device_types);
+		assert_int_equal(config_load_string(&c, "p.conf", conf, &err), 0);
+		assert_string_equal(err.msg, "");
+		dev = NULL;
+		assert_int_equal(tpm_platform_devices(f->dir, &c, &dev, e, sizeof(e)), 0);
+		assert_int_equal(tpm_platform_text(&c, dev, &text) > 0, 1);
+		assert_string_equal(text, want);
+		free(text);
+		free(dev);
+		config_free(&c);
+	}
+	/* A disk that is not there is named, and nothing is measured. */
+	config_init(&c, board_device_types);
+	snprintf(conf, sizeof(conf), "[disk]\npath = %s/gone.img\n", f->dir);
+	assert_int_equal(config_load_string(&c, "p.conf", conf, &err), 0);
+	dev = NULL;
+	assert_true(tpm_platform_devices(f->dir, &c, &dev, e, sizeof(e)) < 0);
+	if (!strstr(e, "gone.img"))
+		fail_msg("want the disk named in '%s'", e);
+	assert_null(dev);
+	config_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_embedded_guest),
 		cmocka_unit_test_setup_teardown(test_platform_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_platform_devices_from_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_platform_virtio, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
