@@ -55,14 +55,24 @@ append="console=ttyS0 panic=-1 quiet"
 
 # run NAME CMD...: boot, let fio run, keep its lines in $tmp/NAME.out.
 run() {
-	local name=$1
+	local name=$1 status try
 	shift
-	timeout 900 "$@" </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" || true
-	if ! grep -q 'bench-fio: done' "$tmp/$name.out"; then
-		echo "bench: $name: fio did not finish" >&2
+	for try in 1 2; do
+		status=0
+		timeout 900 "$@" </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" || status=$?
+		grep -q 'bench-fio: done' "$tmp/$name.out" && return 0
+		# The lab's TCG now and then hands a nested guest a stale page
+		# (tests/lab/README.md): that boot, and only that, runs again.
+		if [ $try = 1 ] && grep -q 'triple fault (KVM_EXIT_SHUTDOWN)' "$tmp/$name.err"; then
+			echo "bench: $name: the guest triple-faulted (a known lab failure); once more" >&2
+			continue
+		fi
+		echo "bench: $name: fio did not finish (exit status $status)" >&2
 		tail -n 20 "$tmp/$name.out" "$tmp/$name.err" >&2
+		echo "bench: the lab host's kernel log:" >&2
+		dmesg | tail -n 20 >&2
 		exit 1
-	fi
+	done
 }
 # field NAME JOB COLUMN: a number from the job's line (3 read KiB/s,
 # 4 read IOPS, 5 write KiB/s, 6 write IOPS).

@@ -17,8 +17,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/virtio_blk.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -472,6 +474,77 @@ static void test_reset_in_flight_sync(void **state)
 	reset_in_flight("aio = sync\n");
 }
 
+/* A guest that never lets up: as each request completes it offers it
+ * again. A reset (or partvm stopping) must still get the
+ * queue's thread to stop. */
+static volatile bool flood_stop;
+static int flood_kick_fd;
+static unsigned long flood_count;        /* requests offered again */
+
+static void *flood(void *arg)
+{
+	uint16_t *aidx = gpa(&f, RING_AVAIL(0) + 2), *ring = gpa(&f, RING_AVAIL(0) + 4);
+	uint16_t seen = 0;
+
+	while (!flood_stop) {
+		uint16_t used = used_idx(&f, 0);
+
+		if (seen == used)
+			continue;
+		while (seen != used) {
+			uint32_t id, len;
+			uint16_t a = __atomic_load_n(aidx, __ATOMIC_RELAXED);
+
+			used_elem(&f, 0, QS, seen, &id, &len);
+			ring[a % QS] = (uint16_t)id;
+			__atomic_store_n(aidx, (uint16_t)(a + 1), __ATOMIC_RELEASE);
+			seen++;
+			flood_count++;
+		}
+		/* Without EVENT_IDX a driver kicks after adding; under KVM the
+		 * doorbell is an ioeventfd, which takes no lock of ours. */
+		(void)!eventfd_write(flood_kick_fd, 1);
+	}
+	return NULL;
+}
+
+static void test_stop_under_flood(void **state)
+{
+	enum { N = 120 };
+	uint16_t *aidx = gpa(&f, RING_AVAIL(0) + 2), *ring = gpa(&f, RING_AVAIL(0) + 4);
+	struct timespec pause = { 0, 200 * 1000000 };
+	pthread_t t;
+	struct virtio_dev *vdev = disk("");
+
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	flood_kick_fd = vdev->vqs[0].kick_fd;
+	for (unsigned i = 0; i < N; i++) {
+		struct virtio_blk_outhdr h = { .type = VIRTIO_BLK_T_GET_ID };
+
+		memcpy(gpa(&f, HDR + 16 * i), &h, sizeof(h));
+		/* GET_ID into the status byte alone: an ID of no bytes. */
+		put_desc_at(&f, RING_DESC(0), 2 * i, HDR + 16 * i, 16, VRING_DESC_F_NEXT, 2 * i + 1);
+		put_desc_at(&f, RING_DESC(0), 2 * i + 1, STATUS + i, 1, VRING_DESC_F_WRITE, 0);
+		ring[i] = (uint16_t)(2 * i);
+	}
+	flood_stop = false;
+	flood_count = 0;
+	assert_int_equal(pthread_create(&t, NULL, flood, NULL), 0);
+	__atomic_store_n(aidx, N, __ATOMIC_RELEASE);
+	bar_wr(&f, VIRTIO_BAR_NOTIFY, 2, 0);
+	nanosleep(&pause, NULL);
+	/* The flood is on: each request done many times over, more coming. */
+	if (__atomic_load_n(&flood_count, __ATOMIC_RELAXED) < 4 * N)
+		fail_msg("the flood did not get going (%lu requests offered again)", flood_count);
+	alarm(10);      /* a thread that never stops: SIGALRM ends the test */
+	status_wr(&f, 0);
+	alarm(0);
+	assert_int_equal(status_rd(&f), 0);
+	flood_stop = true;
+	pthread_join(t, NULL);
+}
+
 /* ---- Config and host checks ---------------------------------------------- */
 
 static void expect_config_error(const char *text, const char *want)
@@ -585,6 +658,7 @@ int main(void)
 		T(test_stress_sync),
 		T(test_reset_in_flight),
 		T(test_reset_in_flight_sync),
+		T(test_stop_under_flood),
 		T(test_config),
 		T(test_lock_names_holder),
 	};
