@@ -30,6 +30,7 @@
 
 #include "core/util/cleanup.h"
 #include "core/util/dir.h"
+#include "core/util/statefile.h"
 
 #define SECTOR 512
 
@@ -174,8 +175,7 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool direct, cons
 {
 	int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
 	struct stat st;
-	char rec[PATH_MAX];
-	FILE *f;
+	char dir[PATH_MAX], name[64], text[300];
 	int r;
 
 	memset(d, 0, sizeof(*d));
@@ -216,16 +216,14 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool direct, cons
 		if (d->buffered_fd < 0)
 			return -errno;
 	}
-	/* Name ourselves for a refusal elsewhere; best effort. */
-	snprintf(rec, sizeof(rec), "%s/disks", runtime);
-	mkdir(rec, 0755);
-	record_path(runtime, &st, rec, sizeof(rec));
-	f = fopen(rec, "we");
-	if (f) {
-		fprintf(f, "%d %s\n", (int)getpid(), partition);
-		fclose(f);
-		snprintf(d->record, sizeof(d->record), "%s", rec);
-	}
+	/* Name ourselves for a refusal elsewhere (best effort: the lock is
+	 * what refuses). The runtime directory may not be there yet. */
+	snprintf(dir, sizeof(dir), "%s/disks", runtime);
+	snprintf(name, sizeof(name), "%llx-%llx", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	snprintf(text, sizeof(text), "%d %s\n", (int)getpid(), partition);
+	if (statefile_write(dir, name, text) == 0)
+		record_path(runtime, &st, d->record, sizeof(d->record));
 	return 0;
 }
 

@@ -620,7 +620,7 @@ static void test_config(void **state)
 static void test_lock_names_holder(void **state)
 {
 	struct disk d, d2, r1, r2;
-	char holder[300] = "";
+	char holder[300] = "", fresh[128];
 
 	/* A writer holds it: a second writer and a reader are refused with
 	 * the first one's name; readers share. */
@@ -640,6 +640,15 @@ static void test_lock_names_holder(void **state)
 	disk_close(&r2);
 	/* The records are gone with their holders. */
 	assert_int_equal(disk_probe_lock(img, false, dir, holder, sizeof(holder)), 0);
+
+	/* The first partition on a fresh host: no runtime directory yet
+	 * (partvm makes its control socket's after the devices). */
+	snprintf(fresh, sizeof(fresh), "%s/run/partvm", dir);
+	assert_int_equal(disk_open(&d, img, false, false, fresh, "first", holder, sizeof(holder)), 0);
+	holder[0] = '\0';
+	assert_int_equal(disk_probe_lock(img, false, fresh, holder, sizeof(holder)), -EBUSY);
+	assert_non_null(strstr(holder, "partition 'first' (pid "));
+	disk_close(&d);
 }
 
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
