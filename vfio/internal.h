@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "core/vm/msi.h"
+#include "core/util/ratelimit.h"
 #include "core/vm/pci.h"
 #include "iommu/iommu.h"
 
@@ -187,6 +188,9 @@ struct vfio_pci {
 	struct vfio_msix msix;
 	struct vfio_intx intx;
 	char reset_methods[128];         /* sysfs reset_method, for the log */
+	/* Warnings a guest can trigger (its interrupt setup failing, once
+	 * per table write): a few, then a count. */
+	struct ratelimit rl;
 };
 
 /* pci.c: create the model of device FD (BDF), reset it, and plug it into

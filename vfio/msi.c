@@ -125,8 +125,8 @@ void vfio_msi_config_written(struct vfio_pci *p)
 		r = vfio_dev_set_irqs(&p->dev, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0,
 				      want, fds);
 		if (r < 0) {
-			log_warning("vfio %s: cannot enable %u MSI vector(s): %s", p->dev.bdf, want,
-				    strerror(-r));
+			ratelimit_warning(&p->rl, "vfio %s: cannot enable %u MSI vector(s): %s",
+					  p->dev.bdf, want, strerror(-r));
 			goto out;
 		}
 		m->enabled = true;
@@ -142,7 +142,8 @@ void vfio_msi_config_written(struct vfio_pci *p)
 		m->vec[i].data = (data & ~(m->count - 1)) | i;
 		r = msi_vector_update(&p->vm->kvm, &m->vec[i], !(mask & (1u << i)));
 		if (r < 0)
-			log_warning("vfio %s: MSI vector %u: %s", p->dev.bdf, i, strerror(-r));
+			ratelimit_warning(&p->rl, "vfio %s: MSI vector %u: %s", p->dev.bdf, i,
+					  strerror(-r));
 	}
 out:
 	pthread_mutex_unlock(&p->lock);

@@ -132,13 +132,13 @@ static void update(struct vfio_pci *p, unsigned i)
 
 		r = hw_enable(p, count < m->nvec ? count : m->nvec);
 		if (r < 0)
-			log_warning("vfio %s: cannot enable %u MSI-X vectors: %s", p->dev.bdf, i + 1,
-				    strerror(-r));
+			ratelimit_warning(&p->rl, "vfio %s: cannot enable %u MSI-X vectors: %s",
+					  p->dev.bdf, i + 1, strerror(-r));
 	}
 	r = msi_vector_update(&p->vm->kvm, &m->vec[i], live);
 	if (r < 0)
-		log_warning("vfio %s: MSI-X vector %u: cannot %s its interrupt: %s", p->dev.bdf, i,
-			    live ? "route" : "mask", strerror(-r));
+		ratelimit_warning(&p->rl, "vfio %s: MSI-X vector %u: cannot %s its interrupt: %s",
+				  p->dev.bdf, i, live ? "route" : "mask", strerror(-r));
 }
 
 static void start(struct vfio_pci *p)
@@ -155,7 +155,8 @@ static void start(struct vfio_pci *p)
 			need = i + 1;
 	r = hw_enable(p, need);
 	if (r < 0)
-		log_warning("vfio %s: cannot enable MSI-X: %s", p->dev.bdf, strerror(-r));
+		ratelimit_warning(&p->rl, "vfio %s: cannot enable MSI-X: %s", p->dev.bdf,
+				  strerror(-r));
 }
 
 static void stop_locked(struct vfio_pci *p)

@@ -76,6 +76,7 @@ int vfio_pci_create(struct vm *vm, int fd, const char *bdf,
 	}
 	p->vm = vm;
 	pthread_mutex_init(&p->lock, NULL);
+	ratelimit_init(&p->rl, 10, 5);
 	p->intx.trigger = p->intx.unmask = -1;
 	for (unsigned i = 0; i < 32; i++)
 		p->msi.vec[i].efd = -1;
@@ -141,6 +142,7 @@ void vfio_pci_free(struct vfio_pci *p)
 	vfio_intx_free(p);
 	vfio_dev_close(&p->dev);
 	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->rl.lock);
 	free(p);
 }
 

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -152,6 +154,8 @@ static int load_initrd(struct vm *vm, uint64_t floor, uint64_t limit, uint64_t *
 		return log_error_errno(r, "initrd '%s': cannot read: %m", path);
 	*addr = a;
 	*size = img.size;
+	vm->loaded.initrd = vm_guest_ptr(vm, a, img.size);
+	vm->loaded.initrd_len = img.size;
 	return 0;
 }
 
@@ -322,6 +326,34 @@ out:
 	return r;
 }
 
+void boot_loaded_free(struct boot_loaded *l)
+{
+	free(l->kernel_buf);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Replace IMG's file by a copy of its bytes in memory, kept in LOADED: what
+ * is loaded and what is measured are then the same bytes, read once. */
+static int keep_image(struct boot_image *img, struct boot_loaded *loaded)
+{
+	uint8_t *buf;
+	int r;
+
+	if (img->size > SIZE_MAX || !(buf = malloc(img->size ? (size_t)img->size : 1)))
+		return log_error_errno(-ENOMEM, "kernel '%s': no memory for its %llu MiB", img->name,
+				       (unsigned long long)(img->size >> 20));
+	r = boot_image_read(img, 0, buf, (size_t)img->size);
+	if (r < 0) {
+		free(buf);
+		return log_error_errno(r, "kernel '%s': cannot read: %m", img->name);
+	}
+	close(img->fd);
+	img->fd = -1;
+	img->mem = buf;
+	loaded->kernel_buf = buf;
+	return 0;
+}
+
 int boot_load(struct vm *vm, struct boot_entry *e)
 {
 	struct boot_image img = {
@@ -335,11 +367,19 @@ int boot_load(struct vm *vm, struct boot_entry *e)
 	void *gdt;
 	int r;
 
+	boot_loaded_free(&vm->loaded);
 	if (vm->cfg->kernel) {
 		r = open_image(&img, vm->cfg->kernel, "kernel");
 		if (r < 0)
 			return r;
+		if (vm->keep_loaded) {
+			r = keep_image(&img, &vm->loaded);
+			if (r < 0)
+				goto out;
+		}
 	}
+	vm->loaded.kernel = img.mem;
+	vm->loaded.kernel_len = (size_t)img.size;
 	head_len = img.size < sizeof(head) ? (size_t)img.size : sizeof(head);
 	r = boot_image_read(&img, 0, head, head_len);
 	if (r < 0) {
@@ -370,5 +410,7 @@ int boot_load(struct vm *vm, struct boot_entry *e)
 out:
 	if (img.fd >= 0)
 		close(img.fd);
+	if (r < 0 || !vm->keep_loaded)
+		boot_loaded_free(&vm->loaded);
 	return r;
 }

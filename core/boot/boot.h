@@ -47,11 +47,27 @@ enum boot_format {
 	BOOT_FORMAT_PVH,
 };
 
+/* The bytes one boot loaded, kept until its devices are attached so that a
+ * vTPM measures what the guest runs rather than the files as they are when
+ * it opens them again (they may have been replaced in between). */
+struct boot_loaded {
+	const uint8_t *kernel;     /* the kernel file's bytes, or the embedded guest */
+	size_t kernel_len;
+	uint8_t *kernel_buf;       /* our copy of a kernel file (kernel points here) */
+	const uint8_t *initrd;     /* the initrd where it sits in guest RAM */
+	size_t initrd_len;
+};
+
+/* Drop what boot_load() kept (the kernel's copy); the struct reads empty. */
+void boot_loaded_free(struct boot_loaded *l);
+
 /* Which format the first bytes of a kernel image are. */
 enum boot_format boot_detect(const void *image, size_t len);
 
 /* Load the configured kernel (or the embedded test guest), initrd and
  * command line into guest memory, with the tables the protocol needs.
+ * With vm->keep_loaded, the kernel file is read whole once, loaded from
+ * that copy and kept in vm->loaded with the initrd's place in RAM.
  * Logs one line naming the file on failure. */
 int boot_load(struct vm *vm, struct boot_entry *entry);
 

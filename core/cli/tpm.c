@@ -150,7 +150,7 @@ static int predict(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
-	r = tpm_measure_boot(&cfg, devs, &banks, &m, &file);
+	r = tpm_measure_boot(&cfg, devs, NULL, &banks, &m, &file);
 	config_free(&cfg);
 	if (r < 0) {
 		log_error_errno(r, "tpm predict: cannot measure '%s': %m", file ? file : "the boot");

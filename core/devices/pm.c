@@ -11,6 +11,7 @@
 #include "core/vm/device.h"
 #include "core/vm/layout.h"
 #include "core/util/log.h"
+#include "core/util/ratelimit.h"
 #include "core/vm/vm.h"
 
 /* Register file offsets from PM1a_EVT_BLK. */
@@ -25,6 +26,8 @@ struct pm {
 	struct pm_hooks hooks;
 	uint16_t sts, en, cnt;
 	bool sci_level;
+	/* A guest can ask for sleep states in a loop: say so, not endlessly. */
+	struct ratelimit rl;
 };
 
 static void update_sci(struct pm *pm)
@@ -45,6 +48,7 @@ struct pm *pm_create(const struct pm_hooks *hooks)
 	if (!pm)
 		return NULL;
 	pthread_mutex_init(&pm->lock, NULL);
+	ratelimit_init(&pm->rl, 10, 5);
 	pm->hooks = *hooks;
 	pm->cnt = PM1_CNT_SCI_EN;   /* no SMI_CMD: always in ACPI mode */
 	return pm;
@@ -55,6 +59,7 @@ void pm_free(struct pm *pm)
 	if (!pm)
 		return;
 	pthread_mutex_destroy(&pm->lock);
+	pthread_mutex_destroy(&pm->rl.lock);
 	free(pm);
 }
 
@@ -152,7 +157,10 @@ void pm_write(struct pm *pm, unsigned offset, unsigned size, uint32_t value)
 	}
 	update_sci(pm);
 	pthread_mutex_unlock(&pm->lock);
-	if (sleep && pm->hooks.sleep)
+	if (sleep && slp_typ != ACPI_SLP_TYP_S5)
+		ratelimit_warning(&pm->rl, "guest asked for sleep type %u; only S5 (poweroff) is "
+				  "supported", slp_typ);
+	else if (sleep && pm->hooks.sleep)
 		pm->hooks.sleep(pm->hooks.ctx, slp_typ);
 }
 
@@ -182,12 +190,7 @@ static void vm_sci(void *ctx, bool level)
 
 static void vm_sleep(void *ctx, unsigned slp_typ)
 {
-	struct vm *vm = ctx;
-
-	if (slp_typ == ACPI_SLP_TYP_S5)
-		vm_request_stop(vm, VM_STOP_POWEROFF, 0);
-	else
-		log_warning("guest asked for sleep type %u; only S5 (poweroff) is supported", slp_typ);
+	vm_request_stop(ctx, VM_STOP_POWEROFF, 0);
 }
 
 static uint64_t vm_now_ns(void *ctx)

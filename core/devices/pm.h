@@ -29,7 +29,9 @@ struct device_type;
 
 struct pm_hooks {
 	void (*sci)(void *ctx, bool level);
-	void (*sleep)(void *ctx, unsigned slp_typ);   /* SLP_EN written */
+	/* SLP_EN written with S5; other sleep types are refused here, with
+	 * a (rate-limited) warning. */
+	void (*sleep)(void *ctx, unsigned slp_typ);
 	uint64_t (*now_ns)(void *ctx);
 	void *ctx;
 };

@@ -11,6 +11,7 @@
 
 #include "core/acpi/acpi.h"
 #include "core/vm/console.h"
+#include "core/vm/console_output.h"
 #include "core/vm/device.h"
 #include "core/vm/layout.h"
 #include "core/util/log.h"
@@ -20,7 +21,7 @@ struct serial {
 	pthread_mutex_t lock;
 	void (*irq)(void *ctx, bool level);
 	void *irq_ctx;
-	int out_fd;
+	struct console_output *out;
 	int rx_ready_fd;
 	bool irq_level;
 
@@ -90,7 +91,8 @@ static void reset_locked(struct serial *s)
 	update_irq(s);
 }
 
-struct serial *serial_create(void (*irq)(void *ctx, bool level), void *ctx, int out_fd)
+struct serial *serial_create(void (*irq)(void *ctx, bool level), void *ctx,
+			     struct console_output *out)
 {
 	struct serial *s = calloc(1, sizeof(*s));
 
@@ -104,7 +106,7 @@ struct serial *serial_create(void (*irq)(void *ctx, bool level), void *ctx, int 
 	pthread_mutex_init(&s->lock, NULL);
 	s->irq = irq;
 	s->irq_ctx = ctx;
-	s->out_fd = out_fd;
+	s->out = out;
 	reset_locked(s);
 	return s;
 }
@@ -140,11 +142,10 @@ static void transmit(struct serial *s, uint8_t c)
 	if (s->mcr & UART_MCR_LOOP) {
 		rx_push(s, c);
 		update_lsr(s);
-	} else if (s->out_fd >= 0) {
-		/* Synchronous on purpose: console output keeps its order with
-		 * the guest's progress, and a full pipe throttles the guest. */
-		while (write(s->out_fd, &c, 1) < 0 && errno == EINTR)
-			;
+	} else {
+		/* Buffered, never waited for: a stdout that does not drain
+		 * must not hold a vCPU (and this lock) in write(). */
+		console_output_write(s->out, &c, 1);
 	}
 	/* The byte left at once: THR and the shifter are empty again. */
 	s->lsr |= UART_LSR_THRE | UART_LSR_TEMT;
@@ -353,7 +354,7 @@ static int create(struct device *d, struct loop *loop)
 	struct serial *s;
 	int r;
 
-	s = serial_create(serial_irq, vm, STDOUT_FILENO);
+	s = serial_create(serial_irq, vm, vm->console_out);
 	if (!s)
 		return -ENOMEM;
 	d->priv = s;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * 16550A UART (COM1). Transmitted bytes go straight to an output fd;
- * received bytes come from the console loop. The interrupt output follows
+ * 16550A UART (COM1). Transmitted bytes go to the console output buffer
+ * (core/vm/console_output.h), never waited for; received bytes come from
+ * the console loop. The interrupt output follows
  * the chip: pending sources masked by IER, gated by MCR.OUT2 as on a PC.
  */
 #ifndef PARTVM_SERIAL_H
@@ -13,11 +14,14 @@
 
 struct serial;
 struct device_type;
+struct console_output;
 
 #define SERIAL_RX_BUFFER 4096
 
-/* IRQ is called with the new line level whenever it changes. */
-struct serial *serial_create(void (*irq)(void *ctx, bool level), void *ctx, int out_fd);
+/* IRQ is called with the new line level whenever it changes; transmitted
+ * bytes go to OUT (NULL: nowhere). */
+struct serial *serial_create(void (*irq)(void *ctx, bool level), void *ctx,
+			     struct console_output *out);
 void serial_free(struct serial *s);
 void serial_reset(struct serial *s);
 

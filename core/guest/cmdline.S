@@ -2,6 +2,8 @@
 /*
  * The command line: space-separated words, unknown ones ignored.
  *   idle          keep running, print "tick N" lines (idle.S)
+ *   flood         keep printing "flood N" lines as fast as the UART
+ *                 takes them (idle.S): a console nobody reads
  *   exit=N        exit with value N (0..255) instead of 0x10
  *   reset         count boots in CMOS NVRAM, reset once (reset.S)
  *   triple-fault  triple-fault right away (idt.S)
@@ -52,6 +54,11 @@ next_word:
 	call word_is
 	jne 4f
 	movb $1, opt_idle
+	jmp next_word
+4:	mov $kw_flood, %ecx
+	call word_is
+	jne 4f
+	movb $1, opt_flood
 	jmp next_word
 4:	mov $kw_reset, %ecx
 	call word_is
@@ -129,6 +136,7 @@ parse_exit:
 
 	.section .rodata
 kw_idle:         .asciz "idle"
+kw_flood:        .asciz "flood"
 kw_reset:        .asciz "reset"
 kw_triple_fault: .asciz "triple-fault"
 kw_acpi_scan:    .asciz "acpi-scan"
@@ -136,8 +144,9 @@ kw_exit:         .ascii "exit="
 kw_exit_end:
 
 	.bss
-	.global opt_idle, opt_reset, opt_triple_fault, opt_acpi_scan, exit_value
+	.global opt_idle, opt_flood, opt_reset, opt_triple_fault, opt_acpi_scan, exit_value
 opt_idle:         .byte 0
+opt_flood:        .byte 0
 opt_acpi_scan:    .byte 0
 opt_reset:        .byte 0
 opt_triple_fault: .byte 0

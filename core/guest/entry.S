@@ -88,6 +88,8 @@ pvh_start:
 
 	call smp_start_aps
 
+	cmpb $0, opt_flood
+	jne flood_run
 	cmpb $0, opt_idle
 	jne idle_run
 	movzbl exit_value, %eax

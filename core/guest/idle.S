@@ -48,6 +48,17 @@ idle_run:
 	hlt
 	jmp 1b
 
+/* flood_run(): "flood N" lines, one after another, until the VMM stops
+ * the guest. Does not return. */
+	.global flood_run
+flood_run:
+1:	incl floods
+	mov $msg_flood, %eax
+	mov floods, %edx
+	mov $str_newline, %ecx
+	call console_line
+	jmp 1b
+
 timer_interrupt:
 	pusha
 	incl ticks
@@ -72,8 +83,12 @@ spurious_interrupt:
 	.section .rodata
 msg_tick:
 	.asciz "tick "
+msg_flood:
+	.asciz "flood "
 
 	.bss
 	.balign 4
 ticks:
+	.long 0
+floods:
 	.long 0

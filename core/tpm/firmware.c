@@ -26,7 +26,7 @@ static int command(struct swtpm *s, const char *what, const uint8_t *cmd, size_t
 }
 
 int tpm_firmware_measure_boot(struct swtpm *s, const struct vm_config *cfg, const char *devices,
-			      uint8_t *log, size_t cap)
+			      const struct boot_loaded *loaded, uint8_t *log, size_t cap)
 {
 	struct tpm_measurements m;
 	struct tpm_banks banks;
@@ -50,7 +50,7 @@ int tpm_firmware_measure_boot(struct swtpm *s, const struct vm_config *cfg, cons
 	if (r < 0)
 		return log_error_errno(r, "tpm: cannot read the TPM's active PCR banks");
 
-	r = tpm_measure_boot(cfg, devices, &banks, &m, &file);
+	r = tpm_measure_boot(cfg, devices, loaded, &banks, &m, &file);
 	if (r < 0)
 		return log_error_errno(r, "tpm: cannot measure '%s': %m", file ? file : "the boot");
 	for (size_t i = 0; i < m.n; i++) {

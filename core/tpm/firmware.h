@@ -11,17 +11,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/boot/boot.h"
 #include "core/vm/config.h"
 #include "core/tpm/platform.h"
 #include "core/tpm/swtpm.h"
 
 /*
- * Measure CFG's boot (with its N passed-through devices DEV) into the TPM
+ * Measure CFG's boot (with its devices' PCR 1 lines DEVICES) into the TPM
  * behind S, which was just reset, and write the event log into LOG (CAP
- * bytes, zero-filled past the log). Returns the log's length, or a
- * negative errno having logged one line that names the failed step.
+ * bytes, zero-filled past the log). LOADED, when not NULL, holds the bytes
+ * the boot loaded, which PCR 9 then hashes instead of the files. Returns
+ * the log's length, or a negative errno having logged one line that names
+ * the failed step.
  */
 int tpm_firmware_measure_boot(struct swtpm *s, const struct vm_config *cfg, const char *devices,
-			      uint8_t *log, size_t cap);
+			      const struct boot_loaded *loaded, uint8_t *log, size_t cap);
 
 #endif

@@ -66,7 +66,8 @@ static int crtm_version(uint8_t **out, size_t *len)
 }
 
 int tpm_measure_boot(const struct vm_config *cfg, const char *devices,
-		     const struct tpm_banks *banks, struct tpm_measurements *m, const char **file)
+		     const struct boot_loaded *loaded, const struct tpm_banks *banks,
+		     struct tpm_measurements *m, const char **file)
 {
 	const char *cmdline = boot_cmdline(cfg);
 	size_t len;
@@ -106,15 +107,20 @@ int tpm_measure_boot(const struct vm_config *cfg, const char *devices,
 	if (r < 0)
 		goto fail;
 
-	/* PCR9: the kernel as read from disk (or the embedded test guest),
-	 * then the initrd. */
+	/* PCR9: the kernel (or the embedded test guest), then the initrd: as
+	 * loaded when booting, else as the files are now. */
 	if (asprintf(&m->kernel, "kernel: %s", cfg->kernel ? cfg->kernel : "embedded test guest") < 0) {
 		m->kernel = NULL;
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = add_file(m, 9, m->kernel, cfg->kernel, testguest_elf_start,
-		     (size_t)(testguest_elf_end - testguest_elf_start));
+	if (loaded && loaded->kernel)
+		r = add_file(m, 9, m->kernel, NULL, loaded->kernel, loaded->kernel_len);
+	else if (loaded)
+		r = -ENODATA;        /* a boot that kept nothing to measure */
+	else
+		r = add_file(m, 9, m->kernel, cfg->kernel, testguest_elf_start,
+			     (size_t)(testguest_elf_end - testguest_elf_start));
 	if (r < 0) {
 		*file = cfg->kernel;
 		goto fail;
@@ -125,7 +131,12 @@ int tpm_measure_boot(const struct vm_config *cfg, const char *devices,
 			r = -ENOMEM;
 			goto fail;
 		}
-		r = add_file(m, 9, m->initrd, cfg->initrd, NULL, 0);
+		if (loaded && loaded->initrd)
+			r = add_file(m, 9, m->initrd, NULL, loaded->initrd, loaded->initrd_len);
+		else if (loaded)
+			r = -ENODATA;
+		else
+			r = add_file(m, 9, m->initrd, cfg->initrd, NULL, 0);
 		if (r < 0) {
 			*file = cfg->initrd;
 			goto fail;

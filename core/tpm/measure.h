@@ -14,14 +14,16 @@
  * Each digest is the bank's hash of the event data, except PCR8 and PCR9:
  * PCR8's digest is the hash of the exact command-line bytes the kernel gets
  * (without a NUL), its data "kernel_cmdline: " CMDLINE NUL as GRUB writes
- * it; PCR9's digests are the hashes of the files as read from disk, the
- * data "kernel: PATH" / "initrd: PATH" with a NUL.
+ * it; PCR9's digests are the hashes of the kernel and initrd files' bytes
+ * (at boot: the bytes that were loaded), the data "kernel: PATH" /
+ * "initrd: PATH" with a NUL.
  */
 #ifndef PARTVM_TPM_MEASURE_H
 #define PARTVM_TPM_MEASURE_H
 
 #include <stddef.h>
 
+#include "core/boot/boot.h"
 #include "core/vm/config.h"
 #include "core/tpm/eventlog.h"
 #include "core/tpm/platform.h"
@@ -43,11 +45,14 @@ struct tpm_measurements {
 
 /*
  * Compute the boot's events for CFG, its devices' PCR 1 lines DEVICES
- * (tpm_platform_devices()), and BANKS. Returns 0 or a negative errno with
- * *FILE set to the kernel or initrd that could not be read.
+ * (tpm_platform_devices()), and BANKS. PCR 9 hashes LOADED's bytes (what a
+ * boot loaded) or, LOADED NULL, reads the kernel and initrd files (a
+ * prediction). Returns 0 or a negative errno with *FILE set to the kernel or
+ * initrd that could not be read.
  */
 int tpm_measure_boot(const struct vm_config *cfg, const char *devices,
-		     const struct tpm_banks *banks, struct tpm_measurements *m, const char **file);
+		     const struct boot_loaded *loaded, const struct tpm_banks *banks,
+		     struct tpm_measurements *m, const char **file);
 void tpm_measurements_free(struct tpm_measurements *m);
 
 #endif

@@ -16,30 +16,49 @@
 #define LOCK_WAIT_MS   3000
 #define LOCK_RETRY_MS  100
 
-int tpm_statedir_prepare(const char *dir, const char **why)
+int tpm_statedir_prepare(const char *dir, char *why, size_t len)
 {
+	_cleanup_free_ char *state = NULL;
 	struct stat st;
 
 	/* swtpm's options are comma-separated: a comma cannot be quoted. */
 	if (strchr(dir, ',')) {
-		*why = "the path must not contain ','";
+		snprintf(why, len, "the path must not contain ','");
 		return -EINVAL;
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		*why = "cannot create it";
+		snprintf(why, len, "cannot create it");
 		return -errno;
 	}
 	if (stat(dir, &st) < 0) {
-		*why = "cannot access it";
+		snprintf(why, len, "cannot access it");
 		return -errno;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		*why = "not a directory";
+		snprintf(why, len, "not a directory");
 		return -ENOTDIR;
 	}
+	/* The TPM's secrets live here: whoever else can write the directory
+	 * can swap them, or plant links for partvm and swtpm to follow. */
+	if (st.st_uid != geteuid()) {
+		snprintf(why, len, "owned by uid %u, not by uid %u that partvm runs as; chown it",
+			 (unsigned)st.st_uid, (unsigned)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, len, "writable by %s (mode %04o); chmod go-w it",
+			 st.st_mode & S_IWOTH ? "everyone" : "its group", (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
 	if (access(dir, W_OK | X_OK) < 0) {
-		*why = "not writable";
+		snprintf(why, len, "not writable");
 		return -errno;
+	}
+	if (asprintf(&state, "%s/" TPM_STATEDIR_STATE, dir) < 0)
+		return -ENOMEM;
+	if (lstat(state, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(why, len, TPM_STATEDIR_STATE " in it is not a regular file");
+		return -EPERM;
 	}
 	return 0;
 }
@@ -109,7 +128,7 @@ bool tpm_statedir_provisioned(const char *dir)
 
 	if (asprintf(&path, "%s/" TPM_STATEDIR_STATE, dir) < 0)
 		return false;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
 }
 
 int tpm_statedir_save_eventlog(const char *dir, const void *log, size_t len)

@@ -16,9 +16,11 @@
 #define TPM_STATEDIR_EVENTLOG  "eventlog.bin"     /* the last boot's log */
 #define TPM_STATEDIR_STATE     "tpm2-00.permall"  /* swtpm's TPM 2 state */
 
-/* Make sure DIR is a writable directory, creating it (mode 0700) if it is
- * missing. Returns 0 or a negative errno with *WHY set. */
-int tpm_statedir_prepare(const char *dir, const char **why);
+/* Make sure DIR is a directory partvm's user owns and writes, and nobody
+ * else can write (creating it, mode 0700, if it is missing), whose TPM
+ * state, if any, is a regular file. Returns 0 or a negative errno with WHY
+ * (LEN bytes) saying what is wrong. */
+int tpm_statedir_prepare(const char *dir, char *why, size_t len);
 
 /*
  * Lock DIR for partition NAME (pid: ours). Returns the lock's fd, -EBUSY

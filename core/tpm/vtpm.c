@@ -87,12 +87,11 @@ static int check_programs(const struct vm_config *cfg, char **swtpm, char **setu
 
 static int prepare_and_lock(const struct vm_config *cfg)
 {
-	const char *why = NULL;
-	char at[300], owner[300];
+	char at[300], owner[300], why[160] = "";
 	int r;
 
 	where(cfg, at, sizeof(at));
-	r = tpm_statedir_prepare(vtpm_state_dir(cfg), &why);
+	r = tpm_statedir_prepare(vtpm_state_dir(cfg), why, sizeof(why));
 	if (r < 0)
 		return log_error_errno(r, "%stpm state directory '%s': %s (%m)", at, vtpm_state_dir(cfg),
 				       why);
@@ -212,6 +211,7 @@ static int create(struct device *d, struct loop *loop)
 	t->dir = vtpm_state_dir(d->vm->cfg);
 	t->lock_fd = -1;
 	d->priv = t;
+	d->vm->keep_loaded = true;
 	return start(d->vm, t);
 }
 
@@ -252,7 +252,7 @@ static int attach(struct device *d)
 	if (r < 0)
 		return log_error_errno(r, "tpm: cannot describe the passed-through devices for PCR 1: "
 				       "%s", err);
-	len = tpm_firmware_measure_boot(&t->swtpm, vm->cfg, devs, log, LAYOUT_TPM_LOG_SIZE);
+	len = tpm_firmware_measure_boot(&t->swtpm, vm->cfg, devs, &vm->loaded, log, LAYOUT_TPM_LOG_SIZE);
 	if (len < 0)
 		return len;
 	r = tpm_statedir_save_eventlog(t->dir, log, (size_t)len);

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "core/util/ratelimit.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
+
+#include "core/util/log.h"
 
 static uint64_t now_ns(void)
 {
@@ -48,4 +51,18 @@ const char *ratelimit_note(unsigned suppressed, char *buf, size_t len)
 	snprintf(buf, len, " (%u similar message%s suppressed)", suppressed,
 		 suppressed == 1 ? "" : "s");
 	return buf;
+}
+
+void ratelimit_warning(struct ratelimit *rl, const char *fmt, ...)
+{
+	char msg[512], note[64];
+	unsigned lost;
+	va_list ap;
+
+	if (!ratelimit_pass(rl, &lost))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warning("%s%s", msg, ratelimit_note(lost, note, sizeof(note)));
 }

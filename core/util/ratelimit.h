@@ -4,10 +4,8 @@
  * INTERVAL, then silence, and the next message that passes says how many
  * were suppressed. Thread-safe.
  *
- *   static struct ratelimit rl = RATELIMIT_INIT(5, 10);
- *   unsigned lost;
- *   if (ratelimit_pass(&rl, &lost))
- *       log_warning("... %s", ratelimit_note(lost, buf, sizeof(buf)));
+ *   ratelimit_init(&dev->rl, 10, 5);
+ *   ratelimit_warning(&dev->rl, "guest asked for %u", what);
  */
 #ifndef PARTVM_UTIL_RATELIMIT_H
 #define PARTVM_UTIL_RATELIMIT_H
@@ -35,5 +33,9 @@ void ratelimit_init(struct ratelimit *rl, unsigned interval_s, unsigned burst);
 bool ratelimit_pass(struct ratelimit *rl, unsigned *suppressed);
 /* " (N similar messages suppressed)" or "". */
 const char *ratelimit_note(unsigned suppressed, char *buf, size_t len);
+/* A warning through RL: logged with the note when it may pass, else
+ * counted. */
+void ratelimit_warning(struct ratelimit *rl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif

@@ -18,7 +18,6 @@
 #include <json-c/json.h>
 #include <linux/virtio_console.h>
 #include <linux/virtio_ids.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include "core/virtio/virtio.h"
 #include "core/vm/config.h"
 #include "core/vm/console.h"
+#include "core/vm/console_output.h"
 #include "core/vm/device.h"
 #include "core/vm/vm.h"
 
@@ -36,8 +36,6 @@
 #define CONSOLE_CLASS 0x078000        /* simple communication controller, other */
 #define RX 0                          /* receiveq0: host to guest */
 #define TX 1                          /* transmitq0: guest to host */
-/* Ms a write to stdout may wait for room before we look for a stop. */
-#define OUTPUT_POLL_MS 200
 
 struct console_conf {
 	bool virtio;                  /* device = virtio */
@@ -48,9 +46,7 @@ struct vcon {
 	struct virtio_worker tx;
 	pthread_mutex_t rx_lock;      /* the receiveq: main loop vs. start/stop */
 	bool rx_on;
-	bool stopping;
-	int out_fd;
-	uint64_t dropped;             /* output bytes stdout never took */
+	struct console_output *out;
 	char name[48];
 };
 
@@ -87,33 +83,6 @@ static const struct config_key keys[] = {
 
 /* ---- Output -------------------------------------------------------------- */
 
-/* Write LEN bytes to the console, waiting for room at most while the
- * device runs; what stdout never takes is counted, not kept. */
-static void output(struct vcon *c, const uint8_t *p, size_t len)
-{
-	while (len) {
-		struct pollfd pfd = { .fd = c->out_fd, .events = POLLOUT };
-		ssize_t n;
-
-		if (__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE)) {
-			c->dropped += len;
-			return;
-		}
-		if (poll(&pfd, 1, OUTPUT_POLL_MS) <= 0)
-			continue;
-		/* POLLOUT on a pipe means PIPE_BUF bytes fit without blocking. */
-		n = write(c->out_fd, p, len < 4096 ? len : 4096);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0) {
-			c->dropped += len;
-			return;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 static void handle_tx(struct virtqueue *vq, void *opaque, bool kicked, bool extra)
 {
 	struct vcon *c = opaque;
@@ -124,8 +93,9 @@ static void handle_tx(struct virtqueue *vq, void *opaque, bool kicked, bool extr
 
 	do {
 		while ((r = virtq_pop(vq, &req, iov, CONSOLE_QUEUE_SIZE)) > 0) {
+			/* Buffered, never waited for (core/vm/console_output.h). */
 			for (unsigned i = 0; i < req.nout; i++)
-				output(c, iov[i].iov_base, iov[i].iov_len);
+				console_output_write(c->out, iov[i].iov_base, iov[i].iov_len);
 			virtq_push(vq, req.head, 0);
 			pushed = true;
 		}
@@ -181,7 +151,6 @@ static int start(struct virtio_dev *vdev)
 	struct vcon *c = vdev->opaque;
 	int r;
 
-	__atomic_store_n(&c->stopping, false, __ATOMIC_RELEASE);
 	r = virtio_worker_start(&c->tx, &vdev->vqs[TX], -1, handle_tx, c, "virtio-console");
 	if (r < 0)
 		return r;
@@ -197,7 +166,6 @@ static void stop(struct virtio_dev *vdev)
 {
 	struct vcon *c = vdev->opaque;
 
-	__atomic_store_n(&c->stopping, true, __ATOMIC_RELEASE);
 	virtio_worker_stop(&c->tx);
 	pthread_mutex_lock(&c->rx_lock);
 	c->rx_on = false;
@@ -233,7 +201,7 @@ static int create(struct device *d, struct loop *loop)
 	if (!c)
 		return -ENOMEM;
 	d->priv = c;
-	c->out_fd = STDOUT_FILENO;
+	c->out = d->vm->console_out;
 	pthread_mutex_init(&c->rx_lock, NULL);
 	snprintf(c->name, sizeof(c->name), "%s", d->name);
 	r = virtio_pci_create(&c->vdev, d->vm, &console_ops, c, c->name);
@@ -285,7 +253,7 @@ static void status(struct device *d, struct json_object *st)
 		return;
 	o = virtio_device_status(d, st);
 	if (o)
-		json_object_object_add(o, "output-dropped", json_object_new_int64((int64_t)c->dropped));
+		json_object_object_add(o, "output-dropped", json_object_new_int64((int64_t)console_output_dropped(c->out)));
 }
 
 static int measure(const struct device_conf *dc, const char *root, FILE *text, char *err,

@@ -70,16 +70,13 @@ bool virtio_has_feature(const struct virtio_dev *vdev, unsigned bit)
 
 void virtio_warn(struct virtio_dev *vdev, const char *fmt, ...)
 {
-	char msg[256], note[64];
-	unsigned lost;
+	char msg[256];
 	va_list ap;
 
-	if (!ratelimit_pass(&vdev->rl, &lost))
-		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_warning("%s: %s%s", vdev->name, msg, ratelimit_note(lost, note, sizeof(note)));
+	ratelimit_warning(&vdev->rl, "%s: %s", vdev->name, msg);
 }
 
 /* ---- Interrupts ---------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/kvm/kvm.h"
+#include "core/util/kick.h"
 #include "core/util/log.h"
 #include "core/vm/vm.h"
 
@@ -154,20 +155,12 @@ static bool wait_runnable(struct vcpu *v)
 	return run;
 }
 
-static void kick_handler(int sig)
-{
-	(void)sig;
-}
-
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
-	sigset_t set;
 
 	v->tid = gettid();
-	sigemptyset(&set);
-	sigaddset(&set, VCPU_KICK_SIGNAL);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	thread_kick_accept();
 
 	while (wait_runnable(v)) {
 		struct kvm_exit x;
@@ -187,11 +180,10 @@ static void *vcpu_thread(void *arg)
 
 int vcpu_start(struct vcpu *v)
 {
-	struct sigaction sa = { .sa_handler = kick_handler };
 	char name[16];
 	int r;
 
-	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+	thread_kick_install();
 	r = pthread_create(&v->thread, NULL, vcpu_thread, v);
 	if (r)
 		return -r;
@@ -206,7 +198,7 @@ void vcpu_kick(struct vcpu *v)
 	if (!v->thread_started)
 		return;
 	kvm_vcpu_request_exit(&v->kv);
-	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+	thread_kick(v->thread);
 }
 
 void vcpu_join(struct vcpu *v)

@@ -6,12 +6,14 @@
 
 #include <stdint.h>
 
+#include "core/util/kick.h"
+
 struct vm;
 struct vcpu;
 struct kvm_vcpu_entry;
 
-/* Signal used to kick a vCPU thread out of KVM_RUN. */
-#define VCPU_KICK_SIGNAL SIGUSR1
+/* Signal used to kick a vCPU thread out of KVM_RUN (core/util/kick.h). */
+#define VCPU_KICK_SIGNAL THREAD_KICK_SIGNAL
 
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index);
 void vcpu_destroy(struct vcpu *v);

@@ -16,6 +16,7 @@
 #include "core/util/cleanup.h"
 #include "core/util/log.h"
 #include "core/vm/console.h"
+#include "core/vm/console_output.h"
 #include "core/vm/device.h"
 #include "core/vm/loop.h"
 #include "core/vm/pci.h"
@@ -152,6 +153,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	r = resources_setup(vm);
 	if (r < 0)
 		return r;
+	/* Console output: buffered and drained by its own thread, so that
+	 * a stdout nobody reads never stops a vCPU. */
+	r = console_output_create(&vm->console_out, STDOUT_FILENO, CONSOLE_OUTPUT_BUFFER);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up the console output: %m");
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return -ENOMEM;
@@ -188,6 +194,10 @@ void vm_destroy(struct vm *vm)
 {
 	console_stop(vm);
 	devices_free(vm);
+	/* What the guest said last still reaches stdout, unless nobody
+	 * takes it within a second. */
+	console_output_free(vm->console_out, 1000);
+	vm->console_out = NULL;
 	pci_host_exit(vm);
 	for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
@@ -263,6 +273,8 @@ int vm_boot(struct vm *vm)
 	if (r < 0)
 		return log_error_errno(r, "cannot attach the PCI host bridge: %m");
 	r = devices_attach(vm);
+	/* Measured by now: the kernel's copy need not outlive the attach. */
+	boot_loaded_free(&vm->loaded);
 	if (r < 0)
 		return r;
 
@@ -294,6 +306,7 @@ void vm_teardown(struct vm *vm)
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	kvm_destroy_vm(&vm->kvm);
+	boot_loaded_free(&vm->loaded);
 }
 
 int vm_reset(struct vm *vm)

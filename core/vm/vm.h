@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/boot/boot.h"
 #include "core/kvm/kvm.h"
 #include "core/vm/bus.h"
 #include "core/vm/config.h"
@@ -84,9 +85,15 @@ struct vm {
 	size_t ndevices;
 	/* Who reads the host console (core/vm/console.h). */
 	struct console_input *console;
+	/* Where guest console output goes (core/vm/console_output.h). */
+	struct console_output *console_out;
 
 	/* Boot state recomputed on each (re)boot. */
 	uint64_t rsdp_gpa;
+	/* A device measures the boot (the vTPM): boot_load() keeps the bytes
+	 * it loaded in LOADED until the devices are attached. */
+	bool keep_loaded;
+	struct boot_loaded loaded;
 
 	/* The partition as a service: control socket, sd_notify, graceful
 	 * shutdown (core/service/service.h); NULL outside service_run(). */

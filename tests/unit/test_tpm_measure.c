@@ -30,6 +30,7 @@
 #include "core/vm/config.h"
 #include "core/tpm/measure.h"
 #include "core/tpm/platform.h"
+#include "core/vm/vm.h"
 
 static const struct tpm_banks banks = { 2, { TPM_ALG_SHA1, TPM_ALG_SHA256 } };
 
@@ -117,7 +118,7 @@ static void test_events(void **state)
 	char kernel_data[128];
 
 	config(&c, f, "console=ttyS0 quiet");
-	assert_int_equal(tpm_measure_boot(&c, NULL, &banks, &m, &file), 0);
+	assert_int_equal(tpm_measure_boot(&c, NULL, NULL, &banks, &m, &file), 0);
 	assert_int_equal(m.n, 13);
 	for (size_t i = 0; i < m.n; i++) {
 		assert_int_equal(m.ev[i].pcr, pcr[i]);
@@ -175,7 +176,7 @@ static void test_crtm_version(void **state)
 		sprintf(want + 2 * i, "%02x", pcr[i]);
 
 	config(&c, f, NULL);
-	assert_int_equal(tpm_measure_boot(&c, NULL, &banks, &m, &file), 0);
+	assert_int_equal(tpm_measure_boot(&c, NULL, NULL, &banks, &m, &file), 0);
 	assert_int_equal(m.ev[0].len, 2 * vlen);
 	assert_memory_equal(m.ev[0].data, ucs2, 2 * vlen);
 	replay_hex(&m, 1, 0, got);
@@ -198,7 +199,7 @@ static void test_run_options(void **state)
 
 	config_init(&c, board_device_types);
 	assert_int_equal(run_parse_args(7, argv, &c, &err), 0);
-	assert_int_equal(tpm_measure_boot(&c, NULL, &banks, &m, &file), 0);
+	assert_int_equal(tpm_measure_boot(&c, NULL, NULL, &banks, &m, &file), 0);
 	check_pcr(&m, 8, "3c731182a3820dd639dafc10b588ed3ed8444daf",
 		  "bbe217b39b278e40dedc042037694bc2a513d9648088146a50b7c2d9c7c6c491");
 	/* No initrd: PCR9 has the kernel alone. */
@@ -252,7 +253,7 @@ static void test_unreadable_file(void **state)
 	config(&c, f, NULL);
 	snprintf(missing, sizeof(missing), "%s/gone", f->dir);
 	assert_int_equal(config_set_string(&c.initrd, missing), 0);
-	assert_int_equal(tpm_measure_boot(&c, NULL, &banks, &m, &file), -ENOENT);
+	assert_int_equal(tpm_measure_boot(&c, NULL, NULL, &banks, &m, &file), -ENOENT);
 	assert_string_equal(file, missing);
 	assert_null(m.platform);
 	config_free(&c);
@@ -268,7 +269,7 @@ static void test_embedded_guest(void **state)
 
 	(void)state;
 	config_init(&c, board_device_types);
-	assert_int_equal(tpm_measure_boot(&c, NULL, &banks, &m, &file), 0);
+	assert_int_equal(tpm_measure_boot(&c, NULL, NULL, &banks, &m, &file), 0);
 	/* The kernel is the test guest carried inside partvm; no cmdline. */
 	EVP_Digest(testguest_elf_start, (size_t)(testguest_elf_end - testguest_elf_start), d, &len,
 		   EVP_sha256(), NULL);
@@ -279,6 +280,91 @@ static void test_embedded_guest(void **state)
 	assert_string_equal((const char *)m.ev[10].data, "kernel_cmdline: ");
 	assert_string_equal((const char *)m.ev[11].data, "kernel: embedded test guest");
 	tpm_measurements_free(&m);
+	config_free(&c);
+}
+
+static void write_bytes(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+/* PCR 9's value for two files' bytes, SHA-256 bank. */
+static void pcr9_of(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[32])
+{
+	uint8_t pcr[64] = { 0 };
+	unsigned len;
+
+	EVP_Digest(a, alen, pcr + 32, &len, EVP_sha256(), NULL);
+	EVP_Digest(pcr, 64, pcr, &len, EVP_sha256(), NULL);
+	EVP_Digest(b, blen, pcr + 32, &len, EVP_sha256(), NULL);
+	EVP_Digest(pcr, 64, out, &len, EVP_sha256(), NULL);
+}
+
+/*
+ * Issue 18, defect 2: a boot measures the bytes it loaded. The kernel and
+ * initrd are replaced on disk after boot_load() and before the vTPM
+ * measures (the window the old code reopened the files in): PCR 9 still
+ * holds the loaded bytes, the initrd as it sits in guest RAM, while a
+ * prediction reads the new files.
+ */
+static void test_measures_loaded_bytes(void **state)
+{
+	struct files *f = *state;
+	size_t klen = (size_t)(testguest_elf_end - testguest_elf_start);
+	static uint8_t initrd_a[65536], initrd_b[65536];
+	uint8_t *kernel_b, want[32], got[32];
+	struct tpm_measurements m;
+	struct boot_entry e;
+	struct vm_config c;
+	struct vm vm;
+	const char *file;
+
+	memset(initrd_a, 'a', sizeof(initrd_a));
+	memset(initrd_b, 'b', sizeof(initrd_b));
+	kernel_b = malloc(klen + 1);
+	assert_non_null(kernel_b);
+	memcpy(kernel_b, testguest_elf_start, klen);
+	kernel_b[klen] = 0x90;                /* a bootable kernel, one byte longer */
+	write_bytes(f->kernel, testguest_elf_start, klen);
+	write_bytes(f->initrd, initrd_a, sizeof(initrd_a));
+	config(&c, f, "console=ttyS0");
+	c.memory = 64ULL << 20;
+	memset(&vm, 0, sizeof(vm));
+	vm.cfg = &c;
+	vm.keep_loaded = true;
+	assert_int_equal(memory_map(&vm.mem, c.memory, MEMORY_BACKING_ANONYMOUS), 0);
+	assert_int_equal(boot_load(&vm, &e), 0);
+	assert_int_equal(vm.loaded.kernel_len, klen);
+	assert_int_equal(vm.loaded.initrd_len, sizeof(initrd_a));
+
+	write_bytes(f->kernel, kernel_b, klen + 1);
+	write_bytes(f->initrd, initrd_b, sizeof(initrd_b));
+
+	assert_int_equal(tpm_measure_boot(&c, NULL, &vm.loaded, &banks, &m, &file), 0);
+	pcr9_of(testguest_elf_start, klen, initrd_a, sizeof(initrd_a), want);
+	assert_int_equal(tpm_eventlog_replay(m.ev, m.n, 1, TPM_ALG_SHA256, 9, got), 0);
+	assert_memory_equal(got, want, 32);
+	tpm_measurements_free(&m);
+
+	/* What the files are now: a prediction for the next boot. */
+	assert_int_equal(tpm_measure_boot(&c, NULL, NULL, &banks, &m, &file), 0);
+	pcr9_of(kernel_b, klen + 1, initrd_b, sizeof(initrd_b), want);
+	assert_int_equal(tpm_eventlog_replay(m.ev, m.n, 1, TPM_ALG_SHA256, 9, got), 0);
+	assert_memory_equal(got, want, 32);
+	tpm_measurements_free(&m);
+
+	/* Without a vTPM nothing is kept past the boot. */
+	vm.keep_loaded = false;
+	assert_int_equal(boot_load(&vm, &e), 0);
+	assert_null(vm.loaded.kernel_buf);
+	assert_null(vm.loaded.kernel);
+	boot_loaded_free(&vm.loaded);
+	memory_unmap(&vm.mem);
+	free(kernel_b);
 	config_free(&c);
 }
 
@@ -324,7 +410,7 @@ static void test_platform_devices(void **state)
 	assert_string_equal(text, "partvm-platform 1\ncpus 2\nmemory 536870912\ntpm crb\n"
 				  "pci 0000:03:00.0 8086:10ca\npci 0000:00:12.2 8086:10ca\n");
 	free(text);
-	assert_int_equal(tpm_measure_boot(&c, devices, &banks, &m, &file), 0);
+	assert_int_equal(tpm_measure_boot(&c, devices, NULL, &banks, &m, &file), 0);
 	check_pcr(&m, 1, "b59593b82838acb29c2fe169082e8d20a42e91c3",
 		  "8e8d0eae2db6d205557cf86e08c54714cf3ec52bc0ca6b1eb9497c7b7f7e62c8");
 	tpm_measurements_free(&m);
@@ -456,6 +542,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_file, setup, teardown),
 		cmocka_unit_test(test_embedded_guest),
+		cmocka_unit_test_setup_teardown(test_measures_loaded_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_platform_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_platform_devices_from_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_platform_virtio, setup, teardown),

@@ -111,11 +111,10 @@ static unsigned pcr_read(struct swtpm *s, uint16_t alg, unsigned pcr, uint8_t *o
 static void test_statedir_lock(void **state)
 {
 	struct fixture *f = *state;
-	const char *why = NULL;
-	char owner[128], file[128];
+	char owner[128], file[128], why[160];
 	int fd;
 
-	assert_int_equal(tpm_statedir_prepare(f->state, &why), 0);
+	assert_int_equal(tpm_statedir_prepare(f->state, why, sizeof(why)), 0);
 	fd = tpm_statedir_lock(f->state, "alpha", owner, sizeof(owner));
 	assert_true(fd >= 0);
 	/* Held by a live process (this one): refused, naming it. */
@@ -130,11 +129,58 @@ static void test_statedir_lock(void **state)
 	/* Not a directory, a comma, a missing parent. */
 	snprintf(file, sizeof(file), "%s/file", f->dir);
 	fclose(fopen(file, "w"));
-	assert_int_equal(tpm_statedir_prepare(file, &why), -ENOTDIR);
-	assert_int_equal(tpm_statedir_prepare("/tmp/a,b", &why), -EINVAL);
+	assert_int_equal(tpm_statedir_prepare(file, why, sizeof(why)), -ENOTDIR);
+	assert_int_equal(tpm_statedir_prepare("/tmp/a,b", why, sizeof(why)), -EINVAL);
 	snprintf(file, sizeof(file), "%s/no/such", f->dir);
-	assert_int_equal(tpm_statedir_prepare(file, &why), -ENOENT);
+	assert_int_equal(tpm_statedir_prepare(file, why, sizeof(why)), -ENOENT);
 	assert_false(tpm_statedir_provisioned(f->state));
+}
+
+/*
+ * Issue 18, defect 5: a state directory someone else owns or can write is
+ * refused, naming what is wrong; so is a state file that is a link. (The
+ * lock and event-log files are opened with O_NOFOLLOW.)
+ */
+static void test_statedir_unsafe(void **state)
+{
+	struct fixture *f = *state;
+	char dir[128], link[160], why[160];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/unsafe", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(tpm_statedir_prepare(dir, why, sizeof(why)), 0);
+
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(tpm_statedir_prepare(dir, why, sizeof(why)), -EPERM);
+	assert_string_equal(why, "writable by everyone (mode 0777); chmod go-w it");
+	assert_int_equal(chmod(dir, 0770), 0);
+	assert_int_equal(tpm_statedir_prepare(dir, why, sizeof(why)), -EPERM);
+	assert_string_equal(why, "writable by its group (mode 0770); chmod go-w it");
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(tpm_statedir_prepare(dir, why, sizeof(why)), 0);
+
+	if (geteuid() == 0) {                   /* as in CI and the lab */
+		assert_int_equal(chown(dir, 65534, 65534), 0);
+		assert_int_equal(tpm_statedir_prepare(dir, why, sizeof(why)), -EPERM);
+		assert_non_null(strstr(why, "owned by uid 65534, not by uid 0 that partvm runs as"));
+		assert_int_equal(chown(dir, 0, 0), 0);
+	}
+
+	/* A planted link instead of the TPM's state, or of the lock file. */
+	snprintf(link, sizeof(link), "%s/" TPM_STATEDIR_STATE, dir);
+	assert_int_equal(symlink("/etc/passwd", link), 0);
+	assert_int_equal(tpm_statedir_prepare(dir, why, sizeof(why)), -EPERM);
+	assert_string_equal(why, TPM_STATEDIR_STATE " in it is not a regular file");
+	assert_false(tpm_statedir_provisioned(dir));
+	unlink(link);
+	snprintf(link, sizeof(link), "%s/" TPM_STATEDIR_LOCK, dir);
+	assert_int_equal(symlink("/tmp/partvm-test-elsewhere", link), 0);
+	fd = tpm_statedir_lock(dir, "alpha", why, sizeof(why));
+	assert_int_equal(fd, -ELOOP);
+	assert_int_equal(access("/tmp/partvm-test-elsewhere", F_OK), -1);
+	unlink(link);
+	rmdir(dir);
 }
 
 static void test_measure_and_read_back(void **state)
@@ -150,7 +196,7 @@ static void test_measure_and_read_back(void **state)
 	start(f);
 	config_init(&cfg, board_device_types);
 	assert_int_equal(config_set_string(&cfg.cmdline, "console=ttyS0"), 0);
-	len = tpm_firmware_measure_boot(&f->swtpm, &cfg, NULL, log, sizeof(log));
+	len = tpm_firmware_measure_boot(&f->swtpm, &cfg, NULL, NULL, log, sizeof(log));
 	assert_true(len > 0);
 	assert_int_equal(tpm_eventlog_parse(log, sizeof(log), &parsed, &why), 0);
 	assert_int_equal(parsed.size, (size_t)len);
@@ -171,7 +217,7 @@ static void test_measure_and_read_back(void **state)
 
 	/* A platform reset (CMD_INIT) and a second boot start from zeros. */
 	assert_int_equal(swtpm_ctrl_init(&f->swtpm), 0);
-	assert_int_equal(tpm_firmware_measure_boot(&f->swtpm, &cfg, NULL, log, sizeof(log)), len);
+	assert_int_equal(tpm_firmware_measure_boot(&f->swtpm, &cfg, NULL, NULL, log, sizeof(log)), len);
 	assert_int_equal(tpm_eventlog_parse(log, sizeof(log), &parsed, &why), 0);
 	pcr_read(&f->swtpm, parsed.banks.alg[0], 8, got);
 	tpm_eventlog_replay(parsed.ev, parsed.n, 0, parsed.banks.alg[0], 8, want);
@@ -232,7 +278,7 @@ static void test_guest_commands_and_swtpm_death(void **state)
 
 	start(f);
 	config_init(&cfg, board_device_types);
-	assert_true(tpm_firmware_measure_boot(&f->swtpm, &cfg, NULL, log, sizeof(log)) > 0);
+	assert_true(tpm_firmware_measure_boot(&f->swtpm, &cfg, NULL, NULL, log, sizeof(log)) > 0);
 	config_free(&cfg);
 	assert_int_equal(tpm_crb_init(&g.crb, 0xfed40000, TPM_CRB_BUFFER_SIZE,
 				      &tpm_worker_crb_ops, &g.worker), 0);
@@ -295,6 +341,7 @@ static void test_exec_failure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_statedir_unsafe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statedir_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_measure_and_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_commands_and_swtpm_death, setup, teardown),

@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <stdio.h>
 
+#include "capture.h"
 #include "vfio_fake.h"
 
 #define MSIX_CAP 0x40
@@ -359,6 +360,38 @@ static void test_msi_toggle_frees_routes(void **state)
 	fake_fini(p);
 }
 
+/*
+ * Issue 18, defect 4: once KVM refuses new interrupt routes, every MSI-X
+ * table write the guest makes logged a warning. 1000 writes: at most the
+ * burst of 5 lines; MSI (config space) the same.
+ */
+static void test_route_failure_warnings_limited(void **state)
+{
+	struct vfio_pci *p = make_device();
+	struct capture cap;
+
+	guest_cfg_write(p, MSIX_CAP + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+	fake.routing_error = -ENOSPC;
+	capture_begin(&cap);
+	for (unsigned i = 0; i < 1000; i++)
+		entry(p, 0, 0xfee01000, 0x4041 + (i & 0xff), 0);
+	capture_end(&cap);
+	assert_non_null(strstr(cap.text, "cannot route its interrupt"));
+	assert_true(cap.lines >= 1 && cap.lines <= 5);
+
+	guest_cfg_write(p, MSIX_CAP + PCI_MSIX_FLAGS, 2, 0);
+	guest_cfg_write(p, MSI_CAP + PCI_MSI_ADDRESS_LO, 4, 0xfee00000);
+	capture_begin(&cap);
+	for (unsigned i = 0; i < 1000; i++) {
+		guest_cfg_write(p, MSI_CAP + PCI_MSI_DATA_64, 2, 0x4070 + (i & 0xf));
+		guest_cfg_write(p, MSI_CAP + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+	}
+	capture_end(&cap);
+	assert_true(cap.lines <= 5);
+	fake.routing_error = 0;
+	fake_fini(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_intx_resample),
 		cmocka_unit_test(test_reset_between_boots),
 		cmocka_unit_test(test_msi_toggle_frees_routes),
+		cmocka_unit_test(test_route_failure_warnings_limited),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

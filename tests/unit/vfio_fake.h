@@ -63,6 +63,7 @@ struct fake {
 	unsigned nirqfds;
 	struct kvm_irq_routing_entry routes[FAKE_LOG];
 	unsigned nroutes, commits;
+	int routing_error;            /* KVM_SET_GSI_ROUTING fails with it */
 };
 
 static struct fake fake;
@@ -179,6 +180,8 @@ static int fake_vm_ioctl(unsigned long req, void *arg)
 	case KVM_SET_GSI_ROUTING: {
 		struct kvm_irq_routing *t = arg;
 
+		if (fake.routing_error)
+			return fake.routing_error;
 		if (t->nr > FAKE_LOG)
 			return -ENOSPC;
 		memcpy(fake.routes, t->entries, t->nr * sizeof(t->entries[0]));

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "core/vm/console_output.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/util/kick.h"
+#include "core/util/log.h"
+#include "core/util/ratelimit.h"
+
+#define CHUNK 4096
+
+struct console_output {
+	pthread_mutex_t lock;
+	pthread_cond_t more;          /* bytes arrived, or stop */
+	pthread_cond_t idle;          /* everything written */
+	int fd;
+	uint8_t *ring;
+	size_t size, head, len;       /* LEN bytes from HEAD wait for FD */
+	bool writing;                 /* a chunk is out of the ring, on its way */
+	bool stop;
+	int error;                    /* FD failed: all output is dropped */
+	uint64_t dropped, reported;
+	struct ratelimit rl;
+	pthread_t thread;
+};
+
+void console_output_write(struct console_output *o, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	if (!o || !len)
+		return;
+	pthread_mutex_lock(&o->lock);
+	if (o->error) {
+		o->dropped += len;
+		goto out;
+	}
+	/* Keep the newest SIZE bytes: the oldest go first. */
+	if (len > o->size) {
+		o->dropped += len - o->size;
+		p += len - o->size;
+		len = o->size;
+	}
+	if (o->len + len > o->size) {
+		size_t lose = o->len + len - o->size;
+
+		o->head = (o->head + lose) % o->size;
+		o->len -= lose;
+		o->dropped += lose;
+	}
+	for (size_t done = 0; done < len;) {
+		size_t at = (o->head + o->len) % o->size;
+		size_t n = len - done < o->size - at ? len - done : o->size - at;
+
+		memcpy(o->ring + at, p + done, n);
+		o->len += n;
+		done += n;
+	}
+	pthread_cond_signal(&o->more);
+out:
+	pthread_mutex_unlock(&o->lock);
+}
+
+uint64_t console_output_dropped(struct console_output *o)
+{
+	uint64_t n;
+
+	if (!o)
+		return 0;
+	pthread_mutex_lock(&o->lock);
+	n = o->dropped;
+	pthread_mutex_unlock(&o->lock);
+	return n;
+}
+
+/* Write LEN bytes to FD; a kick with STOP set ends it early. Returns the
+ * bytes not written (0 when all went), or a negative errno. */
+static ssize_t write_out(struct console_output *o, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(o->fd, p, len);
+
+		if (n < 0 && errno == EINTR) {
+			if (__atomic_load_n(&o->stop, __ATOMIC_ACQUIRE))
+				return (ssize_t)len;
+			continue;
+		}
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void *writer(void *arg)
+{
+	struct console_output *o = arg;
+	uint8_t chunk[CHUNK];
+	sigset_t pipe;
+
+	/* A reader that went away is an error to count, not a signal that
+	 * ends the partition. */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
+	thread_kick_accept();
+
+	pthread_mutex_lock(&o->lock);
+	for (;;) {
+		size_t n;
+		ssize_t left;
+		unsigned suppressed;
+		uint64_t lost;
+
+		while (!o->len && !o->stop) {
+			pthread_cond_broadcast(&o->idle);
+			pthread_cond_wait(&o->more, &o->lock);
+		}
+		if (o->stop)
+			break;
+		n = o->len < CHUNK ? o->len : CHUNK;
+		if (n > o->size - o->head)
+			n = o->size - o->head;
+		memcpy(chunk, o->ring + o->head, n);
+		o->head = (o->head + n) % o->size;
+		o->len -= n;
+		o->writing = true;
+		pthread_mutex_unlock(&o->lock);
+
+		left = write_out(o, chunk, n);
+
+		pthread_mutex_lock(&o->lock);
+		o->writing = false;
+		if (left > 0)
+			o->dropped += (uint64_t)left;
+		if (left < 0) {
+			o->error = (int)-left;
+			o->dropped += n + o->len;
+			o->len = 0;
+			pthread_mutex_unlock(&o->lock);
+			log_warning("console: cannot write the guest's output (%s); it is dropped "
+				    "from now on", strerror((int)-left));
+			pthread_mutex_lock(&o->lock);
+			continue;
+		}
+		lost = o->dropped - o->reported;
+		if (lost && !o->stop && ratelimit_pass(&o->rl, &suppressed)) {
+			uint64_t total = o->dropped;
+
+			o->reported = o->dropped;
+			pthread_mutex_unlock(&o->lock);
+			log_warning("console: %llu bytes of guest output dropped (%llu in all): stdout "
+				    "does not keep up with the guest", (unsigned long long)lost,
+				    (unsigned long long)total);
+			pthread_mutex_lock(&o->lock);
+		}
+	}
+	pthread_cond_broadcast(&o->idle);
+	pthread_mutex_unlock(&o->lock);
+	return NULL;
+}
+
+int console_output_create(struct console_output **out, int fd, size_t size)
+{
+	struct console_output *o = calloc(1, sizeof(*o));
+	int r;
+
+	*out = NULL;
+	if (!o || !size)
+		goto nomem;
+	o->ring = malloc(size);
+	if (!o->ring)
+		goto nomem;
+	o->size = size;
+	o->fd = fd;
+	pthread_mutex_init(&o->lock, NULL);
+	pthread_cond_init(&o->more, NULL);
+	pthread_cond_init(&o->idle, NULL);
+	/* One line per ten seconds is enough to say it goes on. */
+	ratelimit_init(&o->rl, 10, 1);
+	thread_kick_install();
+	r = -pthread_create(&o->thread, NULL, writer, o);
+	if (r < 0) {
+		free(o->ring);
+		free(o);
+		return r;
+	}
+	pthread_setname_np(o->thread, "console-out");
+	*out = o;
+	return 0;
+nomem:
+	free(o);
+	return -ENOMEM;
+}
+
+static void deadline(struct timespec *t, long ms)
+{
+	clock_gettime(CLOCK_REALTIME, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+int console_output_flush(struct console_output *o, int timeout_ms)
+{
+	struct timespec until;
+	int r = 0;
+
+	if (!o)
+		return 0;
+	deadline(&until, timeout_ms);
+	pthread_mutex_lock(&o->lock);
+	while ((o->len || o->writing) && !o->error && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&o->idle, &o->lock, &until);
+	r = o->len || o->writing ? -ETIMEDOUT : -o->error;
+	pthread_mutex_unlock(&o->lock);
+	return r;
+}
+
+void console_output_free(struct console_output *o, int timeout_ms)
+{
+	uint64_t lost;
+
+	if (!o)
+		return;
+	console_output_flush(o, timeout_ms);
+	pthread_mutex_lock(&o->lock);
+	__atomic_store_n(&o->stop, true, __ATOMIC_RELEASE);
+	pthread_cond_signal(&o->more);
+	pthread_mutex_unlock(&o->lock);
+
+	/* The thread may be in a write that never returns: kick it until it
+	 * has seen STOP (a kick just before it enters write() is lost). */
+	for (;;) {
+		struct timespec t;
+
+		thread_kick(o->thread);
+		deadline(&t, 20);
+		if (pthread_timedjoin_np(o->thread, NULL, &t) == 0)
+			break;
+	}
+	lost = o->dropped + o->len;
+	if (lost)
+		log_warning("console: %llu bytes of guest output were dropped: stdout did not take "
+			    "them", (unsigned long long)lost);
+	pthread_cond_destroy(&o->more);
+	pthread_cond_destroy(&o->idle);
+	pthread_mutex_destroy(&o->lock);
+	free(o->ring);
+	free(o);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Guest console output on its way to stdout. Devices (the UART on a vCPU
+ * thread, virtio-console on its queue thread) append to a bounded buffer
+ * and never wait for stdout; a thread of its own writes the buffer out.
+ * When stdout is slower than the guest (a pipe nobody reads, a stopped
+ * terminal), the oldest bytes are dropped and counted: a guest cannot stall
+ * the VMM through its console, and the newest output, the part that says
+ * why a guest stopped, is what survives.
+ */
+#ifndef PARTVM_CONSOLE_OUTPUT_H
+#define PARTVM_CONSOLE_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct console_output;
+
+#define CONSOLE_OUTPUT_BUFFER (128 * 1024)
+
+/* Buffer SIZE bytes in front of FD, with the writer thread started. */
+int console_output_create(struct console_output **out, int fd, size_t size);
+/* Append LEN bytes; never waits for FD. Any thread. A NULL O discards. */
+void console_output_write(struct console_output *o, const void *buf, size_t len);
+/* Bytes dropped so far (overwritten before FD took them, or FD gone). */
+uint64_t console_output_dropped(struct console_output *o);
+/* Wait until FD has taken what is buffered, at most TIMEOUT_MS: 0, or
+ * -ETIMEDOUT, or the error that stopped FD. */
+int console_output_flush(struct console_output *o, int timeout_ms);
+/* Wait until FD has taken what is buffered (at most TIMEOUT_MS), then
+ * stop the thread, even in the middle of a write, and free O. Logs what
+ * was lost. */
+void console_output_free(struct console_output *o, int timeout_ms);
+
+#endif
