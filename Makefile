@@ -2,6 +2,8 @@
 # guest, `make check` runs every test (unit, real-KVM, lab).
 
 CC      ?= gcc
+# The embedded guest is GNU assembler source, whatever compiles the VMM.
+GUEST_CC ?= gcc
 BUILD   ?= build
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -18,6 +20,16 @@ ifeq ($(SANITIZE),1)
 BUILD := build-san
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS_BASE += -fsanitize=address,undefined
+endif
+
+# FUZZ=1: the library built by clang with libFuzzer's coverage and ASan/
+# UBSan, for the targets in tests/fuzz/ (make fuzz, make check-fuzz).
+ifeq ($(FUZZ),1)
+BUILD := build-fuzz
+CC := clang
+CFLAGS_BASE += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+LDFLAGS_BASE += -fsanitize=fuzzer,address,undefined
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -37,13 +49,16 @@ GUEST_SRCS := core/guest/entry.S \
 	$(filter-out core/guest/blob.S core/guest/entry.S,$(wildcard core/guest/*.S))
 GUEST_OBJS := $(GUEST_SRCS:%.S=$(BUILD)/%.o)
 
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(FUZZ_SRCS:%.c=$(BUILD)/%)
+
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
 UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
 .PHONY: all run check check-fast check-unit check-units check-kvm check-lab check-layers bench \
-	deps deps-test lab-shell install clean
+	deps deps-test lab-shell install clean fuzz fuzz-build check-fuzz
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/partvm
@@ -61,14 +76,14 @@ $(LIB): $(LIB_OBJS)
 # Stripped and without page alignment (-n), it stays a few KiB.
 $(BUILD)/core/guest/%.o: core/guest/%.S
 	@mkdir -p $(dir $@)
-	$(CC) -m32 -nostdlib -ffreestanding -fno-pie -Wa,--fatal-warnings \
+	$(GUEST_CC) -m32 -nostdlib -ffreestanding -fno-pie -Wa,--fatal-warnings \
 		-Wa,--noexecstack -MMD -MP -c -o $@ $<
 
 $(GUEST_ELF): $(GUEST_OBJS) core/guest/testguest.ld
 	ld -m elf_i386 -nostdlib -static -n -s --no-warn-rwx-segments -T core/guest/testguest.ld -o $@ $(GUEST_OBJS)
 
 $(GUEST_OBJ): core/guest/blob.S $(GUEST_ELF)
-	$(CC) -c -DTESTGUEST_ELF='"$(GUEST_ELF)"' -o $@ $<
+	$(GUEST_CC) -c -DTESTGUEST_ELF='"$(GUEST_ELF)"' -o $@ $<
 
 $(BUILD)/partvm: $(BUILD)/core/main.o $(GUEST_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/core/main.o $(GUEST_OBJ) $(LIB) $(PKG_LIBS)
@@ -80,6 +95,29 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) $(GUEST_OBJ) $(UNIT_HELPER_OBJS)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
 		$(UNIT_HELPER_OBJS) $(GUEST_OBJ) \
 		$(shell sed -n 's,^// LDFLAGS: ,,p' $<) $(LIB) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+# A fuzz target links its own harness, the library and libFuzzer's main;
+# "// LDFLAGS: ..." lines as for unit tests.
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(LIB) $(GUEST_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(GUEST_OBJ) \
+		$(shell sed -n 's,^// LDFLAGS: ,,p' $<) $(LIB) $(PKG_LIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory FUZZ=1 $(FUZZ_SRCS:%.c=build-fuzz/%)
+
+# Every target for FUZZ_SECONDS each, from its committed seeds; what they
+# find new goes to build-fuzz/corpus/NAME, crashes to build-fuzz/crashes/.
+FUZZ_SECONDS ?= 600
+fuzz: deps-test
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/tests/fuzz/%)
+
+# The regression run in make check: each target over its seeds and then
+# new inputs for a few seconds.
+FUZZ_CHECK_SECONDS ?= 15
+check-fuzz: fuzz-build
+	@tests/fuzz/run $(FUZZ_CHECK_SECONDS) $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/tests/fuzz/%)
 
 deps:
 	@scripts/deps build
@@ -130,7 +168,7 @@ check-lab: all
 check-fast: all check-unit check-kvm
 
 check: deps-test
-	@$(MAKE) --no-print-directory all check-unit check-san check-kvm check-lab
+	@$(MAKE) --no-print-directory all check-unit check-san check-fuzz check-kvm check-lab
 
 bench: deps-test
 	@$(MAKE) --no-print-directory all
@@ -162,6 +200,6 @@ install: all
 	install -m 0644 configs/partvm.slice.d/*.conf $(DESTDIR)$(SYSCONFDIR)/partvm/examples/partvm.slice.d/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
