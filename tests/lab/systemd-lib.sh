@@ -70,6 +70,21 @@ sd_setup() {
 		ln -sf /dev/null "$M/etc/systemd/system/$u"
 	done
 	mkdir -p "$M/etc/systemd/system/multi-user.target.wants" "$M/etc/partvm" "$M/var/lib/partvm-images"
+
+	# The sanitized build under test (tests/lab/batch): its reports go to
+	# the batch's directory for this test, also from inside the units'
+	# sandbox; LeakSanitizer needs ptrace, which @system-service lacks.
+	if [ -n "${PARTVM_SAN_DIR:-}" ]; then
+		mkdir -p "$M/run/partvm-san" "$M/etc/systemd/system/partvm@.service.d"
+		mount --bind "$PARTVM_SAN_DIR" "$M/run/partvm-san"
+		cat >"$M/etc/systemd/system/partvm@.service.d/sanitizers.conf" <<-EOF
+		[Service]
+		Environment=ASAN_OPTIONS=log_path=/run/partvm-san/asan:detect_leaks=1
+		Environment=UBSAN_OPTIONS=log_path=/run/partvm-san/ubsan:print_stacktrace=1:halt_on_error=1
+		ReadWritePaths=/run/partvm-san
+		SystemCallFilter=ptrace
+		EOF
+	fi
 }
 
 sd_boot() {

@@ -7,7 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-"$LAB_CHECKOUT/tests/kvm/run-all" "$PARTVM"
+"$LAB_CHECKOUT/tests/kvm/run-all" "${PARTVM_PLAIN:-$PARTVM}"
 
 san=${PARTVM_SANITIZED:-$LAB_CHECKOUT/build-san/partvm}
 [ -x "$san" ] || lab_fail "no sanitized partvm at $san: run 'make SANITIZE=1' (make check does)"
