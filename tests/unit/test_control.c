@@ -20,6 +20,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <sys/wait.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
 
 #include "core/service/control.h"
 #include "core/vm/loop.h"
@@ -439,6 +442,82 @@ static void test_socket_file(void **state)
 	rmdir(dir);
 }
 
+static void on_child_exit(struct loop *l, int fd, uint32_t events, void *opaque)
+{
+}
+
+static bool child_done(void *opaque)
+{
+	pid_t *pid = opaque;
+	int status;
+
+	if (waitpid(*pid, &status, WNOHANG) != *pid)
+		return false;
+	*pid = WIFEXITED(status) ? -WEXITSTATUS(status) : -99;
+	return true;
+}
+
+/*
+ * Issue 18: a user who is neither root nor the one partvm runs as is
+ * refused by the peer-credential check, even when the socket file's mode
+ * has been loosened so that the connection itself gets through.
+ */
+static void test_peer_refused(void **state)
+{
+	char dir[] = "/tmp/partvm-control-XXXXXX", path[64];
+	struct control *c = NULL;
+	struct vm_config cfg;
+	struct loop *loop;
+	struct vm vm;
+	pid_t pid;
+	int pidfd;
+
+	if (geteuid() != 0)
+		fail_msg("needs root to switch users (make check runs as root)");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	fake_vm_init(&vm, &cfg, "web", 0);
+	loop = loop_create();
+	assert_non_null(loop);
+	assert_int_equal(control_open(&vm, loop, dir, "web", &c), 0);
+	snprintf(path, sizeof(path), "%s/web.sock", dir);
+	assert_int_equal(chmod(path, 0666), 0);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		char reply[256] = "";
+		ssize_t n;
+		int fd;
+
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(10);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			_exit(11);
+		/* The server may have refused and closed already. */
+		(void)!send(fd, "{\"command\":\"status\"}\n", 21, MSG_NOSIGNAL);
+		n = read(fd, reply, sizeof(reply) - 1);
+		if (n <= 0)
+			_exit(12);
+		_exit(strstr(reply, "\"ok\":false") && strstr(reply, "permission denied") ? 0 : 13);
+	}
+	/* The child's exit wakes the loop through its pidfd. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	assert_true(pidfd >= 0);
+	assert_int_equal(loop_add(loop, pidfd, EPOLLIN, on_child_exit, NULL), 0);
+	assert_int_equal(loop_run(loop, child_done, &pid), 0);
+	loop_remove(loop, pidfd);
+	close(pidfd);
+	assert_int_equal(pid, 0);           /* the child saw the refusal */
+	control_close(c);
+	loop_free(loop);
+	fake_vm_free(&vm, &cfg);
+	rmdir(dir);
+}
+
 struct server {
 	struct vm *vm;
 	int fd;
@@ -504,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_client_connection),
 		cmocka_unit_test(test_socket_file),
+		cmocka_unit_test(test_peer_refused),
 		cmocka_unit_test(test_control_call),
 	};
 	return cmocka_run_group_tests_name("control", tests, NULL, NULL);
