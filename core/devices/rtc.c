@@ -81,6 +81,14 @@ static unsigned decode_hour(const struct rtc *r, uint8_t v)
 	return (v & HOUR_PM) ? h + 12 : h;
 }
 
+/* The two digits of the year, 0..99 also before 1900 (tm_year < 0). */
+static unsigned year_of_century(const struct tm *tm)
+{
+	int y = (tm->tm_year + 1900) % 100;
+
+	return y < 0 ? y + 100 : y;
+}
+
 static void guest_time(struct rtc *r, struct tm *tm)
 {
 	time_t t = r->now() + r->offset;
@@ -100,7 +108,7 @@ static uint8_t read_reg(struct rtc *r, uint8_t reg)
 	case REG_WEEKDAY: guest_time(r, &tm); return encode(r, tm.tm_wday + 1);
 	case REG_DAY: guest_time(r, &tm); return encode(r, tm.tm_mday);
 	case REG_MONTH: guest_time(r, &tm); return encode(r, tm.tm_mon + 1);
-	case REG_YEAR: guest_time(r, &tm); return encode(r, tm.tm_year % 100);
+	case REG_YEAR: guest_time(r, &tm); return encode(r, year_of_century(&tm));
 	case RTC_REG_CENTURY: guest_time(r, &tm); return encode(r, (tm.tm_year + 1900) / 100);
 	case REG_A:
 		/* UIP stays clear: the time is read atomically from the host. */
@@ -148,7 +156,7 @@ static void write_time(struct rtc *r, uint8_t reg, uint8_t value)
 	case REG_DAY: tm->tm_mday = decode(r, value); break;
 	case REG_MONTH: tm->tm_mon = (int)decode(r, value) - 1; break;
 	case REG_YEAR: tm->tm_year = ((tm->tm_year + 1900) / 100) * 100 - 1900 + decode(r, value); break;
-	case RTC_REG_CENTURY: tm->tm_year = decode(r, value) * 100 - 1900 + (tm->tm_year + 1900) % 100; break;
+	case RTC_REG_CENTURY: tm->tm_year = decode(r, value) * 100 - 1900 + year_of_century(tm); break;
 	default: return;
 	}
 	if (!holding)

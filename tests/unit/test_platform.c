@@ -83,6 +83,29 @@ static void test_rtc_set_clock(void **state)
 	rtc_free(r);
 }
 
+/* A century before 1900 (the MC146818 keeps any): the year still reads as
+ * the two digits written, in BCD and in binary (found by fuzz_platform). */
+static void test_rtc_year_before_1900(void **state)
+{
+	struct rtc *r = rtc_create(fake_now);
+
+	wr(r, ACPI_RTC_CENTURY_REG, 0x18);
+	assert_int_equal(rd(r, ACPI_RTC_CENTURY_REG), 0x18);
+	assert_int_equal(rd(r, 0x09), 0x26);       /* 1826 */
+	wr(r, 0x09, 0x99);
+	assert_int_equal(rd(r, 0x09), 0x99);
+	assert_int_equal(rd(r, ACPI_RTC_CENTURY_REG), 0x18);
+	/* Year 0 (the first century): century 0, year 0..99. */
+	wr(r, ACPI_RTC_CENTURY_REG, 0x00);
+	assert_int_equal(rd(r, 0x09), 0x99);
+	wr(r, 0x0b, 0x06);                         /* binary */
+	wr(r, ACPI_RTC_CENTURY_REG, 2);
+	wr(r, 0x09, 25);
+	assert_int_equal(rd(r, 0x09), 25);         /* 225 */
+	assert_int_equal(rd(r, ACPI_RTC_CENTURY_REG), 2);
+	rtc_free(r);
+}
+
 static void test_rtc_nvram(void **state)
 {
 	struct rtc *r = rtc_create(fake_now);
@@ -188,6 +211,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rtc_time),
 		cmocka_unit_test(test_rtc_set_clock),
+		cmocka_unit_test(test_rtc_year_before_1900),
 		cmocka_unit_test(test_rtc_nvram),
 		cmocka_unit_test(test_pm),
 		cmocka_unit_test(test_pm_sleep_warning_limited),
