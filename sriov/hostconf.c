@@ -195,6 +195,7 @@ static int huge_key(struct load *l, struct ini_source *ini, const char *key, con
 {
 	struct sriov_host_config *c = l->c;
 	unsigned long n, count;
+	unsigned unit, shift;
 	uint64_t kb;
 	char *end;
 
@@ -202,13 +203,13 @@ static int huge_key(struct load *l, struct ini_source *ini, const char *key, con
 	 * when applied). */
 	errno = 0;
 	n = strtoul(key, &end, 10);
+	unit = (unsigned)toupper((unsigned char)end[0]);
+	shift = unit == 'K' ? 0 : unit == 'M' ? 10 : 20;
 	if (errno || end == key || !n || end[0] == '\0' || end[1] != '\0' ||
-	    !strchr("KkMmGg", end[0]))
+	    !strchr("KkMmGg", end[0]) || (uint64_t)n > UINT64_MAX >> shift)
 		return sriov_fail(l->err, l->errlen, -EINVAL,
 				  "'%s' is not a page size (2M, 1G) in [hugepages]", key);
-	kb = toupper((unsigned char)end[0]) == 'K' ? n : toupper((unsigned char)end[0]) == 'M'
-							? (uint64_t)n << 10
-							: (uint64_t)n << 20;
+	kb = (uint64_t)n << shift;
 	if (parse_uint(value, 1UL << 30, &count) < 0)
 		return sriov_fail(l->err, l->errlen, -EINVAL, "%s: '%s' is not a page count", key,
 				  value);

@@ -71,7 +71,7 @@ int bzimage_parse(const uint8_t *head, size_t head_len, uint64_t file_size, uint
 		*why = "wants to load below 1 MiB";
 		return -ENOEXEC;
 	}
-	if (bi->load_addr + bi->init_size > low_end) {
+	if (bi->load_addr > low_end || bi->init_size > low_end - bi->load_addr) {
 		*why = "needs more guest RAM";
 		return -ENOMEM;
 	}

@@ -9,13 +9,21 @@
 #include "core/util/cleanup.h"
 
 /* Like fgets (at most SIZE - 1 bytes, the newline included), from the
- * file or the string. */
-static char *next_chunk(struct ini_source *src, char *buf, int size)
+ * file or the string; *EOL: the chunk ends its line. */
+static char *next_chunk(struct ini_source *src, char *buf, int size, bool *eol)
 {
 	size_t n = 0;
 
-	if (src->f)
-		return fgets(buf, size, src->f);
+	if (src->f) {
+		/* fgets does not say how much it read, and a NUL byte in the
+		 * file would hide the newline from strchr(): look for it in a
+		 * buffer that held none before. */
+		memset(buf, 0, (size_t)size);
+		if (!fgets(buf, size, src->f))
+			return NULL;
+		*eol = memchr(buf, '\n', (size_t)size) != NULL;
+		return buf;
+	}
 	if (!*src->text)
 		return NULL;
 	while (src->text[n] && n + 1 < (size_t)size && src->text[n] != '\n')
@@ -25,6 +33,7 @@ static char *next_chunk(struct ini_source *src, char *buf, int size)
 	memcpy(buf, src->text, n);
 	buf[n] = '\0';
 	src->text += n;
+	*eol = n && buf[n - 1] == '\n';
 	return buf;
 }
 
@@ -33,7 +42,8 @@ static char *next_chunk(struct ini_source *src, char *buf, int size)
 static char *reader(char *buf, int size, void *stream)
 {
 	struct ini_source *src = stream;
-	char *r = next_chunk(src, buf, size);
+	bool eol = false;
+	char *r = next_chunk(src, buf, size, &eol);
 
 	if (r) {
 		if (src->at_line_start) {
@@ -41,7 +51,7 @@ static char *reader(char *buf, int size, void *stream)
 			if (src->on_header && buf[strspn(buf, " \t")] == '[')
 				src->on_header(src, buf);
 		}
-		src->at_line_start = strchr(r, '\n') != NULL;
+		src->at_line_start = eol;
 	}
 	return r;
 }
@@ -49,6 +59,7 @@ static char *reader(char *buf, int size, void *stream)
 int ini_source_parse(struct ini_source *src, ini_source_handler handler)
 {
 	_cleanup_fclose_ FILE *f = NULL;
+	int r;
 
 	if (!src->text) {
 		f = fopen(src->path, "re");
@@ -65,5 +76,9 @@ int ini_source_parse(struct ini_source *src, ini_source_handler handler)
 	ini_allow_realloc = true;
 	ini_max_line = 64 * 1024;
 	ini_stop_on_first_error = true;
-	return ini_parse_stream(reader, src, handler, src);
+	r = ini_parse_stream(reader, src, handler, src);
+	/* inih counts a line it reads in pieces (one over ini_max_line, or
+	 * cut short by a NUL byte) as several; it stopped on the line the
+	 * reader is at, so that is the line of its syntax error. */
+	return r > 0 ? src->line : r;
 }

@@ -116,6 +116,21 @@ static void test_ram_needed(void **state)
 				       bi.load_addr + bi.init_size, &bi, &why), 0);
 }
 
+/* A preferred address so high that it plus init_size wraps around is not
+ * a kernel that fits (found by fuzz_boot). */
+static void test_load_addr_wraps(void **state)
+{
+	uint8_t head[BZIMAGE_HEAD_LEN];
+	uint64_t pref = 0xfffffffffffff000ULL;
+	struct bzimage_info bi;
+	const char *why = NULL;
+
+	memcpy(head, kernel, sizeof(head));
+	memcpy(head + 0x258, &pref, sizeof(pref));   /* setup_header.pref_address */
+	assert_true(bzimage_parse(head, sizeof(head), kernel_len, 512 * M, &bi, &why) < 0);
+	assert_non_null(why);
+}
+
 static void test_boot_params(void **state)
 {
 	struct mem_layout l;
@@ -275,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_debian_bzimage),
 		cmocka_unit_test(test_truncated_and_foreign),
 		cmocka_unit_test(test_ram_needed),
+		cmocka_unit_test(test_load_addr_wraps),
 		cmocka_unit_test(test_boot_params),
 		cmocka_unit_test(test_initrd_placement),
 		cmocka_unit_test(test_start_info),

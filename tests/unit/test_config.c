@@ -142,6 +142,47 @@ static void test_long_cmdline(void **state)
 	free(arg);
 }
 
+/* A line longer than inih reads at once (64 KiB) is refused as a syntax
+ * error on that line, not on a line after it that the file does not have
+ * (found by fuzz_config's sibling fuzz_sriov_conf, which shares ini.c). */
+static void test_overlong_line(void **state)
+{
+	char *text, *arg = malloc(70001);
+
+	memset(arg, 'x', 70000);
+	arg[70000] = '\0';
+	assert_true(asprintf(&text, "[boot]\ncmdline = %s\n", arg) > 0);
+	expect_error(text, -EINVAL, "p.conf:2: syntax error (expected [section] or key = value)");
+	free(text);
+	free(arg);
+}
+
+/* A NUL byte in a config file does not hide its line's end: the lines
+ * after it keep their numbers in errors (found by fuzz_sriov_conf, whose
+ * host config shares core/util/ini.c). */
+static void test_nul_byte_line(void **state)
+{
+	static const char text[] = "[partition]\nname = a\0b\ncpus = 0\n";
+	char dir[] = "/tmp/partvm-config-XXXXXX", path[256], want[400];
+	struct config_error err = { { 0 } };
+	struct vm_config c;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/vm.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	fclose(f);
+	config_init(&c, board_device_types);
+	assert_int_equal(config_load(&c, path, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s:3: cpus = '0': out of range (1..1024)", path);
+	assert_string_equal(err.msg, want);
+	config_free(&c);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* A config file on disk: relative paths resolve against its directory, and
  * validation names the file and the line of a missing kernel. */
 static void test_file_paths_and_validation(void **state)
@@ -204,6 +245,8 @@ int main(void)
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_cmdline),
+		cmocka_unit_test(test_overlong_line),
+		cmocka_unit_test(test_nul_byte_line),
 		cmocka_unit_test(test_file_paths_and_validation),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
