@@ -46,7 +46,8 @@ static void emulate(struct vfio_pci *p, unsigned off, unsigned len)
 static int walk_caps(struct vfio_pci *p, const uint8_t *raw, char *err, size_t errlen)
 {
 	uint8_t *cfg = p->pci.cfg;
-	unsigned prev = PCI_CAPABILITY_LIST, off, hops = 0;
+	unsigned prev = PCI_CAPABILITY_LIST, off;
+	uint64_t seen = 0;               /* dwords of the standard space visited */
 	int r;
 
 	cfg[PCI_CAPABILITY_LIST] = 0;
@@ -55,10 +56,12 @@ static int walk_caps(struct vfio_pci *p, const uint8_t *raw, char *err, size_t e
 	for (off = raw[PCI_CAPABILITY_LIST] & ~3u; off; off = raw[off + PCI_CAP_LIST_NEXT] & ~3u) {
 		uint8_t id;
 
-		/* A loop or a pointer into the header: stop where it went wrong. */
+		/* A loop or a pointer into the header: stop where it went wrong,
+		 * so that no capability is set up twice. */
 		if (off < PCI_STD_HEADER_SIZEOF || off > PCI_CFG_SPACE_SIZE - PCI_CAP_SIZEOF ||
-		    hops++ >= 48)
+		    (seen >> (off / 4) & 1))
 			break;
+		seen |= 1ULL << (off / 4);
 		id = raw[off + PCI_CAP_LIST_ID];
 		/* ID and next pointer are ours for every capability, so that a
 		 * hidden one leads nowhere. */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <stdio.h>
 
 #include "vfio_fake.h"
@@ -240,6 +241,52 @@ static void test_hostile_accesses(void **state)
 	fake_fini(p);
 }
 
+static unsigned open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* A capability list that points back into itself (broken or hostile
+ * device firmware): each capability is set up once, and the guest's list
+ * has each once and ends. Before, the walk went round until its hop
+ * limit and set MSI-X up again each time, leaking its table and
+ * eventfds. */
+static void test_capability_loop(void **state)
+{
+	struct vfio_pci *p;
+	unsigned fds = open_fds(), n = 0, off;
+	uint8_t seen[8];
+
+	fake_init();
+	fake_bar(0, 16384, 0, true);
+	fake.irq_count[VFIO_PCI_MSIX_IRQ_INDEX] = 4;
+	cfg_put(PCI_STATUS, 2, PCI_STATUS_CAP_LIST);
+	cfg_put(PCI_CAPABILITY_LIST, 1, 0x40);
+	cfg_put(0x40, 2, 0x5000 | PCI_CAP_ID_PM);
+	cfg_put(0x50, 2, 0x4000 | PCI_CAP_ID_MSIX);      /* next: back to PM */
+	cfg_put(0x52, 2, 3);
+	cfg_put(0x54, 4, 0x2000);
+	cfg_put(0x58, 4, 0x3000);
+	p = fake_create(NULL);
+	for (off = guest_cfg_read(p, PCI_CAPABILITY_LIST, 1); off && n < 8;
+	     off = guest_cfg_read(p, off + PCI_CAP_LIST_NEXT, 1))
+		seen[n++] = (uint8_t)guest_cfg_read(p, off, 1);
+	assert_int_equal(off, 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(seen[0], PCI_CAP_ID_PM);
+	assert_int_equal(seen[1], PCI_CAP_ID_MSIX);
+	fake_fini(p);
+	/* The vectors' eventfds went with the device. */
+	assert_int_equal(open_fds(), fds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_command_register),
 		cmocka_unit_test(test_bus_master_waits_for_dma_map),
 		cmocka_unit_test(test_hostile_accesses),
+		cmocka_unit_test(test_capability_loop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
