@@ -494,6 +494,9 @@ static uint8_t discard_or_zero(struct blk *b, struct blk_req *r)
 		len = (uint64_t)seg.num_sectors * SECTOR;
 		if (seg.sector > b->disk.size / SECTOR || len > b->disk.size - start)
 			return VIRTIO_BLK_S_IOERR;
+		/* No sectors: nothing to do (and fallocate() refuses it). */
+		if (!len)
+			continue;
 		e = zero ? disk_write_zeroes(&b->disk, start, len,
 					     seg.flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP)
 			 : disk_discard(&b->disk, start, len);

@@ -118,7 +118,8 @@ struct virtio_ops {
 	void (*config_read)(struct virtio_dev *vdev, unsigned off, void *buf, unsigned len);
 	void (*config_write)(struct virtio_dev *vdev, unsigned off, const void *buf, unsigned len);
 	/* The driver set DRIVER_OK: start the queues' work. 0 or -errno (the
-	 * device is then marked as needing a reset). */
+	 * transport then calls stop, to undo a start that failed half-way,
+	 * and marks the device as needing a reset). */
 	int (*start)(struct virtio_dev *vdev);
 	/* Stop all work and wait for it (reset, VM teardown). After it no
 	 * thread of the device touches guest RAM or the queues. */

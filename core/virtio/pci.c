@@ -249,6 +249,10 @@ static void set_status(struct virtio_dev *vdev, uint8_t v)
 			vdev->status = v;
 			r = vdev->ops->start(vdev);
 			if (r < 0) {
+				/* Undo a start that failed half-way (queue 0's
+				 * thread running when queue 1's could not be made):
+				 * nothing may run on into the reset. */
+				vdev->ops->stop(vdev);
 				virtio_set_broken(vdev, NULL, "cannot start the device");
 				return;
 			}

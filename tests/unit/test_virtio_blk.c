@@ -3,17 +3,22 @@
  * virtio-blk through the transport, as a driver sees it, on a sparse
  * image file: reads and writes land where they should (checked with
  * pread/pwrite on the image), FLUSH, GET_ID's serial, DISCARD punching a
- * hole (the file's blocks shrink), WRITE_ZEROES, and the refusals: past
- * the capacity, partial sectors, writes to a read-only disk, unknown
- * types, a request without room for its status. The [disk] config keys
+ * hole (the file's blocks shrink), WRITE_ZEROES, a segment of no sectors
+ * (a no-op), and the refusals: past the capacity, partial sectors, writes
+ * to a read-only disk, unknown types, a request without room for its
+ * status. The [disk] config keys
  * and --disk, image checks (missing, directory, odd size, read-only
- * without readonly) and the lock that names who holds an image.
+ * without readonly) and the lock that names who holds an image. A
+ * start that fails half-way (a queue's thread refused) leaves no thread
+ * running.
  */
+// LDFLAGS: -Wl,--wrap=virtio_worker_start
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/virtio_blk.h>
@@ -39,6 +44,25 @@
 		  (1ULL << VIRTIO_BLK_F_BLK_SIZE) | (1ULL << VIRTIO_BLK_F_RO))
 
 static struct fake_vm f;
+
+/* Queue threads: the Nth next start fails as pthread_create would (0:
+ * none). */
+static int fail_worker_start;
+int __real_virtio_worker_start(struct virtio_worker *w, struct virtqueue *vq, int extra_fd,
+			       void (*fn)(struct virtqueue *, void *, bool, bool), void *opaque,
+			       const char *name);
+int __wrap_virtio_worker_start(struct virtio_worker *w, struct virtqueue *vq, int extra_fd,
+			       void (*fn)(struct virtqueue *, void *, bool, bool), void *opaque,
+			       const char *name);
+
+int __wrap_virtio_worker_start(struct virtio_worker *w, struct virtqueue *vq, int extra_fd,
+			       void (*fn)(struct virtqueue *, void *, bool, bool), void *opaque,
+			       const char *name)
+{
+	if (fail_worker_start && --fail_worker_start == 0)
+		return -EAGAIN;
+	return __real_virtio_worker_start(w, vq, extra_fd, fn, opaque, name);
+}
 static char dir[64];
 static char img[96];
 static uint16_t next_head;
@@ -57,6 +81,7 @@ static int setup(void **state)
 	setenv("PARTVM_RUNTIME_DIR", dir, 1);
 	fake_virtio_vm(&f);
 	next_head = 0;
+	fail_worker_start = 0;
 	return 0;
 }
 
@@ -193,6 +218,49 @@ static void test_no_status_byte(void **state)
 	assert_int_equal(used_idx(&f, 0), 0);
 }
 
+/* Threads of this process, after those that ended are gone (at most 1 s). */
+static unsigned threads(unsigned want)
+{
+	struct timespec ts = { 0, 1000000 };
+	unsigned n = 0;
+
+	for (int i = 0; i < 1000; i++) {
+		DIR *d = opendir("/proc/self/task");
+		struct dirent *e;
+
+		assert_non_null(d);
+		n = 0;
+		while ((e = readdir(d)))
+			n += e->d_name[0] != '.';
+		closedir(d);
+		if (n == want)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return n;
+}
+
+/* Queue 1's thread cannot be made: the device needs a reset, and queue
+ * 0's thread, already started, must not outlive the failed start (it
+ * would run on through the reset, and be started again over itself by
+ * the next DRIVER_OK). */
+static void test_start_fails_half_way(void **state)
+{
+	struct virtio_dev *vdev = disk("queues = 2\n");
+	unsigned before = threads(0);
+
+	fail_worker_start = 2;
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 2, QS) &
+		    VIRTIO_CONFIG_S_NEEDS_RESET);
+	assert_false(vdev->started);
+	assert_int_equal(threads(before), before);
+	status_wr(&f, 0);
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 2, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_true(vdev->started);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, DATA, 512, true, NULL), VIRTIO_BLK_S_OK);
+}
+
 static void test_discard_and_zeroes(void **state)
 {
 	struct virtio_blk_discard_write_zeroes seg = { .sector = 2048, .num_sectors = 2048 };
@@ -239,6 +307,29 @@ static void test_discard_and_zeroes(void **state)
 			 VIRTIO_BLK_S_UNSUPP);
 	assert_int_equal(request(VIRTIO_BLK_T_DISCARD, 0, DATA + (4 << 20), 10, false, NULL),
 			 VIRTIO_BLK_S_IOERR);
+}
+
+/* A segment of no sectors is a well-formed no-op, even at the very end of
+ * the disk (the spec sets no minimum; fallocate() refuses a length of 0). */
+static void test_discard_nothing(void **state)
+{
+	struct virtio_blk_discard_write_zeroes seg[2] = {
+		{ .sector = 16, .num_sectors = 0 },
+		{ .sector = IMG_SIZE / 512, .num_sectors = 0 },
+	};
+
+	disk("");
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	memcpy(gpa(&f, DATA), seg, sizeof(seg));
+	assert_int_equal(request(VIRTIO_BLK_T_DISCARD, 0, DATA, sizeof(seg), false, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(request(VIRTIO_BLK_T_WRITE_ZEROES, 0, DATA, sizeof(seg), false, NULL),
+			 VIRTIO_BLK_S_OK);
+	seg[0].flags = VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;
+	memcpy(gpa(&f, DATA), seg, sizeof(seg));
+	assert_int_equal(request(VIRTIO_BLK_T_WRITE_ZEROES, 0, DATA, sizeof(seg), false, NULL),
+			 VIRTIO_BLK_S_OK);
 }
 
 static void test_readonly(void **state)
@@ -659,7 +750,9 @@ int main(void)
 		T(test_read_write),
 		T(test_refusals),
 		T(test_no_status_byte),
+		T(test_start_fails_half_way),
 		T(test_discard_and_zeroes),
+		T(test_discard_nothing),
 		T(test_readonly),
 		T(test_write_cache_off),
 		T(test_unaligned_direct),
