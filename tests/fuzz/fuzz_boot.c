@@ -30,27 +30,17 @@
 #include "core/util/cleanup.h"
 #include "core/util/log.h"
 #include "core/vm/layout.h"
+#include "fuzz.h"
 
 #define M (1ULL << 20)
 #define G (1ULL << 30)
 
 static const uint64_t rams[] = { 16 * M, 256 * M, 2 * G, 8 * G };
-static char dir[64];
 static char file[128];
-
-static void cleanup(void)
-{
-	unlink(file);
-	rmdir(dir);
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	snprintf(dir, sizeof(dir), "/tmp/fuzz_boot.XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(file, sizeof(file), "%s/kernel", dir);
-	atexit(cleanup);
+	snprintf(file, sizeof(file), "%s/kernel", fuzz_scratch_dir("fuzz_boot"));
 	/* boot_check_kernel() logs each refusal. */
 	log_set_max_level(LOG_EMERG);
 	return 0;

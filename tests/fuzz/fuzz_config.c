@@ -32,6 +32,7 @@
 
 #include "core/board.h"
 #include "core/vm/config.h"
+#include "fuzz.h"
 
 #define NAME "fuzz.conf"
 
@@ -50,28 +51,11 @@ static void make_file(const char *name, size_t size)
 	close(fd);
 }
 
-static void cleanup(void)
-{
-	static const char *const names[] = { "vmlinuz", "initrd.img", "disk.img", "disk2.img",
-					     "odd.img", "empty.img", "rom.bin", NAME };
-	char p[192];
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
-		unlink(p);
-	}
-	snprintf(p, sizeof(p), "%s/dir", dir);
-	rmdir(p);
-	rmdir(dir);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char p[192];
 
-	snprintf(dir, sizeof(dir), "/tmp/fuzz_config.XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
+	snprintf(dir, sizeof(dir), "%s", fuzz_scratch_dir("fuzz_config"));
 	snprintf(file, sizeof(file), "%s/%s", dir, NAME);
 	make_file("vmlinuz", 4096);
 	make_file("initrd.img", 512);
@@ -83,7 +67,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(p, sizeof(p), "%s/dir", dir);
 	if (mkdir(p, 0755) < 0)
 		abort();
-	atexit(cleanup);
 	return 0;
 }
 

@@ -25,25 +25,15 @@
 #include <unistd.h>
 
 #include "sriov/sriov.h"
+#include "fuzz.h"
 
 #define MAX_WORDS 64
 
-static char dir[64];
 static char file[128];
-
-static void cleanup(void)
-{
-	unlink(file);
-	rmdir(dir);
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	snprintf(dir, sizeof(dir), "/tmp/fuzz_sriov_conf.XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(file, sizeof(file), "%s/host.conf", dir);
-	atexit(cleanup);
+	snprintf(file, sizeof(file), "%s/host.conf", fuzz_scratch_dir("fuzz_sriov_conf"));
 	return 0;
 }
 

@@ -26,6 +26,7 @@
 #include "core/util/statefile.h"
 #include "iommu/iommu.h"
 #include "sriov/sriov.h"
+#include "fuzz.h"
 
 #define VF_BDF "0000:00:12.2"
 #define DEV_BDF "0000:00:12.0"
@@ -34,27 +35,15 @@
 static struct iommu_host host;
 static char runtime[64], vfio_file[PATH_MAX], sriov_dir[PATH_MAX], sriov_file[PATH_MAX];
 
-static void cleanup(void)
-{
-	unlink(vfio_file);
-	unlink(sriov_file);
-	rmdir(sriov_dir);
-	rmdir(host.state_dir);
-	rmdir(runtime);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	snprintf(runtime, sizeof(runtime), "/tmp/fuzz_statefile.XXXXXX");
-	if (!mkdtemp(runtime))
-		abort();
+	snprintf(runtime, sizeof(runtime), "%s", fuzz_scratch_dir("fuzz_statefile"));
 	snprintf(host.state_dir, sizeof(host.state_dir), "%s/vfio", runtime);
 	snprintf(sriov_dir, sizeof(sriov_dir), "%s/sriov", runtime);
 	if (mkdir(host.state_dir, 0755) < 0 || mkdir(sriov_dir, 0755) < 0)
 		abort();
 	snprintf(vfio_file, sizeof(vfio_file), "%s/%s", host.state_dir, DEV_BDF);
 	snprintf(sriov_file, sizeof(sriov_file), "%s/%s", sriov_dir, VF_BDF);
-	atexit(cleanup);
 	return 0;
 }
 

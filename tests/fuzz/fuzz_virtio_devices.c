@@ -53,6 +53,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz.h"
 #include "core/board.h"
 #include "core/kvm/kvm.h"
 #include "core/util/log.h"
@@ -228,20 +229,6 @@ static bool device_has_worker(unsigned d)
 
 /* ---- Input ---------------------------------------------------------------- */
 
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-		v |= (uint64_t)*in->p << (8 * i);
-	return v;
-}
-
 /* Where the harness's driver puts queue Q of device D, and requests. */
 static uint64_t ring_base(unsigned d, unsigned q)
 {
@@ -253,10 +240,10 @@ static const uint64_t arenas[] = {
 };
 #define ARENA_SIZE 0x10000ULL
 
-static uint64_t take_gpa(struct input *in)
+static uint64_t take_gpa(struct fuzz_input *in)
 {
-	uint8_t sel = (uint8_t)take(in, 1);
-	uint64_t off = take(in, 2);
+	uint8_t sel = (uint8_t)fuzz_take(in, 1);
+	uint64_t off = fuzz_take(in, 2);
 
 	switch (sel % 8) {
 	case 0: return ring_base(sel / 8 % NDEV, sel / 64 % 2) + off;
@@ -266,7 +253,7 @@ static uint64_t take_gpa(struct input *in)
 	case 4: return 0x100000000ULL + 8 * SZ_1M - 0x100 + (off & 0x1ff);   /* the end of RAM */
 	case 5: return ~0ULL - off;
 	case 6: return 0x100000ULL + off * 64;
-	default: return take(in, 8);
+	default: return fuzz_take(in, 8);
 	}
 }
 
@@ -448,12 +435,12 @@ static void reset_device(unsigned d)
 }
 
 /* The driver's start (3.1.1), with the input's features and queues. */
-static void driver_init(unsigned d, struct input *in)
+static void driver_init(unsigned d, struct fuzz_input *in)
 {
-	uint8_t mode = (uint8_t)take(in, 1);
-	uint64_t f = take(in, 8);
-	unsigned nq = 1 + (unsigned)take(in, 1) % vd[d]->nvqs;
-	uint16_t qsize = (uint16_t)(1u << ((unsigned)take(in, 1) % 11));
+	uint8_t mode = (uint8_t)fuzz_take(in, 1);
+	uint64_t f = fuzz_take(in, 8);
+	unsigned nq = 1 + (unsigned)fuzz_take(in, 1) % vd[d]->nvqs;
+	uint16_t qsize = (uint16_t)(1u << ((unsigned)fuzz_take(in, 1) % 11));
 	bool accept;
 	bool ok;
 
@@ -525,12 +512,12 @@ static uint64_t arena_alloc(struct request *r, uint32_t len, unsigned misalign)
 
 /* Cut STREAM of LEN bytes into up to MAX buffers at the input's points,
  * copying it into the arena. Returns false if it does not fit. */
-static bool add_stream(struct request *r, struct input *in, const uint8_t *stream, uint32_t len,
+static bool add_stream(struct request *r, struct fuzz_input *in, const uint8_t *stream, uint32_t len,
 		       bool is_in, unsigned max)
 {
 	uint32_t done = 0;
-	unsigned cuts = 1 + (unsigned)take(in, 1) % max;
-	uint8_t misalign = (uint8_t)take(in, 1);
+	unsigned cuts = 1 + (unsigned)fuzz_take(in, 1) % max;
+	uint8_t misalign = (uint8_t)fuzz_take(in, 1);
 
 	while (done < len) {
 		uint32_t n = len - done;
@@ -539,7 +526,7 @@ static bool add_stream(struct request *r, struct input *in, const uint8_t *strea
 		if (r->nseg == MAX_SEGS + 2)
 			return false;
 		if (cuts > 1) {
-			n = (uint32_t)take(in, 2) % (len - done) + 1;
+			n = (uint32_t)fuzz_take(in, 2) % (len - done) + 1;
 			cuts--;
 		}
 		s = &r->seg[r->nseg++];
@@ -560,11 +547,11 @@ static bool disjoint(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 }
 
 /* Lay out R's descriptors and kick. False when it cannot be built. */
-static bool submit(struct request *r, struct input *in)
+static bool submit(struct request *r, struct fuzz_input *in)
 {
 	struct virtio_dev *v = vd[r->d];
 	struct virtqueue *vq = &v->vqs[r->q];
-	uint8_t how = (uint8_t)take(in, 1);
+	uint8_t how = (uint8_t)fuzz_take(in, 1);
 	bool indirect = (how & 1) && vq->indirect;
 	uint16_t avail_idx, size = vq->size;
 	uint64_t table = 0;
@@ -690,12 +677,12 @@ static uint32_t gather(const struct request *r, bool in, uint8_t *buf, uint32_t 
 	return n;
 }
 
-static void new_request(struct request *r, unsigned d, unsigned q, struct input *in)
+static void new_request(struct request *r, unsigned d, unsigned q, struct fuzz_input *in)
 {
 	memset(r, 0, sizeof(*r));
 	r->d = d;
 	r->q = q;
-	r->arena = arenas[take(in, 1) % 4];
+	r->arena = arenas[fuzz_take(in, 1) % 4];
 	r->used_at = r->arena;
 	memset(ram(r->arena, ARENA_SIZE), GUARD, ARENA_SIZE);
 }
@@ -758,19 +745,19 @@ static uint8_t blk_expect(unsigned k, const uint8_t *out, uint32_t out_len, uint
 	}
 }
 
-static uint64_t take_sector(struct input *in, uint64_t cap_sectors)
+static uint64_t take_sector(struct fuzz_input *in, uint64_t cap_sectors)
 {
-	uint8_t sel = (uint8_t)take(in, 1);
+	uint8_t sel = (uint8_t)fuzz_take(in, 1);
 
 	switch (sel % 4) {
-	case 0: return take(in, 1) % (cap_sectors + 2);
-	case 1: return cap_sectors - take(in, 1) % 4;
-	case 2: return ~0ULL - take(in, 1);
-	default: return take(in, 8);
+	case 0: return fuzz_take(in, 1) % (cap_sectors + 2);
+	case 1: return cap_sectors - fuzz_take(in, 1) % 4;
+	case 2: return ~0ULL - fuzz_take(in, 1);
+	default: return fuzz_take(in, 8);
 	}
 }
 
-static void blk_request(unsigned d, struct input *in)
+static void blk_request(unsigned d, struct fuzz_input *in)
 {
 	static const uint32_t types[] = {
 		VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID,
@@ -781,24 +768,24 @@ static void blk_request(unsigned d, struct input *in)
 	static uint8_t out[16 + 32768], instr[32768 + 1], got[32768 + 16], img[130 * 512];
 	unsigned k = d - DEV_RW, zeroed;
 	const struct disk_info *di = &disks[k];
-	uint8_t sel = (uint8_t)take(in, 1), fill = (uint8_t)take(in, 1), want;
+	uint8_t sel = (uint8_t)fuzz_take(in, 1), fill = (uint8_t)fuzz_take(in, 1), want;
 	struct virtio_blk_outhdr h = { 0 };
 	uint32_t out_len = sizeof(h), in_len = 0, written, used, n = 0;
 	struct request r;
 
-	new_request(&r, d, (unsigned)take(in, 1) % vd[d]->nvqs, in);
-	h.type = sel & 0x80 ? (uint32_t)take(in, 4) : types[(sel & 15) % 6];
+	new_request(&r, d, (unsigned)fuzz_take(in, 1) % vd[d]->nvqs, in);
+	h.type = sel & 0x80 ? (uint32_t)fuzz_take(in, 4) : types[(sel & 15) % 6];
 	h.sector = take_sector(in, di->size / 512);
 	memcpy(out, &h, sizeof(h));
 	switch (h.type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
 	case VIRTIO_BLK_T_GET_ID:
-		n = (uint32_t)take(in, 1) % 33 * 512;
+		n = (uint32_t)fuzz_take(in, 1) % 33 * 512;
 		if (sel & 0x40)
-			n += (uint32_t)take(in, 2) % 512;       /* not whole sectors */
+			n += (uint32_t)fuzz_take(in, 2) % 512;       /* not whole sectors */
 		if (h.type == VIRTIO_BLK_T_GET_ID)
-			n = (uint32_t)take(in, 1) % 40;
+			n = (uint32_t)fuzz_take(in, 1) % 40;
 		if (h.type == VIRTIO_BLK_T_OUT) {
 			for (uint32_t i = 0; i < n; i++)
 				out[out_len + i] = (uint8_t)(fill + i * 7 + i / 512);
@@ -810,13 +797,13 @@ static void blk_request(unsigned d, struct input *in)
 		break;
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES: {
-		unsigned nsegs = (unsigned)take(in, 1) % 34;
+		unsigned nsegs = (unsigned)fuzz_take(in, 1) % 34;
 
 		for (unsigned i = 0; i < nsegs; i++) {
 			struct virtio_blk_discard_write_zeroes s = {
 				.sector = take_sector(in, di->size / 512),
-				.num_sectors = (uint32_t)take(in, 1) % 130,
-				.flags = (uint32_t)take(in, 1) % 4 == 0 ? (uint32_t)take(in, 4) :
+				.num_sectors = (uint32_t)fuzz_take(in, 1) % 130,
+				.flags = (uint32_t)fuzz_take(in, 1) % 4 == 0 ? (uint32_t)fuzz_take(in, 4) :
 					 (sel & 0x40 ? VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP : 0),
 			};
 
@@ -824,7 +811,7 @@ static void blk_request(unsigned d, struct input *in)
 			out_len += sizeof(s);
 		}
 		if (sel & 0x20) {       /* a partial segment */
-			uint32_t extra = (uint32_t)take(in, 1) % 4;
+			uint32_t extra = (uint32_t)fuzz_take(in, 1) % 4;
 
 			memset(out + out_len, 0, extra);
 			out_len += extra;
@@ -835,7 +822,7 @@ static void blk_request(unsigned d, struct input *in)
 		break;
 	}
 	if (sel & 0x10)
-		out_len = (uint32_t)take(in, 1) % 16;   /* a header cut short */
+		out_len = (uint32_t)fuzz_take(in, 1) % 16;   /* a header cut short */
 	instr[in_len++] = STATUS_SENTINEL;
 	/* Any framing (virtio 1.2, 2.6.4): header and data may share a buffer,
 	 * and so may data and status. */
@@ -884,18 +871,18 @@ static void blk_request(unsigned d, struct input *in)
 
 /* ---- virtio-rng and virtio-console ---------------------------------------- */
 
-static void rng_request(struct input *in)
+static void rng_request(struct fuzz_input *in)
 {
 	struct request r;
 	uint32_t in_len = 0;
-	unsigned n = 1 + (unsigned)take(in, 1) % MAX_SEGS;
+	unsigned n = 1 + (unsigned)fuzz_take(in, 1) % MAX_SEGS;
 	static uint8_t zero[4096];
 
 	new_request(&r, DEV_RNG, 0, in);
-	if (take(in, 1) & 1 && !add_stream(&r, in, zero, 16, false, 1))
+	if (fuzz_take(in, 1) & 1 && !add_stream(&r, in, zero, 16, false, 1))
 		return;                 /* a readable buffer: warned about, ignored */
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t len = 1 + (uint32_t)take(in, 2) % 4096;
+		uint32_t len = 1 + (uint32_t)fuzz_take(in, 2) % 4096;
 
 		if (!add_stream(&r, in, zero, len, true, 1))
 			return;
@@ -908,11 +895,11 @@ static void rng_request(struct input *in)
 		abort();
 }
 
-static void console_tx(struct input *in)
+static void console_tx(struct fuzz_input *in)
 {
 	struct request r;
 	uint8_t text[256];
-	uint32_t len = (uint32_t)take(in, 1);
+	uint32_t len = (uint32_t)fuzz_take(in, 1);
 
 	for (uint32_t i = 0; i < len; i++)
 		text[i] = (uint8_t)('a' + i % 26);
@@ -924,11 +911,11 @@ static void console_tx(struct input *in)
 		(void)completed(&r, &(uint32_t){ 0 });
 }
 
-static void console_rx(struct input *in)
+static void console_rx(struct fuzz_input *in)
 {
 	struct request r;
 	uint8_t text[256], zero[256] = { 0 }, back[256];
-	uint32_t blen = 1 + (uint32_t)take(in, 1), len = (uint32_t)take(in, 1);
+	uint32_t blen = 1 + (uint32_t)fuzz_take(in, 1), len = (uint32_t)fuzz_take(in, 1);
 	bool posted;
 	size_t n;
 
@@ -952,19 +939,19 @@ static void console_rx(struct input *in)
 }
 
 /* A descriptor chain the input writes itself, offered and kicked. */
-static void raw_chain(unsigned d, struct input *in)
+static void raw_chain(unsigned d, struct fuzz_input *in)
 {
-	struct virtqueue *vq = &vd[d]->vqs[take(in, 1) % vd[d]->nvqs];
-	unsigned n = 1 + (unsigned)take(in, 1) % 4;
-	uint16_t head = (uint16_t)take(in, 2), idx;
+	struct virtqueue *vq = &vd[d]->vqs[fuzz_take(in, 1) % vd[d]->nvqs];
+	unsigned n = 1 + (unsigned)fuzz_take(in, 1) % 4;
+	uint16_t head = (uint16_t)fuzz_take(in, 2), idx;
 
 	for (unsigned i = 0; i < n; i++) {
-		uint16_t at = (uint16_t)take(in, 2);
+		uint16_t at = (uint16_t)fuzz_take(in, 2);
 		uint64_t addr = take_gpa(in);
-		uint32_t len = (uint32_t)take(in, 2) << (take(in, 1) % 17);
+		uint32_t len = (uint32_t)fuzz_take(in, 2) << (fuzz_take(in, 1) % 17);
 
-		put_desc(vq->desc_gpa, vq->size ? at % vq->size : at, addr, len, (uint16_t)take(in, 1) & 7,
-			 (uint16_t)take(in, 2));
+		put_desc(vq->desc_gpa, vq->size ? at % vq->size : at, addr, len, (uint16_t)fuzz_take(in, 1) & 7,
+			 (uint16_t)fuzz_take(in, 2));
 	}
 	if (!vq->enabled)
 		return;
@@ -1130,25 +1117,25 @@ static void end_input(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 {
-	struct input in = { buf, size };
+	struct fuzz_input in = { buf, size };
 	unsigned ops = 0;
 
 	rng_state = 0;
 	while (in.n && ops++ < 256) {
-		uint8_t op = (uint8_t)take(&in, 1);
-		unsigned d = (unsigned)take(&in, 1) % NDEV;
+		uint8_t op = (uint8_t)fuzz_take(&in, 1);
+		unsigned d = (unsigned)fuzz_take(&in, 1) % NDEV;
 		bool ok;
 
 		switch (op % 18) {
 		case 0: {       /* common configuration: any offset, size, value */
-			unsigned off = (unsigned)take(&in, 1) % 0x40, sz = 1u << (take(&in, 1) % 4);
+			unsigned off = (unsigned)fuzz_take(&in, 1) % 0x40, sz = 1u << (fuzz_take(&in, 1) % 4);
 
-			bar_wr(d, VIRTIO_BAR_COMMON + off, sz, take(&in, sz));
+			bar_wr(d, VIRTIO_BAR_COMMON + off, sz, fuzz_take(&in, sz));
 			pump();
 			break;
 		}
 		case 1: {
-			unsigned off = (unsigned)take(&in, 1) % 0x40, sz = 1u << (take(&in, 1) % 4);
+			unsigned off = (unsigned)fuzz_take(&in, 1) % 0x40, sz = 1u << (fuzz_take(&in, 1) % 4);
 			uint64_t v = bar_rd(d, VIRTIO_BAR_COMMON + off, sz, &ok);
 
 			if (!ok || !decoded(d))
@@ -1162,7 +1149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 			break;
 		}
 		case 2: {       /* device configuration */
-			unsigned off = (unsigned)take(&in, 1) % 0x80, sz = 1u << (take(&in, 1) % 4);
+			unsigned off = (unsigned)fuzz_take(&in, 1) % 0x80, sz = 1u << (fuzz_take(&in, 1) % 4);
 			uint64_t v = bar_rd(d, VIRTIO_BAR_DEVICE + off, sz, &ok);
 
 			if (ok && decoded(d) && d >= DEV_RW && off == 0 && sz == 8 &&
@@ -1171,9 +1158,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 			break;
 		}
 		case 3: {
-			unsigned off = (unsigned)take(&in, 1) % 0x80, sz = 1u << (take(&in, 1) % 4);
+			unsigned off = (unsigned)fuzz_take(&in, 1) % 0x80, sz = 1u << (fuzz_take(&in, 1) % 4);
 
-			bar_wr(d, VIRTIO_BAR_DEVICE + off, sz, take(&in, sz));
+			bar_wr(d, VIRTIO_BAR_DEVICE + off, sz, fuzz_take(&in, sz));
 			break;
 		}
 		case 4: {       /* ISR: read clears */
@@ -1184,26 +1171,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 			break;
 		}
 		case 5: {       /* a doorbell, any queue and size */
-			unsigned q = (unsigned)take(&in, 1) % (vd[d]->nvqs + 2), sz = 1u << (take(&in, 1) % 3);
+			unsigned q = (unsigned)fuzz_take(&in, 1) % (vd[d]->nvqs + 2), sz = 1u << (fuzz_take(&in, 1) % 3);
 
 			bar_wr(d, VIRTIO_BAR_NOTIFY + q * VIRTIO_NOTIFY_MULT, sz, q);
 			pump();
 			break;
 		}
 		case 6: {       /* the MSI-X table and PBA */
-			uint64_t off = VIRTIO_BAR_MSIX + take(&in, 2) % 0x1100;
-			unsigned sz = 1u << (take(&in, 1) % 4);
+			uint64_t off = VIRTIO_BAR_MSIX + fuzz_take(&in, 2) % 0x1100;
+			unsigned sz = 1u << (fuzz_take(&in, 1) % 4);
 
-			if (take(&in, 1) & 1)
-				bar_wr(d, off, sz, take(&in, sz));
+			if (fuzz_take(&in, 1) & 1)
+				bar_wr(d, off, sz, fuzz_take(&in, sz));
 			else
 				(void)bar_rd(d, off, sz, NULL);
 			break;
 		}
 		case 7: {       /* config space */
-			uint8_t which = (uint8_t)take(&in, 1);
-			unsigned sz = 1u << (take(&in, 1) % 3), off;
-			uint32_t v = (uint32_t)take(&in, sz);
+			uint8_t which = (uint8_t)fuzz_take(&in, 1);
+			unsigned sz = 1u << (fuzz_take(&in, 1) % 3), off;
+			uint32_t v = (uint32_t)fuzz_take(&in, sz);
 
 			switch ((which & 7) % 6) {
 			case 0: off = PCI_COMMAND; sz = 2; break;
@@ -1222,10 +1209,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 		case 8: {       /* the guest's RAM */
 			uint64_t gpa = take_gpa(&in);
 			uint8_t b[64];
-			size_t n = (size_t)take(&in, 1) % sizeof(b);
+			size_t n = (size_t)fuzz_take(&in, 1) % sizeof(b);
 
 			for (size_t i = 0; i < n; i++)
-				b[i] = (uint8_t)take(&in, 1);
+				b[i] = (uint8_t)fuzz_take(&in, 1);
 			guest_write(gpa, b, n);
 			break;
 		}
@@ -1255,7 +1242,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 			}
 			break;
 		case 16:
-			fail_start_in = 1 + (int)take(&in, 1) % 3;
+			fail_start_in = 1 + (int)fuzz_take(&in, 1) % 3;
 			break;
 		default:
 			raw_chain(d, &in);

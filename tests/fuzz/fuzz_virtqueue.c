@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 
+#include "fuzz.h"
 #include "core/virtio/internal.h"
 #include "core/vm/layout.h"
 #include "core/vm/memory.h"
@@ -39,20 +40,6 @@ static struct guest_memory mem;
 static struct virtqueue vq;
 static struct iovec iov[IOV_CAP];
 
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-		v |= (uint64_t)*in->p << (8 * i);
-	return v;
-}
-
 /* Scratch places for indirect tables, in the low region, across the end
  * of it, and at the end of the high one. */
 static const uint64_t scratch[] = {
@@ -60,10 +47,10 @@ static const uint64_t scratch[] = {
 };
 
 /* A guest-physical address: mostly near places worth trying. */
-static uint64_t take_gpa(struct input *in)
+static uint64_t take_gpa(struct fuzz_input *in)
 {
-	uint8_t sel = (uint8_t)take(in, 1);
-	uint64_t off = take(in, 2);
+	uint8_t sel = (uint8_t)fuzz_take(in, 1);
+	uint64_t off = fuzz_take(in, 2);
 
 	switch (sel % 12) {
 	case 0: return 0x100000 + off * 16;
@@ -76,20 +63,20 @@ static uint64_t take_gpa(struct input *in)
 	case 7: return ~0ULL - off;                          /* wraps */
 	case 8: case 9: return scratch[sel / 12 % 4] + (off & 0xff) * 16;
 	case 10: return 0x100000 + off;
-	default: return take(in, 8) ^ off;
+	default: return fuzz_take(in, 8) ^ off;
 	}
 }
 
-static uint32_t take_len(struct input *in)
+static uint32_t take_len(struct fuzz_input *in)
 {
-	uint8_t sel = (uint8_t)take(in, 1);
+	uint8_t sel = (uint8_t)fuzz_take(in, 1);
 
 	switch (sel % 8) {
 	case 0: return 0;
 	case 1: return 0xffffffff;
-	case 2: return 0x80000000u + (uint32_t)take(in, 1);
-	case 3: return (uint32_t)take(in, 4);
-	default: return (uint32_t)take(in, 2);
+	case 2: return 0x80000000u + (uint32_t)fuzz_take(in, 1);
+	case 3: return (uint32_t)fuzz_take(in, 4);
+	default: return (uint32_t)fuzz_take(in, 2);
 	}
 }
 
@@ -254,11 +241,11 @@ static uint64_t ram_gpa(uint8_t sel, uint64_t off, uint32_t len)
 
 /* A well-formed chain of K descriptors (NOUT readable first) must pop as
  * exactly its buffers. */
-static void valid_chain(struct input *in)
+static void valid_chain(struct fuzz_input *in)
 {
 	uint64_t addr[32], tgpa = 0;
 	uint32_t len[32];
-	uint8_t shape = (uint8_t)take(in, 1);
+	uint8_t shape = (uint8_t)fuzz_take(in, 1);
 	unsigned k, nout, start, step, cap, nbuf = 0, kmax;
 	bool indirect = vq.indirect && (shape & 1);
 	uint16_t avail_idx, slot;
@@ -273,17 +260,17 @@ static void valid_chain(struct input *in)
 	    !disjoint(vq.avail_gpa, avail_len(), vq.used_gpa, used_len()))
 		return;
 	kmax = vq.size < 32 ? vq.size : 32;
-	k = 1 + (unsigned)take(in, 1) % kmax;
-	nout = (unsigned)take(in, 1) % (k + 1);
-	start = (unsigned)take(in, 2) % vq.size;
-	step = (unsigned)take(in, 2) | 1;   /* odd: a permutation of a power-of-two table */
-	cap = 1 + (unsigned)take(in, 1) % 40;
+	k = 1 + (unsigned)fuzz_take(in, 1) % kmax;
+	nout = (unsigned)fuzz_take(in, 1) % (k + 1);
+	start = (unsigned)fuzz_take(in, 2) % vq.size;
+	step = (unsigned)fuzz_take(in, 2) | 1;   /* odd: a permutation of a power-of-two table */
+	cap = 1 + (unsigned)fuzz_take(in, 1) % 40;
 	for (unsigned j = 0; j < k; j++) {
-		uint8_t sel = (uint8_t)take(in, 1);
+		uint8_t sel = (uint8_t)fuzz_take(in, 1);
 
-		len[j] = sel & 0x80 ? 0 : 1 + (uint32_t)take(in, 3) % (1 << 20);
+		len[j] = sel & 0x80 ? 0 : 1 + (uint32_t)fuzz_take(in, 3) % (1 << 20);
 		/* A zero-length buffer may name any address: it is skipped. */
-		addr[j] = len[j] ? ram_gpa(sel, take(in, 8), len[j]) : take_gpa(in);
+		addr[j] = len[j] ? ram_gpa(sel, fuzz_take(in, 8), len[j]) : take_gpa(in);
 		nbuf += len[j] != 0;
 	}
 	if (indirect) {
@@ -324,13 +311,13 @@ static void valid_chain(struct input *in)
 	}
 	if (req.nout + req.nin != nbuf)
 		abort();
-	push(req.head, (uint32_t)take(in, 4));
+	push(req.head, (uint32_t)fuzz_take(in, 4));
 }
 
-static void setup_queue(struct input *in)
+static void setup_queue(struct fuzz_input *in)
 {
-	uint8_t sel = (uint8_t)take(in, 1);
-	uint16_t size = sel & 0x80 ? (uint16_t)take(in, 2) : (uint16_t)(1u << ((sel & 15) % 11));
+	uint8_t sel = (uint8_t)fuzz_take(in, 1);
+	uint16_t size = sel & 0x80 ? (uint16_t)fuzz_take(in, 2) : (uint16_t)(1u << ((sel & 15) % 11));
 	int r;
 
 	virtq_reset(&vq);
@@ -368,7 +355,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 	struct virtq_req req;
 	unsigned ops = 0;
 
@@ -377,28 +364,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	virtq_init(&vq, NULL, &mem, 0, VIRTQ_MAX_SIZE);
 	setup_queue(&in);
 	while (in.n && ops++ < 512) {
-		uint8_t op = (uint8_t)take(&in, 1);
+		uint8_t op = (uint8_t)fuzz_take(&in, 1);
 
 		switch (op % 12) {
 		case 0:
 			setup_queue(&in);
 			break;
 		case 1: {       /* a descriptor in the table, or in a scratch table */
-			uint8_t where = (uint8_t)take(&in, 1);
+			uint8_t where = (uint8_t)fuzz_take(&in, 1);
 			uint64_t table = where & 4 ? scratch[where % 4] : vq.desc_gpa;
-			unsigned i = (unsigned)take(&in, 2);
+			unsigned i = (unsigned)fuzz_take(&in, 2);
 			uint64_t addr = take_gpa(&in);
 			uint32_t len = take_len(&in);
-			uint16_t flags = (uint16_t)take(&in, 1);
+			uint16_t flags = (uint16_t)fuzz_take(&in, 1);
 
 			if (flags & 0x80)
-				flags = (uint16_t)(flags << 8 | take(&in, 1));
+				flags = (uint16_t)(flags << 8 | fuzz_take(&in, 1));
 			put_desc(table, where & 8 ? i : i % (vq.size ? vq.size : 1), addr, len,
-				 flags & 0x87, (uint16_t)take(&in, 2));
+				 flags & 0x87, (uint16_t)fuzz_take(&in, 2));
 			break;
 		}
 		case 2: {       /* offer a head, as a driver does */
-			uint16_t idx, head = (uint16_t)take(&in, 2);
+			uint16_t idx, head = (uint16_t)fuzz_take(&in, 2);
 
 			if (!vq.enabled)
 				break;
@@ -409,7 +396,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 3: {       /* the available index jumps */
-			uint16_t idx = (uint16_t)take(&in, 2);
+			uint16_t idx = (uint16_t)fuzz_take(&in, 2);
 
 			if (vq.enabled && (idx & 0x8000))
 				idx = (uint16_t)(ld16(vq.avail + 2) + (idx & 0x7ff));
@@ -417,22 +404,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 4: {       /* avail flags, used_event */
-			uint16_t flags = (uint16_t)take(&in, 2), event = (uint16_t)take(&in, 2);
+			uint16_t flags = (uint16_t)fuzz_take(&in, 2), event = (uint16_t)fuzz_take(&in, 2);
 
 			guest_write(vq.avail_gpa, &flags, 2);
 			guest_write(vq.avail_gpa + 4 + 2 * (uint64_t)vq.size, &event, 2);
 			break;
 		}
 		case 5: {       /* one pop, maybe pushed back */
-			unsigned cap = (unsigned)take(&in, 2) % (IOV_CAP + 1);
-			uint32_t len = (uint32_t)take(&in, 4);
+			unsigned cap = (unsigned)fuzz_take(&in, 2) % (IOV_CAP + 1);
+			uint32_t len = (uint32_t)fuzz_take(&in, 4);
 
 			if (pop(cap, &req) == 1 && (len & 1))
 				push(req.head, len >> 1);
 			break;
 		}
 		case 6: {       /* what a device's loop does: pop all, push, notify */
-			unsigned n = 0, cap = 1 + (unsigned)take(&in, 1) * 4;
+			unsigned n = 0, cap = 1 + (unsigned)fuzz_take(&in, 1) * 4;
 			bool pushed = false;
 			int r;
 
@@ -465,10 +452,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 9: {       /* the guest writes anything anywhere */
 			uint64_t gpa = take_gpa(&in);
 			uint8_t buf[64];
-			size_t n = (size_t)take(&in, 1) % sizeof(buf);
+			size_t n = (size_t)fuzz_take(&in, 1) % sizeof(buf);
 
 			for (size_t i = 0; i < n; i++)
-				buf[i] = (uint8_t)take(&in, 1);
+				buf[i] = (uint8_t)fuzz_take(&in, 1);
 			guest_write(gpa, buf, n);
 			break;
 		}
