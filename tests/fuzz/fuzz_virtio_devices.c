@@ -262,14 +262,6 @@ static void *ram(uint64_t gpa, uint64_t len)
 	return memory_guest_ptr(&vm.mem, gpa, len);
 }
 
-static void guest_write(uint64_t gpa, const void *buf, size_t len)
-{
-	void *p = ram(gpa, len);
-
-	if (p)
-		memcpy(p, buf, len);
-}
-
 static uint16_t rd16(uint64_t gpa)
 {
 	uint16_t v = 0;
@@ -278,18 +270,6 @@ static uint16_t rd16(uint64_t gpa)
 	if (p)
 		memcpy(&v, p, 2);
 	return v;
-}
-
-static void put_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
-{
-	uint8_t d[16];
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-	guest_write(table + 16 * (uint64_t)i, d, sizeof(d));
 }
 
 /* ---- The guest's view of the devices ------------------------------------- */
@@ -535,7 +515,7 @@ static bool add_stream(struct request *r, struct fuzz_input *in, const uint8_t *
 		s->gpa = arena_alloc(r, n, misalign & 1 ? 1 : 0);
 		if (r->used_at - r->arena > ARENA_SIZE)
 			return false;
-		guest_write(s->gpa, stream + done, n);
+		fuzz_guest_write(&vm.mem, s->gpa, stream + done, n);
 		done += n;
 	}
 	return true;
@@ -576,15 +556,15 @@ static bool submit(struct request *r, struct fuzz_input *in)
 		if (r->used_at - r->arena > ARENA_SIZE)
 			return false;
 		for (unsigned j = 0; j < r->nseg; j++)
-			put_desc(table, j, r->seg[j].gpa, r->seg[j].len,
+			fuzz_put_desc(&vm.mem, table, j, r->seg[j].gpa, r->seg[j].len,
 				 (j + 1 < r->nseg ? VRING_DESC_F_NEXT : 0) |
 				 (r->seg[j].in ? VRING_DESC_F_WRITE : 0), (uint16_t)(j + 1));
-		put_desc(vq->desc_gpa, r->head, table, 16 * r->nseg, VRING_DESC_F_INDIRECT, 0);
+		fuzz_put_desc(&vm.mem, vq->desc_gpa, r->head, table, 16 * r->nseg, VRING_DESC_F_INDIRECT, 0);
 	} else {
 		if (r->nseg > size)
 			return false;
 		for (unsigned j = 0; j < r->nseg; j++)
-			put_desc(vq->desc_gpa, (r->head + j) % size, r->seg[j].gpa, r->seg[j].len,
+			fuzz_put_desc(&vm.mem, vq->desc_gpa, (r->head + j) % size, r->seg[j].gpa, r->seg[j].len,
 				 (j + 1 < r->nseg ? VRING_DESC_F_NEXT : 0) |
 				 (r->seg[j].in ? VRING_DESC_F_WRITE : 0), (uint16_t)((r->head + j + 1) % size));
 	}
@@ -604,9 +584,9 @@ static bool submit(struct request *r, struct fuzz_input *in)
 		     !disjoint(r->arena, ARENA_SIZE, o->used_gpa, 6 + 8ULL * o->size)))
 			r->healthy = false;
 	}
-	guest_write(vq->avail_gpa + 4 + 2 * (uint64_t)(avail_idx % size), &r->head, 2);
+	fuzz_guest_write(&vm.mem, vq->avail_gpa + 4 + 2 * (uint64_t)(avail_idx % size), &r->head, 2);
 	avail_idx++;
-	guest_write(vq->avail_gpa + 2, &avail_idx, 2);
+	fuzz_guest_write(&vm.mem, vq->avail_gpa + 2, &avail_idx, 2);
 	bar_wr(r->d, VIRTIO_BAR_NOTIFY + r->q * VIRTIO_NOTIFY_MULT, 2, r->q);
 	pump();
 	return true;
@@ -950,15 +930,15 @@ static void raw_chain(unsigned d, struct fuzz_input *in)
 		uint64_t addr = take_gpa(in);
 		uint32_t len = (uint32_t)fuzz_take(in, 2) << (fuzz_take(in, 1) % 17);
 
-		put_desc(vq->desc_gpa, vq->size ? at % vq->size : at, addr, len, (uint16_t)fuzz_take(in, 1) & 7,
+		fuzz_put_desc(&vm.mem, vq->desc_gpa, vq->size ? at % vq->size : at, addr, len, (uint16_t)fuzz_take(in, 1) & 7,
 			 (uint16_t)fuzz_take(in, 2));
 	}
 	if (!vq->enabled)
 		return;
 	idx = rd16(vq->avail_gpa + 2);
-	guest_write(vq->avail_gpa + 4 + 2 * (uint64_t)(idx % vq->size), &head, 2);
+	fuzz_guest_write(&vm.mem, vq->avail_gpa + 4 + 2 * (uint64_t)(idx % vq->size), &head, 2);
 	idx++;
-	guest_write(vq->avail_gpa + 2, &idx, 2);
+	fuzz_guest_write(&vm.mem, vq->avail_gpa + 2, &idx, 2);
 	bar_wr(d, VIRTIO_BAR_NOTIFY + vq->index * VIRTIO_NOTIFY_MULT, 2, vq->index);
 	pump();
 	check_images();
@@ -1213,7 +1193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 
 			for (size_t i = 0; i < n; i++)
 				b[i] = (uint8_t)fuzz_take(&in, 1);
-			guest_write(gpa, b, n);
+			fuzz_guest_write(&vm.mem, gpa, b, n);
 			break;
 		}
 		case 9:

@@ -85,27 +85,6 @@ static void *ram(uint64_t gpa, uint64_t len)
 	return memory_guest_ptr(&mem, gpa, len);
 }
 
-/* The guest writes LEN bytes at GPA, if that is its RAM. */
-static void guest_write(uint64_t gpa, const void *buf, size_t len)
-{
-	void *p = ram(gpa, len);
-
-	if (p)
-		memcpy(p, buf, len);
-}
-
-static void put_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
-{
-	uint8_t d[16];
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-	guest_write(table + 16 * (uint64_t)i, d, sizeof(d));
-}
-
 static uint16_t ld16(const volatile uint8_t *p)
 {
 	uint16_t v;
@@ -278,13 +257,13 @@ static void valid_chain(struct fuzz_input *in)
 		if (!ram(tgpa, 16ULL * k) || !rings_disjoint(tgpa, 16ULL * k))
 			return;
 		for (unsigned j = 0; j < k; j++)
-			put_desc(tgpa, j, addr[j], len[j],
+			fuzz_put_desc(&mem, tgpa, j, addr[j], len[j],
 				 (j + 1 < k ? VRING_DESC_F_NEXT : 0) | (j >= nout ? VRING_DESC_F_WRITE : 0),
 				 (uint16_t)(j + 1));
-		put_desc(vq.desc_gpa, start, tgpa, 16 * k, VRING_DESC_F_INDIRECT, 0);
+		fuzz_put_desc(&mem, vq.desc_gpa, start, tgpa, 16 * k, VRING_DESC_F_INDIRECT, 0);
 	} else {
 		for (unsigned j = 0; j < k; j++)
-			put_desc(vq.desc_gpa, (start + j * step) % vq.size, addr[j], len[j],
+			fuzz_put_desc(&mem, vq.desc_gpa, (start + j * step) % vq.size, addr[j], len[j],
 				 (j + 1 < k ? VRING_DESC_F_NEXT : 0) | (j >= nout ? VRING_DESC_F_WRITE : 0),
 				 (uint16_t)((start + (j + 1) * step) % vq.size));
 	}
@@ -380,7 +359,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (flags & 0x80)
 				flags = (uint16_t)(flags << 8 | fuzz_take(&in, 1));
-			put_desc(table, where & 8 ? i : i % (vq.size ? vq.size : 1), addr, len,
+			fuzz_put_desc(&mem, table, where & 8 ? i : i % (vq.size ? vq.size : 1), addr, len,
 				 flags & 0x87, (uint16_t)fuzz_take(&in, 2));
 			break;
 		}
@@ -390,9 +369,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!vq.enabled)
 				break;
 			idx = ld16(vq.avail + 2);
-			guest_write(vq.avail_gpa + 4 + 2 * (uint64_t)(idx % vq.size), &head, 2);
+			fuzz_guest_write(&mem, vq.avail_gpa + 4 + 2 * (uint64_t)(idx % vq.size), &head, 2);
 			idx++;
-			guest_write(vq.avail_gpa + 2, &idx, 2);
+			fuzz_guest_write(&mem, vq.avail_gpa + 2, &idx, 2);
 			break;
 		}
 		case 3: {       /* the available index jumps */
@@ -400,14 +379,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (vq.enabled && (idx & 0x8000))
 				idx = (uint16_t)(ld16(vq.avail + 2) + (idx & 0x7ff));
-			guest_write(vq.avail_gpa + 2, &idx, 2);
+			fuzz_guest_write(&mem, vq.avail_gpa + 2, &idx, 2);
 			break;
 		}
 		case 4: {       /* avail flags, used_event */
 			uint16_t flags = (uint16_t)fuzz_take(&in, 2), event = (uint16_t)fuzz_take(&in, 2);
 
-			guest_write(vq.avail_gpa, &flags, 2);
-			guest_write(vq.avail_gpa + 4 + 2 * (uint64_t)vq.size, &event, 2);
+			fuzz_guest_write(&mem, vq.avail_gpa, &flags, 2);
+			fuzz_guest_write(&mem, vq.avail_gpa + 4 + 2 * (uint64_t)vq.size, &event, 2);
 			break;
 		}
 		case 5: {       /* one pop, maybe pushed back */
@@ -456,7 +435,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			for (size_t i = 0; i < n; i++)
 				buf[i] = (uint8_t)fuzz_take(&in, 1);
-			guest_write(gpa, buf, n);
+			fuzz_guest_write(&mem, gpa, buf, n);
 			break;
 		}
 		case 10:
