@@ -492,8 +492,8 @@ static uint64_t arena_alloc(struct request *r, uint32_t len, unsigned misalign)
 
 /* Cut STREAM of LEN bytes into up to MAX buffers at the input's points,
  * copying it into the arena. Returns false if it does not fit. */
-static bool add_stream(struct request *r, struct fuzz_input *in, const uint8_t *stream, uint32_t len,
-		       bool is_in, unsigned max)
+static bool add_stream(struct request *r, struct fuzz_input *in, const uint8_t *stream,
+		       uint32_t len, bool is_in, unsigned max)
 {
 	uint32_t done = 0;
 	unsigned cuts = 1 + (unsigned)fuzz_take(in, 1) % max;
@@ -930,8 +930,8 @@ static void raw_chain(unsigned d, struct fuzz_input *in)
 		uint64_t addr = take_gpa(in);
 		uint32_t len = (uint32_t)fuzz_take(in, 2) << (fuzz_take(in, 1) % 17);
 
-		fuzz_put_desc(&vm.mem, vq->desc_gpa, vq->size ? at % vq->size : at, addr, len, (uint16_t)fuzz_take(in, 1) & 7,
-			 (uint16_t)fuzz_take(in, 2));
+		fuzz_put_desc(&vm.mem, vq->desc_gpa, vq->size ? at % vq->size : at, addr, len,
+			      (uint16_t)fuzz_take(in, 1) & 7, (uint16_t)fuzz_take(in, 2));
 	}
 	if (!vq->enabled)
 		return;
