@@ -2,8 +2,8 @@
 /*
  * The command line: space-separated words, unknown ones ignored.
  *   idle          keep running, print "tick N" lines (idle.S)
- *   flood         keep printing "flood N" lines as fast as the UART
- *                 takes them (idle.S): a console nobody reads
+ *   flood         keep printing "flood" lines a page at a time (idle.S):
+ *                 a console nobody reads
  *   exit=N        exit with value N (0..255) instead of 0x10
  *   reset         count boots in CMOS NVRAM, reset once (reset.S)
  *   triple-fault  triple-fault right away (idt.S)
