@@ -51,38 +51,6 @@ int memory_layout_init(struct mem_layout *l, uint64_t ram_size)
 	return 0;
 }
 
-/*
- * An anonymous mapping of SIZE bytes whose address is a multiple of ALIGN:
- * reserve SIZE + ALIGN, keep the aligned part, unmap the rest. Guest RAM
- * placed so is congruent with guest-physical addresses modulo 2 MiB, which
- * is what lets THP back it with huge pages and KVM map those as huge pages
- * in the nested page tables.
- */
-static void *map_aligned(uint64_t size, uint64_t align, int flags)
-{
-	uint8_t *p, *start;
-	uintptr_t a;
-
-	p = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return MAP_FAILED;
-	a = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
-	start = (uint8_t *)a;
-	if (start > p)
-		munmap(p, (size_t)(start - p));
-	if (start + size < p + size + align)
-		munmap(start + size, (size_t)(p + size + align - (start + size)));
-	/* The aligned part, made real memory in place. */
-	if (mmap(start, size, PROT_READ | PROT_WRITE, flags | MAP_FIXED, -1, 0) == MAP_FAILED) {
-		int e = errno;
-
-		munmap(start, size);
-		errno = e;
-		return MAP_FAILED;
-	}
-	return start;
-}
-
 int memory_map(struct guest_memory *m, uint64_t ram_size, enum memory_backing backing)
 {
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
@@ -99,12 +67,7 @@ int memory_map(struct guest_memory *m, uint64_t ram_size, enum memory_backing ba
 	if (backing != MEMORY_BACKING_ANONYMOUS)
 		flags &= ~MAP_NORESERVE;
 
-	/* hugetlbfs mappings are aligned to their page size by the kernel;
-	 * anonymous ones are placed by us. */
-	if (backing == MEMORY_BACKING_ANONYMOUS)
-		p = map_aligned(ram_size, MEMORY_HUGE_PAGE_2M, flags);
-	else
-		p = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	p = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	if (backing == MEMORY_BACKING_ANONYMOUS)

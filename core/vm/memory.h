@@ -65,12 +65,6 @@ struct guest_memory {
 	bool pinned;
 };
 
-#define MEMORY_HUGE_PAGE_2M (2ULL << 20)
-
-/* Map RAM_SIZE bytes of guest RAM, at a host address aligned to the
- * largest page that can back it (2 MiB for anonymous memory, the huge page
- * size for hugetlb), so every region of the layout starts congruent with
- * its guest-physical address. */
 int memory_map(struct guest_memory *m, uint64_t ram_size, enum memory_backing backing);
 void memory_unmap(struct guest_memory *m);
 /* Drop the contents (a reset gives the guest zeroed RAM again). */
