@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/util/deadline.h"
 #include "core/util/log.h"
 
 static void wake(struct tpm_worker *w)
@@ -222,13 +223,7 @@ int tpm_worker_quiesce(struct tpm_worker *w, int timeout_ms)
 	struct timespec until;
 	int r = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	deadline_after_ms(&until, timeout_ms);
 	pthread_mutex_lock(&w->lock);
 	while ((w->pending || w->busy) && !w->dead && r == 0)
 		r = -pthread_cond_timedwait(&w->idle_cond, &w->lock, &until);

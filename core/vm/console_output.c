@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/util/deadline.h"
 #include "core/util/kick.h"
 #include "core/util/log.h"
 #include "core/util/ratelimit.h"
@@ -203,17 +204,6 @@ nomem:
 	return -ENOMEM;
 }
 
-static void deadline(struct timespec *t, long ms)
-{
-	clock_gettime(CLOCK_REALTIME, t);
-	t->tv_sec += ms / 1000;
-	t->tv_nsec += (ms % 1000) * 1000000L;
-	if (t->tv_nsec >= 1000000000L) {
-		t->tv_sec++;
-		t->tv_nsec -= 1000000000L;
-	}
-}
-
 int console_output_flush(struct console_output *o, int timeout_ms)
 {
 	struct timespec until;
@@ -221,7 +211,7 @@ int console_output_flush(struct console_output *o, int timeout_ms)
 
 	if (!o)
 		return 0;
-	deadline(&until, timeout_ms);
+	deadline_after_ms(&until, timeout_ms);
 	pthread_mutex_lock(&o->lock);
 	while ((o->len || o->writing) && !o->error && r != ETIMEDOUT)
 		r = pthread_cond_timedwait(&o->idle, &o->lock, &until);
@@ -248,7 +238,7 @@ void console_output_free(struct console_output *o, int timeout_ms)
 		struct timespec t;
 
 		thread_kick(o->thread);
-		deadline(&t, 20);
+		deadline_after_ms(&t, 20);
 		if (pthread_timedjoin_np(o->thread, NULL, &t) == 0)
 			break;
 	}
