@@ -154,8 +154,10 @@ static int load_initrd(struct vm *vm, uint64_t floor, uint64_t limit, uint64_t *
 		return log_error_errno(r, "initrd '%s': cannot read: %m", path);
 	*addr = a;
 	*size = img.size;
-	vm->loaded.initrd = vm_guest_ptr(vm, a, img.size);
-	vm->loaded.initrd_len = img.size;
+	if (vm->keep_loaded) {
+		vm->loaded.initrd = vm_guest_ptr(vm, a, img.size);
+		vm->loaded.initrd_len = img.size;
+	}
 	return 0;
 }
 
@@ -378,8 +380,10 @@ int boot_load(struct vm *vm, struct boot_entry *e)
 				goto out;
 		}
 	}
-	vm->loaded.kernel = img.mem;
-	vm->loaded.kernel_len = (size_t)img.size;
+	if (vm->keep_loaded) {
+		vm->loaded.kernel = img.mem;
+		vm->loaded.kernel_len = (size_t)img.size;
+	}
 	head_len = img.size < sizeof(head) ? (size_t)img.size : sizeof(head);
 	r = boot_image_read(&img, 0, head, head_len);
 	if (r < 0) {
@@ -410,7 +414,7 @@ int boot_load(struct vm *vm, struct boot_entry *e)
 out:
 	if (img.fd >= 0)
 		close(img.fd);
-	if (r < 0 || !vm->keep_loaded)
+	if (r < 0)
 		boot_loaded_free(&vm->loaded);
 	return r;
 }
