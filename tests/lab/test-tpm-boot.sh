@@ -1,8 +1,11 @@
 #!/bin/bash
 # Measured boot with a vTPM, end to end: Debian's kernel boots under
 # partvm --tpm with tpm2-tools in its initramfs (tests/lab/tpm-guest.sh).
-#  1. The guest's PCRs 0, 1, 8, 9 (sysfs and tpm2_pcrread) equal
-#     `partvm tpm predict` for the same config.
+#  1. The guest's PCRs 8 and 9 equal those tests/lab/pcr-oracle computes
+#     from the kernel, initrd and command line with sha256sum (no partvm
+#     code), and the event log's PCR 8/9 digests (tpm2_eventlog) equal the
+#     oracle's; PCRs 0, 1, 8, 9 (sysfs and tpm2_pcrread) equal `partvm tpm
+#     predict` for the same config.
 #  2. tpm2_eventlog parses binary_bios_measurements; its replay equals them.
 #  3. Boot 1 seals a secret to PCRs 8+9 at a persistent handle, boot 2
 #     (same state, kernel, initrd, cmdline) unseals it, boot 3 (another
@@ -83,6 +86,12 @@ pcr() {
 	awk -v n="$2" '$1 == n && $2 == ":" { print toupper(substr($3, 3)) }' <<<"$1"
 }
 
+# oracle_value TEXT KEY: the rest of pcr-oracle's "KEY ..." line.
+oracle_value() { sed -n "s/^$2 //p" <<<"$1"; }
+oracle=$("$LAB_DIR/pcr-oracle" "$LAB_BZIMAGE" "$initrd" "$append")
+echo "--- tests/lab/pcr-oracle (sha256sum and the TCG rules, no partvm code)"
+echo "$oracle"
+
 predict=$("$PARTVM" tpm predict "$work/guest.conf")
 echo "--- partvm tpm predict guest.conf"
 echo "$predict"
@@ -99,6 +108,11 @@ assert_exists "swtpm state" "$state/tpm2-00.permall"
 for n in 0 1 8 9; do
 	assert_eq "boot 1 PCR$n (sysfs) = predict" "$(pcr "$predict" "$n")" "$(field boot1 "sysfs $n")"
 done
+for n in 8 9; do
+	assert_eq "boot 1 PCR$n (sysfs) = pcr-oracle" "$(oracle_value "$oracle" "pcr $n")" "$(field boot1 "sysfs $n")"
+	assert_eq "boot 1 PCR$n (tpm2_pcrread) = pcr-oracle" "$(oracle_value "$oracle" "pcr $n")" \
+		"$(pcr "$(block boot1 pcrread)" "$n")"
+done
 assert_eq "boot 1 tpm2_pcrread = partvm tpm predict" "$predict" "$(block boot1 pcrread)"
 echo "--- boot 1: the guest's tpm2_eventlog"
 block boot1 eventlog
@@ -111,6 +125,13 @@ for n in 0 1 8 9; do
 	assert_eq "boot 1 tpm2_eventlog replay PCR$n = sysfs" "$(field boot1 "sysfs $n")" "$(pcr "$replay" "$n")"
 done
 assert_contains "PCR8 event is the command line" '"kernel_cmdline: console=ttyS0 quiet\0"' "$log"
+# The SHA-256 digests tpm2_eventlog shows for PCR 8 and 9's events, in order.
+digests=$(awk '/PCRIndex:/ { pcr = $2 } /AlgorithmId:/ { alg = $3 }
+	/Digest: "/ && alg == "sha256" && (pcr == 8 || pcr == 9) { gsub(/"/, "", $2); print pcr, toupper($2) }' <<<"$log")
+assert_eq "event log PCR 8/9 digests (tpm2_eventlog) = pcr-oracle's cmdline, kernel, initrd" \
+	"$(printf '8 %s\n9 %s\n9 %s' "$(oracle_value "$oracle" "digest cmdline")" \
+		"$(oracle_value "$oracle" "digest kernel")" "$(oracle_value "$oracle" "digest initrd")")" \
+	"$digests"
 ek=$(field boot1 ek)
 assert_match "EK name" '^000b[0-9a-f]{64}$' "$ek"
 echo "--- boot 1: seal transcript"
@@ -133,6 +154,9 @@ changed="$append partvm.test=changed"
 predict3=$("$PARTVM" tpm predict "$work/guest.conf" --append "$changed")
 boot boot3 "$work/guest.conf" --append "$changed"
 assert_eq "boot 3 tpm2_pcrread = predict with the new cmdline" "$predict3" "$(block boot3 pcrread)"
+oracle3=$("$LAB_DIR/pcr-oracle" "$LAB_BZIMAGE" "$initrd" "$changed")
+assert_eq "boot 3 PCR8 (tpm2_pcrread) = pcr-oracle with the new cmdline" \
+	"$(oracle_value "$oracle3" "pcr 8")" "$(pcr "$(block boot3 pcrread)" 8)"
 [ "$(pcr "$predict3" 8)" != "$(pcr "$predict" 8)" ] || lab_fail "PCR8 did not change with the command line"
 [ "$(pcr "$predict3" 9)" = "$(pcr "$predict" 9)" ] || lab_fail "PCR9 changed with the command line"
 echo "--- boot 3: unseal transcript"
