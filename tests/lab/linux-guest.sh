@@ -10,6 +10,8 @@
 #   guest_end [SECONDS]                          wait for partvm; sets GUEST_STATUS
 #   guest_value NAME KEY                         the last "guest: KEY VALUE"
 #   guest_check_dmesg NAME                       fail on unexpected err/warn lines
+#   guest_boot_params NAME                       "guest: bp-version"/"bp-loader"
+#                                                lines: the kernel's boot_params
 #   guest_diagnose                               what a stuck partvm is doing
 
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-300}
@@ -145,4 +147,12 @@ guest_check_dmesg() {
 		lab_fail "$1: the guest kernel logged errors or warnings"
 	fi
 	echo "ok: $1: no unexpected err/warn kernel messages"
+}
+
+# guest_boot_params NAME: make the running guest print the boot protocol
+# version and loader type of its boot_params (/sys/kernel/boot_params) as
+# "guest: bp-version 0x020f" and "guest: bp-loader ff" (offset 0x210).
+guest_boot_params() {
+	guest_send 'echo "guest: bp-version $(cat /sys/kernel/boot_params/version)"; echo "guest: bp-loader $(od -An -tx1 -j 528 -N1 /sys/kernel/boot_params/data | tr -d " ")"'
+	guest_wait "$1" '^guest: bp-loader ' 1 60
 }

@@ -32,6 +32,13 @@ check_boot() {
 guest_start boot "${args[@]}"
 guest_wait boot '^guest: ready' 1
 check_boot boot
+# Through the 64-bit boot protocol the kernel keeps the boot_params partvm
+# wrote: the image's own protocol version (setup header, 0x206) and loader
+# type 0xff (undefined); test-boot-pvh.sh sees the PVH entry's instead.
+guest_boot_params boot
+assert_eq "boot: boot protocol version = the bzImage's" \
+	"$(printf '0x%04x' "$(od -An -tu2 -j 518 -N2 "$LAB_BZIMAGE" | tr -d ' ')")" "$(guest_value boot bp-version)"
+assert_eq "boot: loader type = partvm's 0xff" ff "$(guest_value boot bp-loader)"
 guest_send "reboot -f"
 guest_wait boot '^guest: ready' 2
 echo "ok: reboot -f booted the guest a second time"

@@ -20,9 +20,14 @@ assert_ge "pvh: MemTotal (KiB)" $((512 * 1024 * 88 / 100)) "$(guest_value pvh me
 assert_match "pvh: host bridge in lspci" '00:00\.0 Host bridge \[0600\]: .*\[1b36:0008\]' \
 	"$(grep '^guest-lspci: ' "$TMPDIR/pvh.log")"
 guest_check_dmesg pvh
-# The kernel took the PVH path: it says so when it finds hvm_start_info.
-guest_send "/usr/bin/dmesg | grep -c 'Booting paravirtualized kernel'"
-guest_wait pvh '^[0-9]+' 1 60
+# The kernel entered through its PVH entry point: then it builds its own
+# boot_params (init_pvh_bootparams: protocol version 2.12, loader type
+# 0xb0), where a bzImage boot keeps what partvm wrote (the image's own
+# version, loader 0xff; test-boot-bzimage.sh checks that side).
+guest_boot_params pvh
+assert_eq "pvh: boot protocol version in the kernel's boot_params (PVH entry's 2.12)" 0x020c \
+	"$(guest_value pvh bp-version)"
+assert_eq "pvh: loader type in the kernel's boot_params (PVH entry's 0xb0)" b0 "$(guest_value pvh bp-loader)"
 guest_send "reboot -f"
 guest_wait pvh '^guest: ready' 2
 echo "ok: reboot -f booted the PVH guest a second time"
