@@ -134,6 +134,7 @@ run: deps
 # by the lab's kernel script.
 check-unit: $(UNIT_BINS) $(BUILD)/partvm
 	@tests/layers/run
+	@tests/lab/selftest
 	@bz=$$(tests/lab/kernel --bzimage) && \
 	PARTVM_TEST_BZIMAGE=$$bz scripts/run-unit $(UNIT_BINS) && \
 	PARTVM_TEST_BZIMAGE=$$bz tests/cli/bad-input $(BUILD)/partvm
