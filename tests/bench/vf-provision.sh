@@ -1,15 +1,17 @@
-#!/bin/sh
+#!/bin/bash
 # vf_provision_ms: create 7 VFs on the lab's igb PF and give each a MAC, a
 # VLAN and trust, once with `partvm host apply` (one command) and once with
 # the equivalent shell script of `echo > sriov_numvfs` and `ip link set`.
 # Runs inside the lab (tests/lab/run). VF creation dominates both and varies
-# by seconds from run to run under TCG on a shared machine, so each way runs
-# three times, interleaved with the order alternating, and the fastest run of
-# each counts.
+# by seconds from run to run under TCG on a shared machine: each way runs
+# BENCH_SAMPLES (10) times, interleaved with the order alternating,
+# min/median/max (tests/bench/lib.sh).
 # Prints: METRIC vf_provision_ms ours=... iplink=... ratio=...
-set -eu
+set -euo pipefail
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
+. "$here/tests/bench/lib.sh"
+samples=$(bench_samples)
 partvm=${PARTVM:-$here/build/partvm}
 pf=${PF:-eth0}
 n=7
@@ -58,25 +60,21 @@ verify() {
 	done
 }
 
-best_ours= best_ip= runs=
+verified_ip= verified_ours=
 time_iplink() {
 	reset
 	t0=$(ms); run_iplink; t1=$(ms)
-	[ -n "$best_ip" ] || verify iplink
-	d=$((t1 - t0)); runs="$runs iplink=$d"
-	if [ -z "$best_ip" ] || [ $d -lt "$best_ip" ]; then best_ip=$d; fi
+	[ -n "$verified_ip" ] || { verify iplink; verified_ip=1; }
+	bench_record "$tmp/iplink" $((t1 - t0))
 }
 time_ours() {
 	reset
 	t0=$(ms); run_ours; t1=$(ms)
-	[ -n "$best_ours" ] || verify "partvm host apply"
-	d=$((t1 - t0)); runs="$runs ours=$d"
-	if [ -z "$best_ours" ] || [ $d -lt "$best_ours" ]; then best_ours=$d; fi
+	[ -n "$verified_ours" ] || { verify "partvm host apply"; verified_ours=1; }
+	bench_record "$tmp/ours" $((t1 - t0))
 }
-for round in 1 2 3; do
+for round in $(seq "$samples"); do
 	if [ $((round % 2)) = 1 ]; then time_iplink; time_ours; else time_ours; time_iplink; fi
 done
 reset
-echo "vf-provision: runs (ms):$runs" >&2
-ratio=$(awk "BEGIN { printf \"%.3f\", $best_ours / $best_ip }")
-echo "METRIC vf_provision_ms ours=$best_ours iplink=$best_ip ratio=$ratio"
+bench_metric vf_provision_ms "$tmp/ours" "$tmp/iplink" 1 iplink

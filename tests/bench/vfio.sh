@@ -1,10 +1,12 @@
 #!/bin/bash
 # vfio_guest_start_ms: time from exec to the guest's first init line, with
 # one igb VF passed through to a 1G guest, for partvm and for
-# `qemu-system-x86_64 -accel kvm -device vfio-pci,host=VF`, the same kernel
-# and initramfs, in the same lab run. Both run three times, interleaved, and the
-# faster run of each counts. Also the DMA map of the guest's RAM, which
-# partvm logs, with anonymous and with hugetlb backing.
+# `qemu-system-x86_64 -accel kvm -cpu host -device vfio-pci,host=VF` booting
+# the kernel directly through qboot, the same kernel and initramfs, both
+# with anonymous memory, in the same lab run: BENCH_SAMPLES (10) each,
+# alternating, min/median/max (tests/bench/lib.sh). Also the DMA map of the
+# guest's RAM, which partvm logs, with anonymous and with hugetlb backing
+# (the same number of samples).
 # Runs inside the lab (tests/lab/run tests/bench/vfio.sh). Prints:
 #   METRIC vfio_guest_start_ms ours=... qemu=... ratio=...
 #   METRIC vfio_dma_map_ms anonymous=... hugetlb=... ratio=...
@@ -12,6 +14,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
 . "$here/tests/lab/lib.sh"
+. "$here/tests/bench/lib.sh"
+n=$(bench_samples)
 tmp=$(mktemp -d)
 pf=$(lab_pci_find 8086:10c9)
 pfsys=/sys/bus/pci/devices/$pf
@@ -57,7 +61,7 @@ start_ms() {
 		printf '%s\n' "$line" >>"$log"
 	done <"$tmp/fifo"
 	wait $! || true
-	[ -n "$t1" ] || { echo "vfio-bench: no init line from $1" >&2; cat "$log" >&2; exit 1; }
+	[ -n "$t1" ] || { cat "$log" >&2; bench_fail "vfio: no init line in $log"; }
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 1000 }'
 }
 
@@ -67,34 +71,28 @@ ours() {
 }
 
 qemu() {
-	start_ms "$1" qemu-system-x86_64 -accel kvm -M pc -m 1G -nodefaults -no-user-config \
-		-display none -no-reboot -serial stdio -kernel "$LAB_BZIMAGE" -initrd "$tmp/initrd" \
+	start_ms "$1" qemu-system-x86_64 -accel kvm -cpu host -M pc -bios /usr/share/qemu/qboot.rom \
+		-m 1G -nodefaults -no-user-config -display none -no-reboot -serial stdio \
+		-kernel "$LAB_BZIMAGE" -initrd "$tmp/initrd" \
 		-append 'console=ttyS0 quiet' -device "vfio-pci,host=$vf"
 }
 
-best_ours= best_qemu=
-for round in 1 2 3; do
-	d=$(qemu "$tmp/qemu.$round.log")
-	echo "vfio-bench: round $round qemu $d ms" >&2
-	[ -z "$best_qemu" ] || [ "$d" -lt "$best_qemu" ] && best_qemu=$d
-	d=$(ours "$tmp/ours.$round.log")
-	echo "vfio-bench: round $round partvm $d ms" >&2
-	[ -z "$best_ours" ] || [ "$d" -lt "$best_ours" ] && best_ours=$d
-done
-
 # The DMA map of 1 GiB of guest RAM, as partvm logs it.
 map_ms() {
-	sed -n 's/.*mapped for DMA in \([0-9.]*\) ms.*/\1/p' "$1" | head -n1
+	local v
+	v=$(sed -n 's/.*mapped for DMA in \([0-9.]*\) ms.*/\1/p' "$1" | head -n1)
+	[ -n "$v" ] || bench_fail "vfio: no DMA map time in partvm's log $1"
+	echo "$v"
 }
-anon=$(map_ms "$tmp/ours.3.log")
 echo 512 >"$hp"
-[ "$(cat "$hp")" -ge 512 ] || { echo "vfio-bench: cannot reserve 512 huge pages" >&2; exit 1; }
+[ "$(cat "$hp")" -ge 512 ] || bench_fail "vfio: cannot reserve 512 huge pages"
 printf '[partition]\nmemory-backing = hugetlb\n' >"$tmp/huge.conf"
-d=$(ours "$tmp/huge.log" "$tmp/huge.conf")
-huge=$(map_ms "$tmp/huge.log")
-echo "vfio-bench: partvm with hugetlb backing: $d ms to the first init line" >&2
-echo "vfio-bench: DMA map of 1024 MiB of guest RAM: anonymous $anon ms, hugetlb $huge ms" >&2
-[ -n "$anon" ] && [ -n "$huge" ] || { echo "vfio-bench: no DMA map time in partvm's log" >&2; exit 1; }
-
-echo "METRIC vfio_guest_start_ms ours=$best_ours qemu=$best_qemu ratio=$(awk "BEGIN { printf \"%.3f\", $best_ours / $best_qemu }")"
-echo "METRIC vfio_dma_map_ms anonymous=$anon hugetlb=$huge ratio=$(awk "BEGIN { printf \"%.3f\", $huge / $anon }")"
+for i in $(seq "$n"); do
+	bench_record "$tmp/start-qemu" "$(qemu "$tmp/qemu.$i.log")"
+	bench_record "$tmp/start-ours" "$(ours "$tmp/ours.$i.log")"
+	bench_record "$tmp/map-anon" "$(map_ms "$tmp/ours.$i.log")"
+	ours "$tmp/huge.$i.log" "$tmp/huge.conf" >/dev/null
+	bench_record "$tmp/map-huge" "$(map_ms "$tmp/huge.$i.log")"
+done
+bench_metric vfio_guest_start_ms "$tmp/start-ours" "$tmp/start-qemu"
+bench_metric vfio_dma_map_ms "$tmp/map-huge" "$tmp/map-anon" 1 anonymous hugetlb

@@ -5,11 +5,12 @@
 # take O_DIRECT, tmpfs in 6.1 does not). partvm uses cache = none (O_DIRECT,
 # io_uring, a thread per queue); QEMU `-device virtio-blk-pci` with an
 # iothread and `cache=none,aio=io_uring`. Both get one queue per vCPU.
-# In the guest, fio with O_DIRECT and libaio, BENCH_FIO_SECONDS (15) each:
+# In the guest, fio with O_DIRECT and libaio, BENCH_FIO_SECONDS (5) each:
 #   4 KiB random reads at queue depth 32 (IOPS)
 #   1 MiB sequential reads and writes at queue depth 8 (MB/s)
-# Each VMM runs BENCH_BLK_ROUNDS (2) times, alternating; the mean counts
-# and every round is printed. Also partvm's RSS overhead with one disk
+# Each VMM boots BENCH_SAMPLES (10) times, alternating; every round is
+# printed, and min/median/max over them (tests/bench/lib.sh). A boot where
+# fio did not finish fails the benchmark. Also partvm's RSS overhead with one disk
 # attached, the test guest idling (as vmm_rss_overhead, which has none).
 # Prints:
 #   METRIC virtio_blk_randread_iops ours=... qemu=... ratio=...
@@ -20,9 +21,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
 . "$here/tests/lab/lib.sh"
+. "$here/tests/bench/lib.sh"
 tmp=$(mktemp -d)
-rounds=${BENCH_BLK_ROUNDS:-2}
-secs=${BENCH_FIO_SECONDS:-15}
+rounds=$(bench_samples)
+secs=${BENCH_FIO_SECONDS:-5}
 loop=
 cleanup() {
 	[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
@@ -55,24 +57,14 @@ append="console=ttyS0 panic=-1 quiet"
 
 # run NAME CMD...: boot, let fio run, keep its lines in $tmp/NAME.out.
 run() {
-	local name=$1 status try
+	local name=$1 status=0
 	shift
-	for try in 1 2; do
-		status=0
-		timeout 900 "$@" </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" || status=$?
-		grep -q 'bench-fio: done' "$tmp/$name.out" && return 0
-		# The lab's TCG now and then hands a nested guest a stale page
-		# (tests/lab/README.md): that boot, and only that, runs again.
-		if [ $try = 1 ] && grep -q 'triple fault (KVM_EXIT_SHUTDOWN)' "$tmp/$name.err"; then
-			echo "bench: $name: the guest triple-faulted (a known lab failure); once more" >&2
-			continue
-		fi
-		echo "bench: $name: fio did not finish (exit status $status)" >&2
-		tail -n 20 "$tmp/$name.out" "$tmp/$name.err" >&2
-		echo "bench: the lab host's kernel log:" >&2
-		dmesg | tail -n 20 >&2
-		exit 1
-	done
+	timeout 900 "$@" </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" || status=$?
+	grep -q 'bench-fio: done' "$tmp/$name.out" && return 0
+	tail -n 20 "$tmp/$name.out" "$tmp/$name.err" >&2
+	echo "bench: the lab host's kernel log:" >&2
+	dmesg | tail -n 20 >&2
+	bench_fail "virtio-blk: $name: fio did not finish (exit status $status)"
 }
 # field NAME JOB COLUMN: a number from the job's line (3 read KiB/s,
 # 4 read IOPS, 5 write KiB/s, 6 write IOPS).
@@ -82,36 +74,40 @@ field() {
 		awk -v j="$2" -v c="$3" '$2 == j { print $c }'
 }
 
-for r in $(seq "$rounds"); do
-	run "ours$r" "$PARTVM" run --kernel "$LAB_BZIMAGE" --initrd "$tmp/initrd" --cpus 2 \
+ours() {
+	run "ours$1" "$PARTVM" run --kernel "$LAB_BZIMAGE" --initrd "$tmp/initrd" --cpus 2 \
 		--memory 1G --append "$append" --disk "$loop,cache=none"
-	run "qemu$r" qemu-system-x86_64 -nodefaults -no-user-config -nographic -serial stdio \
+}
+qemu() {
+	run "qemu$1" qemu-system-x86_64 -nodefaults -no-user-config -nographic -serial stdio \
 		-M q35,accel=kvm -bios /usr/share/qemu/qboot.rom -cpu host -smp 2 -m 1G -no-reboot \
 		-kernel "$LAB_BZIMAGE" -initrd "$tmp/initrd" -append "$append" \
 		-object iothread,id=io0 \
 		-drive "file=$loop,if=none,id=d0,format=raw,cache=none,aio=io_uring" \
 		-device virtio-blk-pci,drive=d0,iothread=io0
+}
+for r in $(seq "$rounds"); do
+	if [ $((r % 2)) = 1 ]; then ours "$r"; qemu "$r"; else qemu "$r"; ours "$r"; fi
 	for v in ours qemu; do
 		echo "bench: round $r $v: randread $(field "$v$r" randread 4) IOPS," \
 			"seqread $(field "$v$r" seqread 3) KiB/s, seqwrite $(field "$v$r" seqwrite 5) KiB/s"
 		for j in randread seqread seqwrite; do
 			if [ -z "$(field "$v$r" $j 3)" ]; then
-				echo "bench: round $r $v: no result for $j; its output:" >&2
 				grep -a 'bench-fio' "$tmp/$v$r.out" >&2
-				exit 1
+				bench_fail "virtio-blk: round $r $v: no result for $j"
 			fi
 		done
 	done
 done
 
-# metric NAME JOB COLUMN SCALE: the mean over the rounds, for both.
+# metric NAME JOB COLUMN SCALE: median over the rounds, for both.
 metric() {
-	local name=$1 job=$2 col=$3 scale=$4 ours theirs
-	ours=$(for r in $(seq "$rounds"); do field "ours$r" "$job" "$col"; done |
-		awk -v s="$scale" '{ t += $1 } END { printf "%.1f", t / NR / s }')
-	theirs=$(for r in $(seq "$rounds"); do field "qemu$r" "$job" "$col"; done |
-		awk -v s="$scale" '{ t += $1 } END { printf "%.1f", t / NR / s }')
-	echo "METRIC $name ours=$ours qemu=$theirs ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.3f", a / b }')"
+	local name=$1 job=$2 col=$3 scale=$4 r v
+	rm -f "$tmp/m-ours" "$tmp/m-qemu"
+	for r in $(seq "$rounds"); do
+		for v in ours qemu; do bench_record "$tmp/m-$v" "$(field "$v$r" "$job" "$col")"; done
+	done
+	bench_metric "$name" "$tmp/m-ours" "$tmp/m-qemu" "$scale"
 }
 metric virtio_blk_randread_iops randread 4 1
 metric virtio_blk_seqread_mbs seqread 3 1024
