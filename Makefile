@@ -9,7 +9,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
-PKGS := libpci libudev libnl-3.0 libnl-route-3.0 inih libsystemd json-c libcrypto liburing
+PKGS := libpci libudev libnl-3.0 libnl-route-3.0 inih libsystemd json-c libcrypto liburing libseccomp
 
 CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
@@ -19,6 +19,9 @@ LDFLAGS_BASE := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 ifeq ($(SANITIZE),1)
 BUILD := build-san
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# The sanitized build is the test build: its test hooks (PARTVM_TEST_*
+# environment variables) are compiled out of the release build.
+CFLAGS_BASE += -DPARTVM_TEST_HOOKS
 LDFLAGS_BASE += -fsanitize=address,undefined
 endif
 
@@ -154,7 +157,8 @@ check-units: all
 # also always run inside the lab (tests/lab/test-kvm.sh), so no machine
 # skips them.
 check-kvm: all
-	@tests/kvm/run-all --if-usable $(BUILD)/partvm
+	@if [ -x build-san/partvm ]; then export PARTVM_SANITIZED=$(abspath build-san/partvm); fi; \
+	tests/kvm/run-all --if-usable $(BUILD)/partvm
 
 # The same unit and bad-input tests built with ASan and UBSan; the lab's
 # KVM test also runs the sanitized binary against real KVM.

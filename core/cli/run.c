@@ -33,6 +33,7 @@ enum {
 	OPT_MLOCK,
 	OPT_NUMA_NODE,
 	OPT_SHUTDOWN_TIMEOUT,
+	OPT_SECCOMP,
 	OPT_DEVICE,               /* + the index of a device type in the board */
 };
 
@@ -51,6 +52,7 @@ static const struct option options[] = {
 	{ "mlock", no_argument, NULL, OPT_MLOCK },
 	{ "numa-node", required_argument, NULL, OPT_NUMA_NODE },
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "help", no_argument, NULL, 'h' },
 };
 
@@ -119,7 +121,9 @@ static void print_help(void)
 	       "      --mlock           lock guest RAM in host memory\n"
 	       "      --numa-node N     allocate guest RAM on NUMA node N (mbind)\n"
 	       "      --shutdown-timeout SECONDS  after SIGTERM's ACPI power button, stop the\n"
-	       "                        guest when it has not powered off (default %d; 0: at once)\n",
+	       "                        guest when it has not powered off (default %d; 0: at once)\n"
+	       "      --seccomp on|off|log  each thread's system call filter: on stops partvm at\n"
+	       "                        a forbidden call, log (default) has the kernel log it\n",
 	       DEFAULT_LINUX_CMDLINE, CONFIG_DEFAULT_SHUTDOWN_TIMEOUT);
 	print_device_options();
 	printf("  -h, --help            show this help\n\n"
@@ -152,7 +156,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 	 * on the line: collect them first. */
 	const char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
 	const char *cpus = NULL, *name = NULL, *kvm = NULL;
-	const char *affinity = NULL, *backing = NULL, *numa = NULL, *shutdown = NULL;
+	const char *affinity = NULL, *backing = NULL, *numa = NULL, *shutdown = NULL, *seccomp = NULL;
 	bool no_reboot = false, debug_exit = false, mlock = false;
 	/* Device options, in the order given: (board index, argument). */
 	_cleanup_free_ const char **dev_arg = calloc(argc + 1, sizeof(*dev_arg));
@@ -188,6 +192,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		case OPT_MLOCK: mlock = true; break;
 		case OPT_NUMA_NODE: numa = optarg; break;
 		case OPT_SHUTDOWN_TIMEOUT: shutdown = optarg; break;
+		case OPT_SECCOMP: seccomp = optarg; break;
 		case 'h': return 1;
 		case ':': return usage(err, "option '%s' needs a value", argv[optind - 1]);
 		default: return usage(err, "unknown option '%s'", argv[optind - 1]);
@@ -246,6 +251,8 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		return usage(err, "--numa-node %s: %s", numa, why);
 	if (shutdown && config_set_shutdown_timeout(cfg, shutdown, &why) < 0)
 		return usage(err, "--shutdown-timeout %s: %s", shutdown, why);
+	if (seccomp && sandbox_parse_mode(seccomp, &cfg->seccomp) < 0)
+		return usage(err, "--seccomp %s: expected on, off or log", seccomp);
 	cfg->no_reboot |= no_reboot;
 	cfg->debug_exit |= debug_exit;
 	cfg->mlock |= mlock;

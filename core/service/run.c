@@ -15,6 +15,7 @@
 
 #include "core/service/service.h"
 #include "core/util/log.h"
+#include "core/util/sandbox.h"
 #include "core/vm/loop.h"
 #include "core/vm/vcpu.h"
 #include "core/vm/vm.h"
@@ -75,6 +76,7 @@ int service_run(struct vm *vm)
 {
 	sigset_t set, old;
 	int sigfd, r, status;
+	bool sandboxed = false;
 
 	/* Only the signalfd sees these; vCPU threads inherit the mask. */
 	sigemptyset(&set);
@@ -106,6 +108,16 @@ int service_run(struct vm *vm)
 			break;
 		}
 		service_booted(vm);
+		/* Set up once: from now on the main thread keeps to its
+		 * seccomp allow-list, which covers later boots too. */
+		if (!sandboxed) {
+			r = sandbox_enter(&vm->sandbox, SANDBOX_MAIN);
+			if (r < 0) {
+				log_error_errno(r, "cannot enter the main thread's seccomp filter: %m");
+				vm_request_stop(vm, VM_STOP_ERROR, 1);
+			}
+			sandboxed = true;
+		}
 		r = vm_wait(vm);
 		if (r < 0) {
 			log_error_errno(r, "event loop failed: %m");

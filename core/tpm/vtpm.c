@@ -175,7 +175,7 @@ static int start(struct vm *vm, struct vtpm *t)
 	if (r < 0)
 		return log_error_errno(r, "tpm: swtpm's buffer of %u bytes is too small", size);
 	t->crb_ready = true;
-	r = tpm_worker_start(&t->worker, &t->swtpm, &t->crb);
+	r = tpm_worker_start(&t->worker, &t->swtpm, &t->crb, &vm->sandbox);
 	if (r < 0)
 		return log_error_errno(r, "tpm: cannot start its thread: %m");
 	t->worker_started = true;

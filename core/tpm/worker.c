@@ -11,6 +11,7 @@
 
 #include "core/util/deadline.h"
 #include "core/util/log.h"
+#include "core/util/sandbox.h"
 
 static void wake(struct tpm_worker *w)
 {
@@ -132,6 +133,14 @@ static void *worker_main(void *opaque)
 {
 	struct tpm_worker *w = opaque;
 
+	if (sandbox_enter(w->sandbox, SANDBOX_TPM) < 0) {
+		/* Fail closed: the guest's commands fail as when swtpm is gone. */
+		log_error("vtpm: cannot enter the TPM worker's seccomp filter");
+		pthread_mutex_lock(&w->lock);
+		w->dead = true;
+		pthread_mutex_unlock(&w->lock);
+	}
+
 	for (;;) {
 		struct pollfd p[2];
 		uint32_t seq;
@@ -177,7 +186,8 @@ static void *worker_main(void *opaque)
 	return NULL;
 }
 
-int tpm_worker_start(struct tpm_worker *w, struct swtpm *s, struct tpm_crb *crb)
+int tpm_worker_start(struct tpm_worker *w, struct swtpm *s, struct tpm_crb *crb,
+		     const struct sandbox *sb)
 {
 	sigset_t all, old;
 	int r;
@@ -185,6 +195,7 @@ int tpm_worker_start(struct tpm_worker *w, struct swtpm *s, struct tpm_crb *crb)
 	memset(w, 0, sizeof(*w));
 	w->swtpm = s;
 	w->crb = crb;
+	w->sandbox = sb;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->idle_cond, NULL);
 	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -16,9 +16,12 @@
 #include "core/tpm/crb.h"
 #include "core/tpm/swtpm.h"
 
+struct sandbox;
+
 struct tpm_worker {
 	struct swtpm *swtpm;
 	struct tpm_crb *crb;
+	const struct sandbox *sandbox;
 	pthread_t thread;
 	bool running;
 	int wake_fd;                 /* eventfd: a command, a cancel, or quit */
@@ -33,7 +36,8 @@ struct tpm_worker {
 };
 
 /* Start the thread (every signal blocked in it) for S and CRB. */
-int tpm_worker_start(struct tpm_worker *w, struct swtpm *s, struct tpm_crb *crb);
+int tpm_worker_start(struct tpm_worker *w, struct swtpm *s, struct tpm_crb *crb,
+		     const struct sandbox *sb);
 /* Stop it; a command in flight is abandoned. */
 void tpm_worker_stop(struct tpm_worker *w);
 

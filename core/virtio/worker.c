@@ -12,7 +12,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "core/util/log.h"
+#include "core/util/sandbox.h"
 #include "core/virtio/internal.h"
+#include "core/vm/vm.h"
 
 static bool drain(int fd)
 {
@@ -30,11 +33,20 @@ static void *run(void *arg)
 		{ .fd = w->extra_fd, .events = POLLIN },
 	};
 	nfds_t n = w->extra_fd >= 0 ? 3 : 2;
+	struct vm *vm = w->vq->vdev ? w->vq->vdev->vm : NULL;
 	sigset_t all;
 
 	/* Signals are the main loop's (signalfd) and the vCPUs' (kicks). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	/* Named here, not by the vCPU thread that started it: that would
+	 * write /proc/self/task/TID/comm, which a vCPU's filter forbids. */
+	pthread_setname_np(pthread_self(), w->name);
+	if (vm && sandbox_enter(&vm->sandbox, SANDBOX_IO) < 0) {
+		log_error("%s: cannot enter the queue thread's seccomp filter; stopping", w->name);
+		vm_request_stop(vm, VM_STOP_ERROR, 1);
+		return NULL;
+	}
 	/* Requests may have come before the thread did. */
 	w->fn(w->vq, w->opaque, true, false);
 	for (;;) {
@@ -74,7 +86,6 @@ int virtio_worker_start(struct virtio_worker *w, struct virtqueue *vq, int extra
 		w->stop_fd = -1;
 		return r;
 	}
-	pthread_setname_np(w->thread, w->name);
 	w->running = true;
 	return 0;
 }

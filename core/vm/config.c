@@ -40,6 +40,7 @@ void config_init(struct vm_config *c, const struct device_type *const *types)
 	c->cpus = 1;
 	c->numa_node = -1;
 	c->shutdown_timeout = CONFIG_DEFAULT_SHUTDOWN_TIMEOUT;
+	c->seccomp = CONFIG_DEFAULT_SECCOMP;
 }
 
 void config_free(struct vm_config *c)
@@ -311,6 +312,15 @@ static int key_mlock(struct parse *p, const char *v, const char **why)
 	return 0;
 }
 
+static int key_seccomp(struct parse *p, const char *v, const char **why)
+{
+	if (sandbox_parse_mode(v, &p->ctx.cfg->seccomp) < 0) {
+		*why = "expected on, off or log";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int key_numa_node(struct parse *p, const char *v, const char **why)
 {
 	return config_set_numa_node(p->ctx.cfg, v, why);
@@ -328,6 +338,7 @@ static const struct own_key partition_keys[] = {
 	{ "cpu-affinity", key_cpu_affinity },
 	{ "memory-backing", key_memory_backing },
 	{ "mlock", key_mlock },
+	{ "seccomp", key_seccomp },
 	{ "numa-node", key_numa_node },
 	{ "shutdown-timeout", key_shutdown_timeout },
 	{ NULL, NULL },

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/util/sandbox.h"
+
 #include "core/vm/device.h"
 #include "core/vm/memory.h"
 
@@ -26,6 +28,9 @@
 /* Seconds SIGTERM waits for the guest to power off after the ACPI power
  * button, before stopping it; partvm@.service's TimeoutStopSec is above. */
 #define CONFIG_DEFAULT_SHUTDOWN_TIMEOUT 30
+/* log until the lab has run every path with the filters on and found no
+ * call outside them (tests/lab/batch reports any); then on. */
+#define CONFIG_DEFAULT_SECCOMP SANDBOX_LOG
 #define CONFIG_MAX_SHUTDOWN_TIMEOUT 3600
 
 struct config_error {
@@ -55,6 +60,7 @@ struct vm_config {
 	unsigned ncpu_affinity;
 	enum memory_backing memory_backing;
 	bool mlock;
+	enum sandbox_mode seccomp;   /* [partition] seccomp, --seccomp */
 	int numa_node;          /* -1: no binding */
 	unsigned shutdown_timeout;
 

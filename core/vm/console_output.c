@@ -14,6 +14,7 @@
 #include "core/util/kick.h"
 #include "core/util/log.h"
 #include "core/util/ratelimit.h"
+#include "core/util/sandbox.h"
 
 #define CHUNK 4096
 
@@ -29,6 +30,7 @@ struct console_output {
 	int error;                    /* FD failed: all output is dropped */
 	uint64_t dropped, reported;
 	struct ratelimit rl;
+	const struct sandbox *sandbox;
 	pthread_t thread;
 };
 
@@ -115,6 +117,11 @@ static void *writer(void *arg)
 	sigaddset(&pipe, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	thread_kick_accept();
+	if (sandbox_enter(o->sandbox, SANDBOX_CONSOLE) < 0) {
+		/* Fail closed: no output rather than output unfiltered. */
+		log_error("console output: cannot enter its seccomp filter; guest output is dropped");
+		return NULL;
+	}
 
 	pthread_mutex_lock(&o->lock);
 	for (;;) {
@@ -171,7 +178,8 @@ static void *writer(void *arg)
 	return NULL;
 }
 
-int console_output_create(struct console_output **out, int fd, size_t size)
+int console_output_create(struct console_output **out, int fd, size_t size,
+			  const struct sandbox *sb)
 {
 	struct console_output *o = calloc(1, sizeof(*o));
 	int r;
@@ -184,6 +192,7 @@ int console_output_create(struct console_output **out, int fd, size_t size)
 		goto nomem;
 	o->size = size;
 	o->fd = fd;
+	o->sandbox = sb;
 	pthread_mutex_init(&o->lock, NULL);
 	pthread_cond_init(&o->more, NULL);
 	pthread_cond_init(&o->idle, NULL);

@@ -14,12 +14,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sandbox;
+
 struct console_output;
 
 #define CONSOLE_OUTPUT_BUFFER (128 * 1024)
 
 /* Buffer SIZE bytes in front of FD, with the writer thread started. */
-int console_output_create(struct console_output **out, int fd, size_t size);
+int console_output_create(struct console_output **out, int fd, size_t size,
+			  const struct sandbox *sb);
 /* Append LEN bytes; never waits for FD. Any thread. A NULL O discards. */
 void console_output_write(struct console_output *o, const void *buf, size_t len);
 /* Bytes dropped so far (overwritten before FD took them, or FD gone). */

@@ -12,6 +12,7 @@
 #include "core/kvm/kvm.h"
 #include "core/util/kick.h"
 #include "core/util/log.h"
+#include "core/util/sandbox.h"
 #include "core/vm/vm.h"
 
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index)
@@ -161,6 +162,10 @@ static void *vcpu_thread(void *arg)
 
 	v->tid = gettid();
 	thread_kick_accept();
+	if (sandbox_enter(&v->vm->sandbox, SANDBOX_VCPU) < 0) {
+		crash(v, "cannot enter the vCPU's seccomp filter");
+		return NULL;
+	}
 
 	while (wait_runnable(v)) {
 		struct kvm_exit x;

@@ -153,9 +153,18 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	r = resources_setup(vm);
 	if (r < 0)
 		return r;
+	/* Before the first thread: each enters its own seccomp filter. */
+	r = sandbox_init(&vm->sandbox, cfg->seccomp);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up the seccomp filters: %m");
+	if (cfg->seccomp == SANDBOX_OFF)
+		log_warning("seccomp = off: partvm's threads run without their system call filters");
+	else if (cfg->seccomp == SANDBOX_LOG)
+		log_debug("seccomp = log: system calls outside a thread's filter are logged by the "
+			  "kernel (audit), not stopped");
 	/* Console output: buffered and drained by its own thread, so that
 	 * a stdout nobody reads never stops a vCPU. */
-	r = console_output_create(&vm->console_out, STDOUT_FILENO, CONSOLE_OUTPUT_BUFFER);
+	r = console_output_create(&vm->console_out, STDOUT_FILENO, CONSOLE_OUTPUT_BUFFER, &vm->sandbox);
 	if (r < 0)
 		return log_error_errno(r, "cannot set up the console output: %m");
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
@@ -197,6 +206,7 @@ void vm_destroy(struct vm *vm)
 	/* What the guest said last still reaches stdout, unless nobody
 	 * takes it within a second. */
 	console_output_free(vm->console_out, 1000);
+	sandbox_free(&vm->sandbox);
 	vm->console_out = NULL;
 	pci_host_exit(vm);
 	for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++)

@@ -14,6 +14,7 @@
 
 #include "core/boot/boot.h"
 #include "core/kvm/kvm.h"
+#include "core/util/sandbox.h"
 #include "core/vm/bus.h"
 #include "core/vm/config.h"
 #include "core/vm/memory.h"
@@ -57,6 +58,8 @@ struct vm {
 	const struct vm_config *cfg;
 
 	struct kvm kvm;               /* every KVM fd and ioctl (core/kvm/) */
+	/* Each thread's seccomp filter (core/util/sandbox.h). */
+	struct sandbox sandbox;
 
 	struct guest_memory mem;
 	struct bus pio;

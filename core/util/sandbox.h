@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * seccomp filters, one allow-list per kind of thread (libseccomp). A thread
+ * enters its sandbox itself, once its setup is done; from then on a system
+ * call outside its list stops partvm with one line naming the call and the
+ * thread (SIGSYS: the filter's action is SECCOMP_RET_TRAP).
+ *
+ * Filters stack: a thread created by a filtered thread runs under its
+ * creator's filter as well as its own. So a kind that creates threads at
+ * run time allows what its children need: vCPU threads start the virtio
+ * queue threads (on the driver's DRIVER_OK), the main thread creates the
+ * vCPU threads of every boot after the first. The lists in sandbox.c say
+ * which kind needs what and why.
+ */
+#ifndef PARTVM_UTIL_SANDBOX_H
+#define PARTVM_UTIL_SANDBOX_H
+
+#include <stdbool.h>
+
+enum sandbox_mode {
+	SANDBOX_ON,        /* the default: a forbidden call stops partvm */
+	SANDBOX_LOG,       /* forbidden calls are logged by the kernel (audit), not stopped */
+	SANDBOX_OFF,       /* no filter (debugging) */
+};
+
+enum sandbox_kind {
+	SANDBOX_MAIN,      /* event loop, control socket, boots, teardown */
+	SANDBOX_VCPU,      /* KVM_RUN and the device handlers of its exits */
+	SANDBOX_IO,        /* a virtio queue's thread */
+	SANDBOX_TPM,       /* the vTPM's worker, talking to swtpm */
+	SANDBOX_CONSOLE,   /* the console output writer */
+	SANDBOX_DMA,       /* VFIO's DMA map of guest RAM */
+	SANDBOX_NKINDS,
+};
+
+struct sandbox {
+	enum sandbox_mode mode;
+	/* System call names by number, for the SIGSYS line (no allocation
+	 * in the handler). */
+	char (*names)[24];
+	unsigned nnames;
+	/* Test builds only (PARTVM_TEST_HOOKS): PARTVM_TEST_SECCOMP=KIND
+	 * makes that kind of thread make a forbidden call once sandboxed. */
+	int test_kind;
+};
+
+/* Before any thread is created: the SIGSYS handler and the name table. */
+int sandbox_init(struct sandbox *sb, enum sandbox_mode mode);
+void sandbox_free(struct sandbox *sb);
+
+/* Load KIND's filter on the calling thread (nothing with SANDBOX_OFF, or
+ * with SB NULL or never initialised, as in unit tests). Returns 0 or a
+ * negative errno. */
+int sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind);
+
+const char *sandbox_kind_name(enum sandbox_kind kind);
+const char *sandbox_mode_name(enum sandbox_mode mode);
+int sandbox_parse_mode(const char *s, enum sandbox_mode *mode);
+
+/* Whether KIND's filter lets SYSCALL (a name) through: its own list, its
+ * children's, and what every thread needs. */
+bool sandbox_allows(enum sandbox_kind kind, const char *syscall);
+
+#endif
