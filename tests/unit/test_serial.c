@@ -38,7 +38,7 @@ static int setup(void **state)
 	memset(&f, 0, sizeof(f));
 	if (pipe2(f.pipe, O_NONBLOCK) < 0)
 		return -1;
-	if (console_output_create(&f.out, f.pipe[1], 4096) < 0)
+	if (console_output_create(&f.out, f.pipe[1], 4096, NULL) < 0)
 		return -1;
 	f.s = serial_create(irq, &f, f.out);
 	*state = &f;
@@ -200,7 +200,7 @@ static void test_stalled_stdout(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(console_output_create(&out, p[1], 4096), 0);
+	assert_int_equal(console_output_create(&out, p[1], 4096, NULL), 0);
 	s = serial_create(irq, *state, out);
 	alarm(10);                              /* before the fix: stuck here */
 	for (int i = 0; i < 1 << 20; i++)
@@ -248,7 +248,7 @@ static void test_free_stalled(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(console_output_create(&out, p[1], sizeof(big)), 0);
+	assert_int_equal(console_output_create(&out, p[1], sizeof(big), NULL), 0);
 	console_output_write(out, big, sizeof(big));
 	assert_int_equal(console_output_flush(out, 50), -ETIMEDOUT);
 	alarm(10);
@@ -267,7 +267,7 @@ static void test_reader_gone(void **state)
 	(void)state;
 	assert_int_equal(pipe(p), 0);
 	close(p[0]);
-	assert_int_equal(console_output_create(&out, p[1], 4096), 0);
+	assert_int_equal(console_output_create(&out, p[1], 4096, NULL), 0);
 	console_output_write(out, "hello", 5);
 	assert_int_equal(console_output_flush(out, 5000), -EPIPE);
 	console_output_write(out, "again", 5);

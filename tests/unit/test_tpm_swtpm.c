@@ -282,7 +282,7 @@ static void test_guest_commands_and_swtpm_death(void **state)
 	config_free(&cfg);
 	assert_int_equal(tpm_crb_init(&g.crb, 0xfed40000, TPM_CRB_BUFFER_SIZE,
 				      &tpm_worker_crb_ops, &g.worker), 0);
-	assert_int_equal(tpm_worker_start(&g.worker, &f->swtpm, &g.crb), 0);
+	assert_int_equal(tpm_worker_start(&g.worker, &f->swtpm, &g.crb, NULL), 0);
 
 	assert_int_equal(guest_command(&g, random_cmd, sizeof(random_cmd), rsp), 0);
 	assert_int_equal(tpm2_header_size(rsp), 10 + 2 + 16);
