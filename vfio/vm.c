@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/util/log.h"
+#include "core/util/sandbox.h"
 #include "core/kvm/kvm.h"
 #include "core/vm/resources.h"
 #include "core/vm/vm.h"
@@ -94,7 +95,12 @@ static void stop_if_booted(struct vm *vm)
 static void *map_thread(void *arg)
 {
 	struct vfio *v = arg;
-	int r = map_ram(v);
+	int r = sandbox_enter(&v->vm->sandbox, SANDBOX_DMA);
+
+	if (r < 0)
+		log_error_errno(r, "vfio: cannot enter the DMA map thread's seccomp filter: %m");
+	else
+		r = map_ram(v);
 
 	/* Only now, so that a start that fails says one line. */
 	if (r == 0)
