@@ -4,8 +4,11 @@
 # and an interrupt and set online (nvme virt-mgmt on the PF, as NVMe's
 # Virtualization Enhancements have it), and partvm passes the VF to a
 # Debian guest whose nvme driver binds it with MSI-X: 16 MiB written with
-# O_DIRECT read back the same, interrupts counted, and the host reads
-# what the guest wrote from the same shared namespace through the PF.
+# O_DIRECT read back the same, interrupts counted. The lab's namespace is
+# private to one controller at a time (QEMU's nvme-ns shared=off): it moves
+# from the PF to the VF's controller for the guest and back after (nvme
+# detach-ns/attach-ns), and the host reads what the guest wrote through the
+# PF.
 # lab: timeout=1200
 . "$(dirname "$0")/vfio-lib.sh"
 
@@ -41,9 +44,19 @@ secondary_field() {
 	echo "-1"
 }
 
+# ns_to CNTLID: namespace 1 attached to controller CNTLID only.
+ns_to() {
+	local c
+	for c in "$pcid" ${scid:+"$scid"}; do
+		[ "$c" = "$1" ] || nvme detach-ns "$ctl" -n 1 -c "$c" >/dev/null 2>&1 || true
+	done
+	nvme attach-ns "$ctl" -n 1 -c "$1"
+}
+
 cleanup() {
 	"$PARTVM" vfio restore --all --force >/dev/null 2>&1 || true
 	if [ -n "${scid:-}" ]; then
+		ns_to "$pcid" >/dev/null 2>&1 || true
 		nvme virt-mgmt "$ctl" -c "$scid" -a 7 >/dev/null 2>&1 || true
 	fi
 	echo 0 >"$NVSYS/sriov_numvfs" || true
@@ -72,6 +85,7 @@ nvme virt-mgmt "$ctl" -c "$scid" -a 9
 assert_eq "VF 1's controller online (SCS)" 1 "$(secondary_field 1 SCS)"
 assert_eq "VF 1's controller: queues, interrupts (NVQ NVI)" "2 1" \
 	"$(secondary_field 1 NVQ) $(secondary_field 1 NVI)"
+ns_to "$scid"
 
 lab_guest_initrd "$TMPDIR/initrd" "$LAB_DIR/vfio-guest-nvme.sh" nvme
 status=0
@@ -92,8 +106,14 @@ taken=$(guest_line "$TMPDIR/out" "guest: nvme interrupts taken" | sed -n 's/.*ta
 assert_ge "MSI-X interrupts the guest's nvme queues took through the VF" 16 "$taken"
 assert_restored "$VF" ""
 
-# The namespace is the subsystem's, shared by the PF: the host reads the
-# guest's data through its own controller.
+# The namespace back on the PF: the host reads the guest's data through
+# its own controller.
+ns_to "$pcid"
+nvme ns-rescan "$ctl"
+for _ in $(seq 50); do
+	[ -n "$(cd "$NVSYS/nvme/${ctl#/dev/}" && ls -d nvme*n1 2>/dev/null)" ] && break
+	sleep 0.2
+done
 blk=/dev/$(cd "$NVSYS/nvme/${ctl#/dev/}" && ls -d nvme*n1 | head -n1 | sed 's/c[0-9]*n/n/')
 [ -b "$blk" ] || lab_fail "no namespace block device $blk on the PF"
 host=$(dd if="$blk" bs=1M count=16 iflag=direct status=none | sha256sum | cut -d' ' -f1)
