@@ -44,19 +44,23 @@ secondary_field() {
 	echo "-1"
 }
 
-# ns_to CNTLID: namespace 1 attached to controller CNTLID only.
-ns_to() {
-	local c
-	for c in "$pcid" ${scid:+"$scid"}; do
-		[ "$c" = "$1" ] || nvme detach-ns "$ctl" -n 1 -c "$c" >/dev/null 2>&1 || true
-	done
-	nvme attach-ns "$ctl" -n 1 -c "$1"
+# ns_move FROM TO: namespace 1 detached from controller FROM and attached
+# to TO. Only ever detached where it is attached: QEMU 10.0's nvme asserts
+# (and the lab dies) on detaching a namespace that is not (QEMU #2976).
+ns_on=$pcid
+ns_move() {
+	nvme detach-ns "$ctl" -n 1 -c "$1"
+	ns_on=
+	nvme attach-ns "$ctl" -n 1 -c "$2"
+	ns_on=$2
 }
 
 cleanup() {
 	"$PARTVM" vfio restore --all --force >/dev/null 2>&1 || true
+	if [ -n "${scid:-}" ] && [ "$ns_on" = "$scid" ]; then
+		ns_move "$scid" "$pcid" >/dev/null 2>&1 || true
+	fi
 	if [ -n "${scid:-}" ]; then
-		ns_to "$pcid" >/dev/null 2>&1 || true
 		nvme virt-mgmt "$ctl" -c "$scid" -a 7 >/dev/null 2>&1 || true
 	fi
 	echo 0 >"$NVSYS/sriov_numvfs" || true
@@ -65,15 +69,17 @@ cleanup() {
 	# gives 4 queues and 2 interrupts), taking effect at its reset.
 	nvme virt-mgmt "$ctl" -c "$pcid" -r 0 -a 1 -n 4 >/dev/null 2>&1 || true
 	nvme virt-mgmt "$ctl" -c "$pcid" -r 1 -a 1 -n 2 >/dev/null 2>&1 || true
-	nvme reset "$ctl" >/dev/null 2>&1 || true
+	echo 1 >"$NVSYS/reset" || true
 }
 trap cleanup EXIT
 
-# The primary gives up its flexible resources (effective at its reset),
-# so that the secondary controllers can have them.
+# The primary gives up its flexible resources, so that the secondary
+# controllers can have them; QEMU applies that at a function reset (FLR),
+# not at a controller reset.
 nvme virt-mgmt "$ctl" -c "$pcid" -r 0 -a 1 -n 0
 nvme virt-mgmt "$ctl" -c "$pcid" -r 1 -a 1 -n 0
-nvme reset "$ctl"
+echo 1 >"$NVSYS/reset"
+sleep 1
 "$PARTVM" sriov create "$NV" 1 --no-autoprobe
 VF=$(basename "$(readlink "$NVSYS/virtfn0")")
 nvme list-secondary "$ctl"
@@ -85,7 +91,7 @@ nvme virt-mgmt "$ctl" -c "$scid" -a 9
 assert_eq "VF 1's controller online (SCS)" 1 "$(secondary_field 1 SCS)"
 assert_eq "VF 1's controller: queues, interrupts (NVQ NVI)" "2 1" \
 	"$(secondary_field 1 NVQ) $(secondary_field 1 NVI)"
-ns_to "$scid"
+ns_move "$pcid" "$scid"
 
 lab_guest_initrd "$TMPDIR/initrd" "$LAB_DIR/vfio-guest-nvme.sh" nvme
 status=0
@@ -108,7 +114,7 @@ assert_restored "$VF" ""
 
 # The namespace back on the PF: the host reads the guest's data through
 # its own controller.
-ns_to "$pcid"
+ns_move "$scid" "$pcid"
 nvme ns-rescan "$ctl"
 for _ in $(seq 50); do
 	[ -n "$(cd "$NVSYS/nvme/${ctl#/dev/}" && ls -d nvme*n1 2>/dev/null)" ] && break
