@@ -341,9 +341,12 @@ static int spawn(struct swtpm *s, const char *path, const char *statedir, int ct
 	/* Listening sockets: swtpm accepts partvm's connections on them. */
 	snprintf(ctrl_opt, sizeof(ctrl_opt), "type=unixio,fd=%d", CHILD_CTRL_FD);
 	snprintf(data_opt, sizeof(data_opt), "type=unixio,fd=%d", CHILD_DATA_FD);
+	/* swtpm parses the guest's TPM commands: its own seccomp profile,
+	 * whose default a packager may change, is asked for explicitly. */
 	char *const argv[] = {
 		(char *)"swtpm", (char *)"socket", (char *)"--tpm2", (char *)"--tpmstate", state,
-		(char *)"--ctrl", ctrl_opt, (char *)"--server", data_opt, (char *)"--log", log, NULL,
+		(char *)"--ctrl", ctrl_opt, (char *)"--server", data_opt, (char *)"--log", log,
+		(char *)"--seccomp", (char *)"action=kill", NULL,
 	};
 
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);

@@ -327,6 +327,28 @@ static void test_stop_reaps(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* swtpm parses what the guest sends: it runs under its own seccomp filter,
+ * with no_new_privs. */
+static void test_swtpm_seccomp(void **state)
+{
+	struct fixture *f = *state;
+	char path[64], line[256];
+	int seccomp = -1, nnp = -1;
+	FILE *st;
+
+	start(f);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)f->swtpm.pid);
+	st = fopen(path, "r");
+	assert_non_null(st);
+	while (fgets(line, sizeof(line), st)) {
+		sscanf(line, "Seccomp: %d", &seccomp);
+		sscanf(line, "NoNewPrivs: %d", &nnp);
+	}
+	fclose(st);
+	assert_int_equal(seccomp, 2);
+	assert_int_equal(nnp, 1);
+}
+
 static void test_exec_failure(void **state)
 {
 	struct fixture *f = *state;
@@ -346,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_measure_and_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_commands_and_swtpm_death, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_reaps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_swtpm_seccomp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_failure, setup, teardown),
 	};
 
