@@ -16,7 +16,8 @@
 #include "core/util/sysfs.h"
 
 
-static const char *const commands[] = { "status", "pause", "resume", "shutdown", "stop", "reboot" };
+static const char *const commands[] = { "status", "pause", "resume", "shutdown", "stop", "reboot",
+					 "stats" };
 
 static void usage(FILE *f)
 {
@@ -29,7 +30,9 @@ static void usage(FILE *f)
 		   "  resume     run the vCPUs again\n"
 		   "  shutdown   press the ACPI power button; the guest powers off by itself\n"
 		   "  stop       stop the guest at once (like pulling the plug)\n"
-		   "  reboot     reset the guest\n\n"
+		   "  reboot     reset the guest\n"
+		   "  stats      where the guest's time went: time in KVM_RUN, exits by kind and\n"
+		   "             by device, with handler time (as `partvm run --stats` prints)\n\n"
 		   "  -j, --json   print the partition's JSON reply as it is\n"
 		   "  -h, --help\n\n"
 		   "Exit status: 0 done, 1 the partition refused or is not running, 2 bad usage.\n",
@@ -191,8 +194,8 @@ int cli_ctl(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		known |= !strcmp(command, commands[i]);
 	if (!known)
-		return cli_usage_error("ctl", "unknown command '%s' (status, pause, resume, shutdown, stop, reboot)",
-				       command);
+		return cli_usage_error("ctl", "unknown command '%s' (status, pause, resume, shutdown, stop, reboot, "
+				       "stats)", command);
 
 	if (cli_ctl_call("ctl", name, command, &reply) < 0)
 		return EXIT_FAIL;
@@ -207,6 +210,9 @@ int cli_ctl(int argc, char **argv)
 		return EXIT_OK;
 	if (!strcmp(command, "status"))
 		print_status(name, reply);
+	else if (!strcmp(command, "stats") && json_object_object_get_ex(reply, "stats", &state))
+		for (size_t i = 0; i < json_object_array_length(state); i++)
+			puts(json_object_get_string(json_object_array_get_idx(state, i)));
 	else
 		printf("%s: %s\n", name,
 		       json_object_object_get_ex(reply, "state", &state) ? json_object_get_string(state) : "done");

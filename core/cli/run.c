@@ -34,6 +34,7 @@ enum {
 	OPT_NUMA_NODE,
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_SECCOMP,
+	OPT_STATS,
 	OPT_DEVICE,               /* + the index of a device type in the board */
 };
 
@@ -53,6 +54,7 @@ static const struct option options[] = {
 	{ "numa-node", required_argument, NULL, OPT_NUMA_NODE },
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "help", no_argument, NULL, 'h' },
 };
 
@@ -123,7 +125,9 @@ static void print_help(void)
 	       "      --shutdown-timeout SECONDS  after SIGTERM's ACPI power button, stop the\n"
 	       "                        guest when it has not powered off (default %d; 0: at once)\n"
 	       "      --seccomp on|off|log  each thread's system call filter: on stops partvm at\n"
-	       "                        a forbidden call, log (default) has the kernel log it\n",
+	       "                        a forbidden call, log (default) has the kernel log it\n"
+	       "      --stats           at exit, print where the guest's time went: time in\n"
+	       "                        KVM_RUN, exits by kind and by device with handler time\n",
 	       DEFAULT_LINUX_CMDLINE, CONFIG_DEFAULT_SHUTDOWN_TIMEOUT);
 	print_device_options();
 	printf("  -h, --help            show this help\n\n"
@@ -193,6 +197,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		case OPT_NUMA_NODE: numa = optarg; break;
 		case OPT_SHUTDOWN_TIMEOUT: shutdown = optarg; break;
 		case OPT_SECCOMP: seccomp = optarg; break;
+		case OPT_STATS: cfg->stats = true; break;
 		case 'h': return 1;
 		case ':': return usage(err, "option '%s' needs a value", argv[optind - 1]);
 		default: return usage(err, "unknown option '%s'", argv[optind - 1]);
@@ -338,6 +343,12 @@ int cli_run(int argc, char **argv)
 		return r == -ENODEV ? EXIT_NOKVM : EXIT_FAIL;
 	}
 	status = service_run(&vm);
+	if (cfg.stats) {
+		_cleanup_free_ char *text = vm_stats_report(&vm, 15);
+
+		if (text)
+			fputs(text, stderr);
+	}
 	vm_destroy(&vm);
 	config_free(&cfg);
 	return status;

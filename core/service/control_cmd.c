@@ -142,6 +142,24 @@ static int cmd_reboot(struct vm *vm, struct json_object *reply, const char **why
 	return 0;
 }
 
+/* The exit statistics (core/vm/stats.h), as the lines `run --stats` prints. */
+static int cmd_stats(struct vm *vm, struct json_object *reply, const char **why)
+{
+	_cleanup_free_ char *text = vm_stats_report(vm, 20);
+	struct json_object *lines;
+	char *line, *save = NULL;
+
+	if (!text) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	lines = json_object_new_array();
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		json_object_array_add(lines, json_object_new_string(line));
+	json_object_object_add(reply, "stats", lines);
+	return 0;
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(struct vm *vm, struct json_object *reply, const char **why);
@@ -152,6 +170,7 @@ static const struct command {
 	{ "shutdown", cmd_shutdown },
 	{ "stop", cmd_stop },
 	{ "reboot", cmd_reboot },
+	{ "stats", cmd_stats },
 };
 
 static int to_line(struct json_object *o, char **reply)

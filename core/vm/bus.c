@@ -111,22 +111,35 @@ static bool find(struct bus *bus, uint64_t addr, unsigned size, struct bus_range
 	return found;
 }
 
-bool bus_read(struct bus *bus, uint64_t addr, unsigned size, uint64_t *value)
+bool bus_access(struct bus *bus, uint64_t addr, unsigned size, bool write, uint64_t *value,
+		const char **name, uint64_t *base)
 {
 	struct bus_range r;
 
-	if (!find(bus, addr, size, &r) || !r.ops->read)
+	if (!find(bus, addr, size, &r))
 		return false;
-	*value = r.ops->read(r.opaque, addr - r.base, size);
+	if (name)
+		*name = r.name;
+	if (base)
+		*base = r.base;
+	if (write) {
+		if (!r.ops->write)
+			return false;
+		r.ops->write(r.opaque, addr - r.base, size, *value);
+	} else {
+		if (!r.ops->read)
+			return false;
+		*value = r.ops->read(r.opaque, addr - r.base, size);
+	}
 	return true;
+}
+
+bool bus_read(struct bus *bus, uint64_t addr, unsigned size, uint64_t *value)
+{
+	return bus_access(bus, addr, size, false, value, NULL, NULL);
 }
 
 bool bus_write(struct bus *bus, uint64_t addr, unsigned size, uint64_t value)
 {
-	struct bus_range r;
-
-	if (!find(bus, addr, size, &r) || !r.ops->write)
-		return false;
-	r.ops->write(r.opaque, addr - r.base, size, value);
-	return true;
+	return bus_access(bus, addr, size, true, &value, NULL, NULL);
 }

@@ -50,5 +50,9 @@ int bus_unregister(struct bus *bus, uint64_t base, void *opaque);
  * that straddles the end of a range is not decoded. */
 bool bus_read(struct bus *bus, uint64_t addr, unsigned size, uint64_t *value);
 bool bus_write(struct bus *bus, uint64_t addr, unsigned size, uint64_t value);
+/* The same, saying which range took it (NAME and BASE; untouched when
+ * nothing decodes the address): for the exit statistics. */
+bool bus_access(struct bus *bus, uint64_t addr, unsigned size, bool write, uint64_t *value,
+		const char **name, uint64_t *base);
 
 #endif

@@ -61,6 +61,7 @@ struct vm_config {
 	enum memory_backing memory_backing;
 	bool mlock;
 	enum sandbox_mode seccomp;   /* [partition] seccomp, --seccomp */
+	bool stats;                  /* --stats: the exit statistics at exit */
 	int numa_node;          /* -1: no binding */
 	unsigned shutdown_timeout;
 

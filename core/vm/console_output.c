@@ -15,6 +15,7 @@
 #include "core/util/log.h"
 #include "core/util/ratelimit.h"
 #include "core/util/sandbox.h"
+#include "core/vm/stats.h"
 
 #define CHUNK 4096
 
@@ -31,6 +32,7 @@ struct console_output {
 	uint64_t dropped, reported;
 	struct ratelimit rl;
 	const struct sandbox *sandbox;
+	uint64_t first_ns;            /* CLOCK_MONOTONIC of the first byte, 0 before */
 	pthread_t thread;
 };
 
@@ -41,6 +43,8 @@ void console_output_write(struct console_output *o, const void *buf, size_t len)
 	if (!o || !len)
 		return;
 	pthread_mutex_lock(&o->lock);
+	if (!o->first_ns)
+		__atomic_store_n(&o->first_ns, stats_now_ns(), __ATOMIC_RELAXED);
 	if (o->error) {
 		o->dropped += len;
 		goto out;
@@ -260,4 +264,9 @@ void console_output_free(struct console_output *o, int timeout_ms)
 	pthread_mutex_destroy(&o->lock);
 	free(o->ring);
 	free(o);
+}
+
+uint64_t console_output_first_ns(const struct console_output *o)
+{
+	return o ? __atomic_load_n(&o->first_ns, __ATOMIC_RELAXED) : 0;
 }

@@ -23,6 +23,8 @@ struct console_output;
 /* Buffer SIZE bytes in front of FD, with the writer thread started. */
 int console_output_create(struct console_output **out, int fd, size_t size,
 			  const struct sandbox *sb);
+/* CLOCK_MONOTONIC ns of the first byte the guest wrote, 0 before any. */
+uint64_t console_output_first_ns(const struct console_output *o);
 /* Append LEN bytes; never waits for FD. Any thread. A NULL O discards. */
 void console_output_write(struct console_output *o, const void *buf, size_t len);
 /* Bytes dropped so far (overwritten before FD took them, or FD gone). */

@@ -13,6 +13,7 @@
 #include "core/util/kick.h"
 #include "core/util/log.h"
 #include "core/util/sandbox.h"
+#include "core/vm/stats.h"
 #include "core/vm/vm.h"
 
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index)
@@ -20,6 +21,7 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index)
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
 	v->index = index;
+	v->stats = &vm->stats[index];
 	return kvm_vcpu_create(&vm->kvm, &v->kv, index, vcpu_apic_id(index), vm->ncpus);
 }
 
@@ -47,36 +49,40 @@ void vcpu_dump_registers(struct vcpu *v, const char *why)
 		  reset_state ? " (reset state: this host's KVM does not keep the faulting state)" : "");
 }
 
-static void handle_io(struct vcpu *v, const struct kvm_exit *x)
+/* Both handlers say which bus range took the exit (NAME NULL and BASE the
+ * port or page when none did), for the statistics. */
+static void handle_io(struct vcpu *v, const struct kvm_exit *x, const char **name, uint64_t *base)
 {
 	uint8_t *data = x->io.data;
 	unsigned size = x->io.size;
 
+	*base = x->io.port;
 	/* A string instruction (rep outsb/insb) arrives as COUNT items. */
 	for (uint32_t i = 0; i < x->io.count; i++, data += size) {
 		uint64_t val = 0;
 
 		if (x->io.out) {
 			memcpy(&val, data, size);
-			bus_write(&v->vm->pio, x->io.port, size, val);
+			bus_access(&v->vm->pio, x->io.port, size, true, &val, name, base);
 		} else {
-			if (!bus_read(&v->vm->pio, x->io.port, size, &val))
+			if (!bus_access(&v->vm->pio, x->io.port, size, false, &val, name, base))
 				val = ~0ULL;   /* nothing decodes the port: floating bus */
 			memcpy(data, &val, size);
 		}
 	}
 }
 
-static void handle_mmio(struct vcpu *v, const struct kvm_exit *x)
+static void handle_mmio(struct vcpu *v, const struct kvm_exit *x, const char **name, uint64_t *base)
 {
 	unsigned len = x->mmio.len;
 	uint64_t val = 0;
 
+	*base = x->mmio.addr & ~0xfffull;
 	if (x->mmio.write) {
 		memcpy(&val, x->mmio.data, len);
-		bus_write(&v->vm->mmio, x->mmio.addr, len, val);
+		bus_access(&v->vm->mmio, x->mmio.addr, len, true, &val, name, base);
 	} else {
-		if (!bus_read(&v->vm->mmio, x->mmio.addr, len, &val))
+		if (!bus_access(&v->vm->mmio, x->mmio.addr, len, false, &val, name, base))
 			val = ~0ULL;   /* master abort */
 		memcpy(x->mmio.data, &val, len);
 	}
@@ -106,17 +112,26 @@ static void crash(struct vcpu *v, const char *fmt, ...)
 /* Returns false when the vCPU must stop running. */
 static bool handle_exit(struct vcpu *v, struct kvm_exit *x)
 {
+	const char *name = NULL;
+	uint64_t base = 0, start = stats_now_ns(), now;
+
 	/* Queued writes happened before this exit's access. */
 	kvm_flush_coalesced(&v->vm->kvm);
 
 	switch (x->kind) {
 	case KVM_EXIT_KIND_IO:
-		handle_io(v, x);
-		return true;
 	case KVM_EXIT_KIND_MMIO:
-		handle_mmio(v, x);
+		if (x->kind == KVM_EXIT_KIND_IO)
+			handle_io(v, x, &name, &base);
+		else
+			handle_mmio(v, x, &name, &base);
+		now = stats_now_ns();
+		stats_record_exit(v->stats, x->kind, now - start);
+		stats_record_access(v->stats, x->kind == KVM_EXIT_KIND_IO ? STATS_PIO : STATS_MMIO, name,
+				    base, start - v->vm->start_ns, now - start);
 		return true;
 	case KVM_EXIT_KIND_NONE:
+		stats_record_exit(v->stats, x->kind, 0);
 		return true;
 	case KVM_EXIT_KIND_POWEROFF:
 		vm_request_stop(v->vm, VM_STOP_POWEROFF, 0);
@@ -169,8 +184,10 @@ static void *vcpu_thread(void *arg)
 
 	while (wait_runnable(v)) {
 		struct kvm_exit x;
+		uint64_t t = stats_now_ns();
 		int r = kvm_vcpu_run(&v->kv, &x);
 
+		__atomic_store_n(&v->stats->run_ns, v->stats->run_ns + (stats_now_ns() - t), __ATOMIC_RELAXED);
 		if (r == -EINTR)
 			continue;
 		if (r < 0) {

@@ -128,6 +128,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	int r;
 
 	memset(vm, 0, sizeof(*vm));
+	vm->start_ns = stats_now_ns();
 	vm->cfg = cfg;
 	vm->event_fd = -1;
 	vm->ncpus = cfg->cpus;
@@ -168,12 +169,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (r < 0)
 		return log_error_errno(r, "cannot set up the console output: %m");
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
-	if (!vm->vcpus)
+	vm->stats = calloc(vm->ncpus, sizeof(*vm->stats));
+	if (!vm->vcpus || !vm->stats)
 		return -ENOMEM;
 	/* Whole from the start: vm_destroy() tears down what a failed
 	 * vm_create() left, vCPUs that were never created included. */
 	for (unsigned i = 0; i < vm->ncpus; i++)
-		vm->vcpus[i] = (struct vcpu){ .vm = vm, .index = i, .kv.fd = -1 };
+		vm->vcpus[i] = (struct vcpu){ .vm = vm, .index = i, .kv.fd = -1, .stats = &vm->stats[i] };
 
 	r = bus_init(&vm->pio, "pio");
 	if (r < 0)
@@ -212,6 +214,7 @@ void vm_destroy(struct vm *vm)
 	for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
+	free(vm->stats);
 	vm->vcpus = NULL;
 	kvm_release(&vm->kvm);
 	loop_free(vm->loop);
@@ -324,4 +327,20 @@ int vm_reset(struct vm *vm)
 	pci_host_reset(vm);
 	devices_reset(vm);
 	return memory_clear(&vm->mem);
+}
+
+char *vm_stats_report(struct vm *vm, unsigned top)
+{
+	const struct vcpu_stats **cpus = calloc(vm->ncpus, sizeof(*cpus));
+	uint64_t first = console_output_first_ns(vm->console_out);
+	char *text;
+
+	if (!cpus)
+		return NULL;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		cpus[i] = &vm->stats[i];
+	text = stats_report(cpus, vm->ncpus, stats_now_ns() - vm->start_ns,
+			    first ? first - vm->start_ns : 0, top);
+	free(cpus);
+	return text;
 }

@@ -18,6 +18,7 @@
 #include "core/vm/bus.h"
 #include "core/vm/config.h"
 #include "core/vm/memory.h"
+#include "core/vm/stats.h"
 
 struct vm;
 struct pci_host;
@@ -34,6 +35,7 @@ struct vcpu {
 	pid_t tid;
 	bool thread_started;
 	bool parked;              /* waiting while the VM is paused */
+	struct vcpu_stats *stats; /* the VM's, kept across boots */
 };
 
 /* Why the VM stopped running; set once by whoever stops it first. */
@@ -67,6 +69,10 @@ struct vm {
 
 	unsigned ncpus;
 	struct vcpu *vcpus;
+	/* Exit statistics, one per vCPU for the VM's life (core/vm/stats.h),
+	 * counted from START_NS (CLOCK_MONOTONIC at vm_create). */
+	struct vcpu_stats *stats;
+	uint64_t start_ns;
 
 	/* Run control: state, the stop request, and who waits for them. */
 	pthread_mutex_t lock;
@@ -126,6 +132,10 @@ void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, int status);
 bool vm_stop_requested(struct vm *vm);
 int vm_pause(struct vm *vm);
 int vm_resume(struct vm *vm);
+
+/* The exit statistics as text (core/vm/stats.h), TOP sources; malloc'd,
+ * NULL without memory. */
+char *vm_stats_report(struct vm *vm, unsigned top);
 
 /* Press the ACPI power button: 0, or -ENODEV without one. */
 int vm_power_button(struct vm *vm);
