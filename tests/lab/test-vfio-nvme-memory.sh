@@ -11,27 +11,8 @@
 # lab: timeout=1500
 . "$(dirname "$0")/vfio-lib.sh"
 
-NV=
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1b36:0x0010 ] || continue
-	grep -q "^partvm-passthrough *$" "$d"/nvme/nvme*/serial 2>/dev/null && NV=$(basename "$d")
-done
-[ -n "$NV" ] || lab_fail "no nvme controller with serial partvm-passthrough (tests/lab/run adds it)"
+NV=$(nvme_passthrough) || exit 1
 assert_eq "nvme's driver before" nvme "$(driver_of "$NV")"
-
-# host_sha MIB: sha256 of the namespace's first MIB MiB, read by the host's
-# nvme driver once partvm gave the controller back.
-host_sha() {
-	local blk= ns
-	for _ in $(seq 100); do
-		ns=$(cd /sys/bus/pci/devices/"$NV"/nvme/nvme*/ 2>/dev/null && ls -d nvme*n1 2>/dev/null | head -n1)
-		blk=/dev/$(echo "$ns" | sed 's/c[0-9]*n/n/')
-		[ -n "$ns" ] && [ -b "$blk" ] && break
-		sleep 0.3
-	done
-	[ -b "$blk" ] || lab_fail "no namespace block device after nvme came back (saw '$ns')"
-	dd if="$blk" bs=1M count="$1" iflag=direct status=none | sha256sum | cut -d' ' -f1
-}
 
 # --- 1. DMA above 4 GiB
 dma_high=$(lab_helper dma-high)
@@ -50,7 +31,7 @@ assert_match "high: sha256 of what the guest wrote" '^[0-9a-f]{64}$' "$wrote"
 taken=$(guest_line "$TMPDIR/high" "guest: nvme interrupts taken" | sed -n 's/.*taken //p')
 assert_ge "high: interrupts the guest's nvme queues took" 100 "$taken"
 assert_restored "$NV" nvme
-assert_eq "high: the namespace's first 16 MiB, read by the host = what the guest wrote" "$wrote" "$(host_sha 16)"
+assert_eq "high: the namespace's first 16 MiB, read by the host = what the guest wrote" "$wrote" "$(nvme_host_sha "$NV" 16)"
 
 # --- 2. hugetlb-backed guest RAM
 hp=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
@@ -73,13 +54,11 @@ done
 status=0
 wait "$boot_pid" || status=$?
 assert_eq "hugetlb: partvm exit status (guest powered off)" 0 "$status"
-assert_ge "hugetlb: free huge pages while the guest ran (<= before - 256)" $((free_before - 256)) "$least"
+assert_ge "hugetlb: free huge pages while the guest ran (<= before - 256)" "$least" $((free_before - 256))
 assert_contains "hugetlb: partvm mapped hugetlb RAM for DMA" "MiB of guest RAM (hugetlb) mapped for DMA" \
 	"$(cat "$TMPDIR/huge")"
-wrote=$(guest_line "$TMPDIR/huge" "guest: nvme wrote" | sed -n 's/.*sha256 //p')
-read=$(guest_line "$TMPDIR/huge" "guest: nvme read" | sed -n 's/.*sha256 //p')
-assert_match "hugetlb: sha256 written" '^[0-9a-f]{64}$' "$wrote"
-assert_eq "hugetlb: sha256 read back with O_DIRECT" "$wrote" "$read"
+nvme_guest_checks "$TMPDIR/huge" partvm-passthrough 2 100
 assert_restored "$NV" nvme
-assert_eq "hugetlb: the namespace's first 64 MiB, read by the host = what the guest wrote" "$wrote" "$(host_sha 64)"
+assert_eq "hugetlb: the namespace's first 64 MiB, read by the host = what the guest wrote" "$NVME_WROTE" \
+	"$(nvme_host_sha "$NV" 64)"
 echo "PASS: VFIO DMA above 4 GiB and into hugetlb-backed RAM"

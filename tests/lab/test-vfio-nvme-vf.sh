@@ -98,30 +98,12 @@ status=0
 vfio_boot "$TMPDIR/out" --initrd "$TMPDIR/initrd" -m 512M -c 2 --vfio "$VF" \
 	--append 'console=ttyS0 quiet nvme_mb=16' || status=$?
 assert_eq "partvm exit status (guest powered off)" 0 "$status"
-assert_eq "guest script status" "guest-init: script exited with status 0" \
-	"$(guest_line "$TMPDIR/out" "guest-init: script exited")"
-assert_match "the guest's nvme driver on the VF" "^guest: nvme at 0000:00:0[0-9a-f].0, driver nvme, serial partvm-lab" \
-	"$(guest_line "$TMPDIR/out" "guest: nvme at")"
-wrote=$(guest_line "$TMPDIR/out" "guest: nvme wrote" | sed -n 's/.*sha256 //p')
-read=$(guest_line "$TMPDIR/out" "guest: nvme read" | sed -n 's/.*sha256 //p')
-assert_match "sha256 written" '^[0-9a-f]{64}$' "$wrote"
-assert_eq "sha256 read back with O_DIRECT" "$wrote" "$read"
-assert_match "interrupt mode" "^guest: nvme interrupt mode msix with [1-9][0-9]* vectors" \
-	"$(guest_line "$TMPDIR/out" "guest: nvme interrupt mode")"
-taken=$(guest_line "$TMPDIR/out" "guest: nvme interrupts taken" | sed -n 's/.*taken //p')
-assert_ge "MSI-X interrupts the guest's nvme queues took through the VF" 16 "$taken"
+nvme_guest_checks "$TMPDIR/out" partvm-lab 1 16
 assert_restored "$VF" ""
 
 # The namespace back on the PF: the host reads the guest's data through
 # its own controller.
 ns_move "$scid" "$pcid"
 nvme ns-rescan "$ctl"
-for _ in $(seq 50); do
-	[ -n "$(cd "$NVSYS/nvme/${ctl#/dev/}" && ls -d nvme*n1 2>/dev/null)" ] && break
-	sleep 0.2
-done
-blk=/dev/$(cd "$NVSYS/nvme/${ctl#/dev/}" && ls -d nvme*n1 | head -n1 | sed 's/c[0-9]*n/n/')
-[ -b "$blk" ] || lab_fail "no namespace block device $blk on the PF"
-host=$(dd if="$blk" bs=1M count=16 iflag=direct status=none | sha256sum | cut -d' ' -f1)
-assert_eq "sha256 the host reads through the PF ($blk)" "$wrote" "$host"
+assert_eq "sha256 the host reads through the PF" "$NVME_WROTE" "$(nvme_host_sha "$NV" 16)"
 echo "PASS: an nvme VF passed through, MSI-X and DMA end to end"

@@ -8,6 +8,14 @@
 #                          the device is on DRIVER again and partvm holds
 #                          no record of it
 #   guest_line OUT PREFIX  the first line of OUT starting with PREFIX
+#   nvme_passthrough       the BDF of the lab's nvme with serial
+#                          partvm-passthrough (fails the test without one)
+#   nvme_guest_checks OUT SERIAL MIN_VECTORS MIN_IRQS
+#                          vfio-guest-nvme.sh's report in OUT: the driver,
+#                          the same sha256 read back, MSI-X, interrupts;
+#                          sets NVME_WROTE to the sha256 written
+#   nvme_host_sha BDF MIB  sha256 of the first MIB MiB of BDF's namespace,
+#                          read by the host's nvme driver (O_DIRECT)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 TMPDIR=${TMPDIR:-/tmp}
@@ -58,4 +66,41 @@ make_rom() {
 	printf "\\x$(printf %02x $((units & 255)))\\x$(printf %02x $((units >> 8)))" |
 		dd of="$file" bs=1 seek=$((0x50)) conv=notrunc status=none
 	printf '\x00\x00\x00\x80' | dd of="$file" bs=1 seek=$((0x52)) conv=notrunc status=none
+}
+
+nvme_passthrough() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1b36:0x0010 ] || continue
+		grep -q "^partvm-passthrough *$" "$d"/nvme/nvme*/serial 2>/dev/null && basename "$d" && return 0
+	done
+	lab_fail "no nvme controller with serial partvm-passthrough (tests/lab/run adds it)"
+}
+
+nvme_guest_checks() {
+	local out=$1 serial=$2 vectors=$3 irqs=$4 read taken
+	assert_eq "guest script status" "guest-init: script exited with status 0" \
+		"$(guest_line "$out" "guest-init: script exited")"
+	assert_match "guest's nvme driver" "^guest: nvme at 0000:00:0[0-9a-f].0, driver nvme, serial $serial" \
+		"$(guest_line "$out" "guest: nvme at")"
+	NVME_WROTE=$(guest_line "$out" "guest: nvme wrote" | sed -n 's/.*sha256 //p')
+	read=$(guest_line "$out" "guest: nvme read" | sed -n 's/.*sha256 //p')
+	assert_match "sha256 written" '^[0-9a-f]{64}$' "$NVME_WROTE"
+	assert_eq "sha256 read back with O_DIRECT" "$NVME_WROTE" "$read"
+	assert_match "interrupt mode" "^guest: nvme interrupt mode msix with ([$vectors-9]|[1-9][0-9]+) vectors" \
+		"$(guest_line "$out" "guest: nvme interrupt mode")"
+	taken=$(guest_line "$out" "guest: nvme interrupts taken" | sed -n 's/.*taken //p')
+	assert_ge "MSI-X interrupts the guest's nvme queues took" "$irqs" "$taken"
+}
+
+nvme_host_sha() {
+	local blk= ns
+	for _ in $(seq 100); do
+		ns=$(cd /sys/bus/pci/devices/"$1"/nvme/nvme*/ 2>/dev/null && ls -d nvme*n1 2>/dev/null | head -n1)
+		blk=/dev/$(echo "$ns" | sed 's/c[0-9]*n/n/')
+		[ -n "$ns" ] && [ -b "$blk" ] && break
+		sleep 0.3
+	done
+	[ -b "$blk" ] || lab_fail "no namespace block device on $1 (saw '$ns')"
+	dd if="$blk" bs=1M count="$2" iflag=direct status=none | sha256sum | cut -d' ' -f1
 }
