@@ -106,12 +106,14 @@ static int copy_to_guest(struct vm *vm, const struct boot_image *img, uint64_t o
 	return boot_image_read(img, off, dst, len);
 }
 
-static int open_image(struct boot_image *img, const char *path, const char *what)
+/* KEPT: the file opened once before partvm gave up root (vm->boot_fds),
+ * or -1: each boot reads a copy of that descriptor, not the path again. */
+static int open_image(struct boot_image *img, int kept, const char *path, const char *what)
 {
 	struct stat st;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = kept >= 0 ? fcntl(kept, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return log_error_errno(-errno, "%s '%s': cannot open: %m", what, path);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -134,7 +136,7 @@ static int load_initrd(struct vm *vm, uint64_t floor, uint64_t limit, uint64_t *
 	*addr = *size = 0;
 	if (!path)
 		return 0;
-	r = open_image(&img, path, "initrd");
+	r = open_image(&img, vm->boot_fds_kept ? vm->boot_fds[1] : -1, path, "initrd");
 	if (r < 0)
 		return r;
 	if (limit && limit < top)
@@ -289,7 +291,7 @@ int boot_check_kernel(const char *path, uint64_t memory)
 	r = memory_layout_init(&l, memory);
 	if (r < 0)
 		return r;
-	r = open_image(&img, path, "kernel");
+	r = open_image(&img, -1, path, "kernel");
 	if (r < 0)
 		return r;
 	head_len = img.size < sizeof(head) ? (size_t)img.size : sizeof(head);
@@ -371,7 +373,7 @@ int boot_load(struct vm *vm, struct boot_entry *e)
 
 	boot_loaded_free(&vm->loaded);
 	if (vm->cfg->kernel) {
-		r = open_image(&img, vm->cfg->kernel, "kernel");
+		r = open_image(&img, vm->boot_fds_kept ? vm->boot_fds[0] : -1, vm->cfg->kernel, "kernel");
 		if (r < 0)
 			return r;
 		if (vm->keep_loaded) {

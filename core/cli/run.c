@@ -18,6 +18,7 @@
 #include "core/board.h"
 #include "core/vm/device.h"
 #include "core/util/sysfs.h"
+#include "core/service/privileges.h"
 #include "core/service/run.h"
 #include "core/vm/vm.h"
 
@@ -35,6 +36,7 @@ enum {
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_SECCOMP,
 	OPT_STATS,
+	OPT_USER,
 	OPT_DEVICE,               /* + the index of a device type in the board */
 };
 
@@ -55,6 +57,7 @@ static const struct option options[] = {
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "help", no_argument, NULL, 'h' },
 };
 
@@ -126,6 +129,8 @@ static void print_help(void)
 	       "                        guest when it has not powered off (default %d; 0: at once)\n"
 	       "      --seccomp on|off|log  each thread's system call filter: on stops partvm at\n"
 	       "                        a forbidden call, log (default) has the kernel log it\n"
+	       "      --user NAME       once the partition is set up and running, go on as NAME:\n"
+	       "                        no capabilities, no_new_privs (needs partvm started as root)\n"
 	       "      --stats           at exit, print where the guest's time went: time in\n"
 	       "                        KVM_RUN, exits by kind and by device with handler time\n",
 	       DEFAULT_LINUX_CMDLINE, CONFIG_DEFAULT_SHUTDOWN_TIMEOUT);
@@ -160,7 +165,8 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 	 * on the line: collect them first. */
 	const char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
 	const char *cpus = NULL, *name = NULL, *kvm = NULL;
-	const char *affinity = NULL, *backing = NULL, *numa = NULL, *shutdown = NULL, *seccomp = NULL;
+	const char *affinity = NULL, *backing = NULL, *numa = NULL, *shutdown = NULL, *seccomp = NULL,
+		   *user = NULL;
 	bool no_reboot = false, debug_exit = false, mlock = false;
 	/* Device options, in the order given: (board index, argument). */
 	_cleanup_free_ const char **dev_arg = calloc(argc + 1, sizeof(*dev_arg));
@@ -198,6 +204,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		case OPT_SHUTDOWN_TIMEOUT: shutdown = optarg; break;
 		case OPT_SECCOMP: seccomp = optarg; break;
 		case OPT_STATS: cfg->stats = true; break;
+		case OPT_USER: user = optarg; break;
 		case 'h': return 1;
 		case ':': return usage(err, "option '%s' needs a value", argv[optind - 1]);
 		default: return usage(err, "unknown option '%s'", argv[optind - 1]);
@@ -258,6 +265,15 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		return usage(err, "--shutdown-timeout %s: %s", shutdown, why);
 	if (seccomp && sandbox_parse_mode(seccomp, &cfg->seccomp) < 0)
 		return usage(err, "--seccomp %s: expected on, off or log", seccomp);
+	if (user) {
+		uid_t uid;
+		gid_t gid;
+
+		if (config_resolve_user(user, &uid, &gid) < 0)
+			return usage(err, "--user %s: no such user on this host", user);
+		if ((r = config_set_string(&cfg->user, user)) < 0)
+			return r;
+	}
 	cfg->no_reboot |= no_reboot;
 	cfg->debug_exit |= debug_exit;
 	cfg->mlock |= mlock;
@@ -325,6 +341,10 @@ int cli_run(int argc, char **argv)
 	if (partition_running(cfg.name)) {
 		log_error("partition %s is already running (%s/%s.sock answers); stop it first or "
 			  "choose another name", cfg.name, partvm_runtime_dir(), cfg.name);
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
+	if (privileges_check(&cfg) < 0) {
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}

@@ -5,12 +5,16 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "core/util/cleanup.h"
 #include "core/cli/cli.h"
+#include "core/service/control.h"
 #include "core/util/log.h"
 #include "core/util/sysfs.h"
 #include "iommu/iommu.h"
@@ -20,7 +24,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: partvm vfio bind BDF... [--group] [--partition NAME]\n"
 		   "       partvm vfio unbind BDF... [--force]\n"
-		   "       partvm vfio restore (--all | --partition NAME) [--force]\n"
+		   "       partvm vfio restore (--all | --partition NAME) [--force] [--after PID]\n"
 		   "       partvm vfio list\n\n"
 		   "bind      move devices to vfio-pci as one transaction, recording each one's\n"
 		   "          driver in %s/vfio; if one fails, the others go back\n"
@@ -31,6 +35,8 @@ static void usage(FILE *f)
 		   "  -g, --group            bind every endpoint of each device's IOMMU group\n"
 		   "  -p, --partition NAME   the owning partition (bind: record it; restore: select)\n"
 		   "  -a, --all              restore: every device partvm holds\n"
+		   "      --after PID        restore: first wait for process PID to end (the\n"
+		   "                         restorer a partvm that gives up root leaves behind)\n"
 		   "  -f, --force            also release devices of partitions still running\n"
 		   "  -h, --help\n"
 		   "BDF is DDDD:BB:DD.F or BB:DD.F (domain 0).\n", partvm_runtime_dir());
@@ -148,6 +154,16 @@ static int do_restore(const struct iommu_host *h, bool all, const char *partitio
 	return vf_bad ? EXIT_FAIL : EXIT_OK;
 }
 
+/* Until process PID has ended (or cannot be watched: it is gone). */
+static void wait_for_exit(pid_t pid)
+{
+	_cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	while (fd >= 0 && poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+}
+
 static int do_list(const struct iommu_host *h)
 {
 	_cleanup_free_ struct iommu_record *recs = NULL;
@@ -175,11 +191,14 @@ int cli_vfio(int argc, char **argv)
 		{ "partition", required_argument, NULL, 'p' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "after", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	bool group = false, all = false, force = false;
 	const char *partition = NULL, *verb;
+	long after = 0;
+	char *end;
 	struct iommu_host h;
 	int c, r;
 
@@ -199,6 +218,11 @@ int cli_vfio(int argc, char **argv)
 			break;
 		case 'f':
 			force = true;
+			break;
+		case 'A':
+			after = strtol(optarg, &end, 10);
+			if (*end || after <= 0)
+				return cli_usage_error("vfio", "--after %s: not a process ID", optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -235,6 +259,13 @@ int cli_vfio(int argc, char **argv)
 			return cli_usage_error("vfio", "restore needs exactly one of --all and --partition NAME");
 		if (group)
 			return cli_usage_error("vfio", "restore takes no --group");
+		if (after) {
+			if (!partition)
+				return cli_usage_error("vfio", "--after goes with --partition NAME");
+			wait_for_exit((pid_t)after);
+			/* Its control socket too: removing it takes root as well. */
+			(void)control_remove_stale(partvm_runtime_dir(), partition);
+		}
 		return do_restore(&h, all, partition, force);
 	}
 	if (!strcmp(verb, "list")) {

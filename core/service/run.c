@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "core/service/privileges.h"
 #include "core/service/service.h"
 #include "core/util/log.h"
 #include "core/util/sandbox.h"
@@ -111,6 +112,9 @@ int service_run(struct vm *vm)
 		/* Set up once: from now on the main thread keeps to its
 		 * seccomp allow-list, which covers later boots too. */
 		if (!sandboxed) {
+			r = privileges_drop(vm);
+			if (r < 0)
+				vm_request_stop(vm, VM_STOP_ERROR, 1);
 			r = sandbox_enter(&vm->sandbox, SANDBOX_MAIN);
 			if (r < 0) {
 				log_error_errno(r, "cannot enter the main thread's seccomp filter: %m");

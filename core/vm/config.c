@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pwd.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,6 +52,7 @@ void config_free(struct vm_config *c)
 	free(c->initrd);
 	free(c->cmdline);
 	free(c->kvm_device);
+	free(c->user);
 	for (size_t i = 0; i < c->ndevices; i++) {
 		struct device_conf *d = &c->devices[i];
 
@@ -321,6 +323,18 @@ static int key_seccomp(struct parse *p, const char *v, const char **why)
 	return 0;
 }
 
+static int key_user(struct parse *p, const char *v, const char **why)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (config_resolve_user(v, &uid, &gid) < 0) {
+		*why = "no such user on this host";
+		return -EINVAL;
+	}
+	return config_set_string(&p->ctx.cfg->user, v);
+}
+
 static int key_numa_node(struct parse *p, const char *v, const char **why)
 {
 	return config_set_numa_node(p->ctx.cfg, v, why);
@@ -339,6 +353,7 @@ static const struct own_key partition_keys[] = {
 	{ "memory-backing", key_memory_backing },
 	{ "mlock", key_mlock },
 	{ "seccomp", key_seccomp },
+	{ "user", key_user },
 	{ "numa-node", key_numa_node },
 	{ "shutdown-timeout", key_shutdown_timeout },
 	{ NULL, NULL },
@@ -765,5 +780,17 @@ int config_validate(const struct vm_config *c, struct config_error *err)
 		if (d->type->conf_validate && (r = d->type->conf_validate(d, c, err)) < 0)
 			return r;
 	}
+	return 0;
+}
+
+int config_resolve_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 || !res)
+		return -ENOENT;
+	*uid = pw.pw_uid;
+	*gid = pw.pw_gid;
 	return 0;
 }

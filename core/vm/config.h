@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/util/sandbox.h"
 
@@ -50,6 +51,7 @@ struct vm_config {
 	bool no_reboot;
 	bool debug_exit;
 	char *kvm_device;       /* default /dev/kvm */
+	char *user;             /* [partition] user, --user: run as this user once set up */
 
 	/* Devices' sections and options, in the order they came. */
 	struct device_conf *devices;
@@ -95,6 +97,8 @@ int config_validate(const struct vm_config *c, struct config_error *err);
 int config_parse_size(const char *s, uint64_t *out);
 /* yes/no, on/off, true/false, 1/0. Returns 0 or -EINVAL. */
 int config_parse_bool(const char *s, bool *out);
+/* NAME's uid and primary gid from the user database; -ENOENT if none. */
+int config_resolve_user(const char *name, uid_t *uid, gid_t *gid);
 /* A decimal unsigned integer in [min, max]. Returns 0, -EINVAL or -ERANGE. */
 int config_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 

@@ -120,6 +120,18 @@ int devices_create(struct vm *vm, struct loop *loop)
 	return 0;
 }
 
+int devices_privileged_done(struct vm *vm)
+{
+	for (size_t i = 0; i < vm->ndevices; i++) {
+		struct device *d = vm->devices[i];
+		int r = d->type->privileged_done ? d->type->privileged_done(d) : 0;
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int devices_attach(struct vm *vm)
 {
 	for (size_t i = 0; i < vm->ndevices; i++) {

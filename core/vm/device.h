@@ -115,6 +115,9 @@ struct device_type {
 
 	/* ---- Lifecycle (all optional; see above) ---- */
 	int (*create)(struct device *d, struct loop *loop);
+	/* Before partvm gives up root for good (`user =`): finish what still
+	 * needs privileges (VFIO's DMA map of guest RAM). */
+	int (*privileged_done)(struct device *d);
 	int (*attach)(struct device *d);
 	void (*stop)(struct device *d);
 	void (*detach)(struct device *d);
@@ -145,6 +148,7 @@ int devices_preflight(const struct vm_config *cfg, struct config_error *err);
  * create hooks. Logs what failed. */
 int devices_create(struct vm *vm, struct loop *loop);
 int devices_attach(struct vm *vm);
+int devices_privileged_done(struct vm *vm);
 void devices_stop(struct vm *vm);
 void devices_detach(struct vm *vm);
 void devices_reset(struct vm *vm);

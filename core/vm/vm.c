@@ -2,6 +2,7 @@
 #include "core/vm/vm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->start_ns = stats_now_ns();
 	vm->cfg = cfg;
 	vm->event_fd = -1;
+	vm->boot_fds[0] = vm->boot_fds[1] = -1;
 	vm->ncpus = cfg->cpus;
 	kvm_init(&vm->kvm);
 	vm->kvm.replay = replay_write;
@@ -154,6 +156,17 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	r = resources_setup(vm);
 	if (r < 0)
 		return r;
+	/* Going on as another user: later boots cannot open the kernel and
+	 * initrd again (Debian's kernels are root's alone). */
+	if (cfg->user) {
+		const char *paths[2] = { cfg->kernel, cfg->initrd };
+
+		vm->boot_fds_kept = true;
+		for (int i = 0; i < 2; i++)
+			if (paths[i] && (vm->boot_fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC)) < 0)
+				return log_error_errno(-errno, "%s '%s': cannot open: %m",
+						       i ? "initrd" : "kernel", paths[i]);
+	}
 	/* Before the first thread: each enters its own seccomp filter. */
 	r = sandbox_init(&vm->sandbox, cfg->seccomp);
 	if (r < 0)
@@ -215,6 +228,9 @@ void vm_destroy(struct vm *vm)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
 	free(vm->stats);
+	for (int i = 0; vm->boot_fds_kept && i < 2; i++)
+		if (vm->boot_fds[i] >= 0)
+			close(vm->boot_fds[i]);
 	vm->vcpus = NULL;
 	kvm_release(&vm->kvm);
 	loop_free(vm->loop);

@@ -104,6 +104,15 @@ struct vm {
 	bool keep_loaded;
 	struct boot_loaded loaded;
 
+	/* partvm went on as [partition] user after setup (core/service/
+	 * privileges.c): what needs root at exit is left to its restorer. */
+	bool privileges_dropped;
+	/* With [partition] user (BOOT_FDS_KEPT): the kernel and initrd,
+	 * opened as root at the start, which later boots read again (-1:
+	 * none); without, each boot opens them by path. */
+	bool boot_fds_kept;
+	int boot_fds[2];
+
 	/* The partition as a service: control socket, sd_notify, graceful
 	 * shutdown (core/service/service.h); NULL outside service_run(). */
 	struct service *service;

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "core/service/privileges.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "core/util/log.h"
+#include "core/vm/config.h"
+#include "core/vm/device.h"
+#include "core/vm/vm.h"
+#include "core/tpm/vtpm.h"
+
+int privileges_check(const struct vm_config *cfg)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (!cfg->user)
+		return 0;
+	if (config_resolve_user(cfg->user, &uid, &gid) < 0)
+		return log_error_errno(-ENOENT, "user = %s: no such user on this host", cfg->user);
+	if (uid != geteuid() && geteuid() != 0)
+		return log_error_errno(-EPERM, "user = %s: partvm runs as uid %u, not as root; it can "
+				       "only go on as another user when started as root",
+				       cfg->user, (unsigned)geteuid());
+	/* swtpm and its state directory would have to be the user's too. */
+	if (uid != geteuid() && device_conf_nth(cfg, &vtpm_device_type, 0))
+		return log_error_errno(-EPERM, "user = %s: not yet together with [tpm] (swtpm and its "
+				       "state directory stay root's); leave one of them out", cfg->user);
+	return 0;
+}
+
+/* The restorer: this partvm binary as root, in its own session (a Ctrl-C
+ * for the partition does not reach it), waiting for PID to end. */
+static int start_restorer(const char *name)
+{
+	char pid[24];
+	pid_t child;
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (child == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		/* Its report is no guest output: errors only, on stderr. */
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+		setsid();
+		close_range(3, ~0u, 0);
+		execl("/proc/self/exe", "partvm", "vfio", "restore", "--partition", name, "--after", pid,
+		      (char *)NULL);
+		_exit(127);
+	}
+	log_debug("restorer started as root (pid %d): it gives the devices back once partvm ends",
+		  (int)child);
+	return 0;
+}
+
+int privileges_drop(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	uid_t uid, ruid, euid, suid;
+	gid_t gid;
+	int r;
+
+	if (!cfg->user)
+		return 0;
+	if (config_resolve_user(cfg->user, &uid, &gid) < 0)
+		return log_error_errno(-ENOENT, "user = %s: no such user on this host", cfg->user);
+	if (uid == geteuid())
+		return 0;
+	r = devices_privileged_done(vm);
+	if (r < 0)
+		return r;
+	/* Always: the control socket, too, is in root's directory. */
+	r = start_restorer(cfg->name);
+	if (r < 0)
+		return log_error_errno(r, "user = %s: cannot start the restorer that cleans up after "
+				       "partvm as root: %m", cfg->user);
+	/* glibc applies these to every thread of the process. Leaving uid 0
+	 * for good clears every thread's capabilities. */
+	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		return log_error_errno(-errno, "user = %s: cannot become uid %u gid %u: %m", cfg->user,
+				       (unsigned)uid, (unsigned)gid);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || getresuid(&ruid, &euid, &suid) < 0 ||
+	    ruid != uid || euid != uid || suid != uid)
+		return log_error_errno(-EPERM, "user = %s: the switch to uid %u did not take", cfg->user,
+				       (unsigned)uid);
+	vm->privileges_dropped = true;
+	log_info("running as %s (uid %u, gid %u) from now on, without capabilities", cfg->user,
+		 (unsigned)uid, (unsigned)gid);
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * [partition] user: once the partition is set up and its first boot runs,
+ * partvm goes on as that user, with no capabilities and no_new_privs, so
+ * that a guest that took over the VMM holds nothing of root. What needs
+ * root later (giving passed-through devices back, returning pool VFs) is
+ * left to a restorer: `partvm vfio restore --partition NAME --after PID`,
+ * started as root beforehand, which waits for this partvm to end.
+ */
+#ifndef PARTVM_SERVICE_PRIVILEGES_H
+#define PARTVM_SERVICE_PRIVILEGES_H
+
+struct vm;
+struct vm_config;
+
+/* Before anything is taken from the host: can partvm become CFG's user?
+ * Logs one line and returns -EPERM when it cannot (not started as root). */
+int privileges_check(const struct vm_config *cfg);
+
+/* Become [partition] user (nothing without one, or when partvm already
+ * runs as it). Logs what failed. */
+int privileges_drop(struct vm *vm);
+
+#endif
