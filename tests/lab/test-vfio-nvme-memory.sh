@@ -57,6 +57,8 @@ assert_eq "hugetlb: partvm exit status (guest powered off)" 0 "$status"
 assert_ge "hugetlb: free huge pages while the guest ran (<= before - 256)" "$least" $((free_before - 256))
 assert_contains "hugetlb: partvm mapped hugetlb RAM for DMA" "MiB of guest RAM (hugetlb) mapped for DMA" \
 	"$(cat "$TMPDIR/huge")"
+assert_eq "hugetlb: guest script status" "guest-init: script exited with status 0" \
+	"$(guest_line "$TMPDIR/huge" "guest-init: script exited")"
 nvme_guest_checks "$TMPDIR/huge" partvm-passthrough 2 100
 assert_restored "$NV" nvme
 assert_eq "hugetlb: the namespace's first 64 MiB, read by the host = what the guest wrote" "$NVME_WROTE" \

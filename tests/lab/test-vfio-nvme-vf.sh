@@ -98,6 +98,8 @@ status=0
 vfio_boot "$TMPDIR/out" --initrd "$TMPDIR/initrd" -m 512M -c 2 --vfio "$VF" \
 	--append 'console=ttyS0 quiet nvme_mb=16' || status=$?
 assert_eq "partvm exit status (guest powered off)" 0 "$status"
+assert_eq "guest script status" "guest-init: script exited with status 0" \
+	"$(guest_line "$TMPDIR/out" "guest-init: script exited")"
 nvme_guest_checks "$TMPDIR/out" partvm-lab 1 16
 assert_restored "$VF" ""
 
