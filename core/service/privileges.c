@@ -14,7 +14,6 @@
 #include "core/vm/config.h"
 #include "core/vm/device.h"
 #include "core/vm/vm.h"
-#include "core/tpm/vtpm.h"
 
 int privileges_check(const struct vm_config *cfg)
 {
@@ -29,10 +28,6 @@ int privileges_check(const struct vm_config *cfg)
 		return log_error_errno(-EPERM, "user = %s: partvm runs as uid %u, not as root; it can "
 				       "only go on as another user when started as root",
 				       cfg->user, (unsigned)geteuid());
-	/* swtpm and its state directory would have to be the user's too. */
-	if (uid != geteuid() && device_conf_nth(cfg, &vtpm_device_type, 0))
-		return log_error_errno(-EPERM, "user = %s: not yet together with [tpm] (swtpm and its "
-				       "state directory stay root's); leave one of them out", cfg->user);
 	return 0;
 }
 

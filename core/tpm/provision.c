@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
+#include "core/vm/config.h"
 
 /* Run swtpm_setup with ARGV, its output appended to LOG_FD. */
 static int run(const char *path, char *const argv[], int log_fd)
@@ -45,7 +46,7 @@ static int run(const char *path, char *const argv[], int log_fd)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOEXEC : -EIO;
 }
 
-int tpm_provision(const char *setup_path, const char *dir, bool *ek_cert)
+int tpm_provision(const char *setup_path, const char *dir, const char *runas, bool *ek_cert)
 {
 	_cleanup_free_ char *log = NULL;
 	_cleanup_close_ int log_fd = -1;
@@ -56,18 +57,30 @@ int tpm_provision(const char *setup_path, const char *dir, bool *ek_cert)
 	log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (log_fd < 0)
 		return -errno;
+	/* swtpm_setup --runas opens its --logfile as that user. */
+	if (runas) {
+		uid_t uid;
+		gid_t gid;
+
+		if (config_resolve_user(runas, &uid, &gid) < 0)
+			return -ENOENT;
+		if (fchown(log_fd, uid, gid) < 0)
+			return -errno;
+	}
 
 	/* With a certificate first; without the local CA that fails, and the
 	 * TPM is made again without one. */
 	char *const with_cert[] = {
 		(char *)"swtpm_setup", (char *)"--tpm2", (char *)"--tpmstate", (char *)dir,
 		(char *)"--pcr-banks", (char *)"sha256", (char *)"--create-ek-cert",
-		(char *)"--lock-nvram", (char *)"--overwrite", (char *)"--logfile", log, NULL,
+		(char *)"--lock-nvram", (char *)"--overwrite", (char *)"--logfile", log,
+		runas ? (char *)"--runas" : NULL, (char *)runas, NULL,
 	};
 	char *const without_cert[] = {
 		(char *)"swtpm_setup", (char *)"--tpm2", (char *)"--tpmstate", (char *)dir,
 		(char *)"--pcr-banks", (char *)"sha256", (char *)"--createek",
-		(char *)"--lock-nvram", (char *)"--overwrite", (char *)"--logfile", log, NULL,
+		(char *)"--lock-nvram", (char *)"--overwrite", (char *)"--logfile", log,
+		runas ? (char *)"--runas" : NULL, (char *)runas, NULL,
 	};
 
 	*ek_cert = true;

@@ -18,6 +18,6 @@
  * whether an EK certificate was made, or a negative errno: swtpm_setup
  * failed (-EIO, see DIR/swtpm_setup.log) or could not be run.
  */
-int tpm_provision(const char *setup_path, const char *dir, bool *ek_cert);
+int tpm_provision(const char *setup_path, const char *dir, const char *runas, bool *ek_cert);
 
 #endif

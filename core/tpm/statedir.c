@@ -18,16 +18,28 @@
 
 int tpm_statedir_prepare(const char *dir, char *why, size_t len)
 {
+	return tpm_statedir_prepare_for(dir, geteuid(), getegid(), why, len);
+}
+
+int tpm_statedir_prepare_for(const char *dir, uid_t owner, gid_t group, char *why, size_t len)
+{
 	_cleanup_free_ char *state = NULL;
 	struct stat st;
+	bool made;
 
 	/* swtpm's options are comma-separated: a comma cannot be quoted. */
 	if (strchr(dir, ',')) {
 		snprintf(why, len, "the path must not contain ','");
 		return -EINVAL;
 	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+	made = mkdir(dir, 0700) == 0;
+	if (!made && errno != EEXIST) {
 		snprintf(why, len, "cannot create it");
+		return -errno;
+	}
+	/* For partvm's user (user =), who runs swtpm on it. */
+	if (made && owner != geteuid() && chown(dir, owner, group) < 0) {
+		snprintf(why, len, "cannot give it to uid %u", (unsigned)owner);
 		return -errno;
 	}
 	if (stat(dir, &st) < 0) {
@@ -40,9 +52,9 @@ int tpm_statedir_prepare(const char *dir, char *why, size_t len)
 	}
 	/* The TPM's secrets live here: whoever else can write the directory
 	 * can swap them, or plant links for partvm and swtpm to follow. */
-	if (st.st_uid != geteuid()) {
-		snprintf(why, len, "owned by uid %u, not by uid %u that partvm runs as; chown it",
-			 (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_uid != owner) {
+		snprintf(why, len, "owned by uid %u, not by uid %u that partvm and swtpm run as; chown it",
+			 (unsigned)st.st_uid, (unsigned)owner);
 		return -EPERM;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
@@ -58,6 +70,13 @@ int tpm_statedir_prepare(const char *dir, char *why, size_t len)
 		return -ENOMEM;
 	if (lstat(state, &st) == 0 && !S_ISREG(st.st_mode)) {
 		snprintf(why, len, TPM_STATEDIR_STATE " in it is not a regular file");
+		return -EPERM;
+	}
+	/* A TPM made by another user (root, before user = was set): swtpm
+	 * as OWNER could not open it. */
+	if (lstat(state, &st) == 0 && st.st_uid != owner) {
+		snprintf(why, len, TPM_STATEDIR_STATE " in it belongs to uid %u, not to uid %u that swtpm "
+			 "runs as; chown -R it", (unsigned)st.st_uid, (unsigned)owner);
 		return -EPERM;
 	}
 	return 0;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define TPM_STATEDIR_LOCK      "partvm.lock"
 #define TPM_STATEDIR_EVENTLOG  "eventlog.bin"     /* the last boot's log */
@@ -21,6 +22,9 @@
  * state, if any, is a regular file. Returns 0 or a negative errno with WHY
  * (LEN bytes) saying what is wrong. */
 int tpm_statedir_prepare(const char *dir, char *why, size_t len);
+/* The same for OWNER:GROUP (partvm's [partition] user): a directory made
+ * now is given to them, and one that exists (with its TPM) must be theirs. */
+int tpm_statedir_prepare_for(const char *dir, uid_t owner, gid_t group, char *why, size_t len);
 
 /*
  * Lock DIR for partition NAME (pid: ours). Returns the lock's fd, -EBUSY

@@ -326,7 +326,7 @@ fail:
 }
 
 static int spawn(struct swtpm *s, const char *path, const char *statedir, int ctrl, int data,
-		 int keep_fd)
+		 int keep_fd, const char *runas)
 {
 	_cleanup_free_ char *state = NULL, *log = NULL;
 	_cleanup_close_ int null_fd = -1, err_r = -1, err_w = -1;
@@ -346,7 +346,10 @@ static int spawn(struct swtpm *s, const char *path, const char *statedir, int ct
 	char *const argv[] = {
 		(char *)"swtpm", (char *)"socket", (char *)"--tpm2", (char *)"--tpmstate", state,
 		(char *)"--ctrl", ctrl_opt, (char *)"--server", data_opt, (char *)"--log", log,
-		(char *)"--seccomp", (char *)"action=kill", NULL,
+		(char *)"--seccomp", (char *)"action=kill",
+		/* [partition] user: swtpm gives up root too, once its
+		 * sockets and state are open. */
+		runas ? (char *)"--runas" : NULL, (char *)runas, NULL,
 	};
 
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -373,7 +376,7 @@ static int spawn(struct swtpm *s, const char *path, const char *statedir, int ct
 }
 
 int swtpm_start(struct swtpm *s, const char *swtpm_path, const char *statedir,
-		const char *runtime_dir, int keep_fd, const char **why)
+		const char *runtime_dir, int keep_fd, const char *runas, const char **why)
 {
 	_cleanup_free_ char *dir = NULL;
 	_cleanup_close_ int ctrl_l = -1, data_l = -1;
@@ -407,7 +410,7 @@ int swtpm_start(struct swtpm *s, const char *swtpm_path, const char *statedir,
 		return r;
 
 	*why = "cannot start it";
-	r = spawn(s, swtpm_path, statedir, ctrl_l, data_l, keep_fd);
+	r = spawn(s, swtpm_path, statedir, ctrl_l, data_l, keep_fd, runas);
 	if (r < 0)
 		return r;
 	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);

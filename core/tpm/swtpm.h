@@ -48,7 +48,7 @@ char *swtpm_find_program(const char *program);
  * errno with *WHY naming the step that failed.
  */
 int swtpm_start(struct swtpm *s, const char *swtpm_path, const char *statedir,
-		const char *runtime_dir, int keep_fd, const char **why);
+		const char *runtime_dir, int keep_fd, const char *runas, const char **why);
 /* Shut swtpm down (CMD_SHUTDOWN, then SIGKILL if it lingers) and reap it. */
 void swtpm_stop(struct swtpm *s);
 

@@ -85,13 +85,30 @@ static int check_programs(const struct vm_config *cfg, char **swtpm, char **setu
 	return 0;
 }
 
+/* swtpm and swtpm_setup run as partvm's [partition] user, if it has one
+ * other than the user partvm starts as. */
+static const char *runas(const struct vm_config *cfg)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (!cfg->user || config_resolve_user(cfg->user, &uid, &gid) < 0 || uid == geteuid())
+		return NULL;
+	return cfg->user;
+}
+
 static int prepare_and_lock(const struct vm_config *cfg)
 {
 	char at[300], owner[300], why[160] = "";
 	int r;
 
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
 	where(cfg, at, sizeof(at));
-	r = tpm_statedir_prepare(vtpm_state_dir(cfg), why, sizeof(why));
+	if (cfg->user && config_resolve_user(cfg->user, &uid, &gid) < 0)
+		return log_error_errno(-ENOENT, "user = %s: no such user on this host", cfg->user);
+	r = tpm_statedir_prepare_for(vtpm_state_dir(cfg), uid, gid, why, sizeof(why));
 	if (r < 0)
 		return log_error_errno(r, "%stpm state directory '%s': %s (%m)", at, vtpm_state_dir(cfg),
 				       why);
@@ -141,7 +158,7 @@ static int start(struct vm *vm, struct vtpm *t)
 
 	if (setup) {
 		log_info("tpm: creating the TPM in '%s' (swtpm_setup)", t->dir);
-		r = tpm_provision(setup, t->dir, &ek_cert);
+		r = tpm_provision(setup, t->dir, runas(cfg), &ek_cert);
 		if (r < 0)
 			return log_error_errno(r, "tpm: swtpm_setup could not create the TPM in '%s' "
 					       "(see %s/" TPM_PROVISION_LOG ")", t->dir, t->dir);
@@ -150,7 +167,7 @@ static int start(struct vm *vm, struct vtpm *t)
 				   "not available (see %s/" TPM_PROVISION_LOG ")", t->dir, t->dir);
 	}
 
-	r = swtpm_start(&t->swtpm, swtpm, t->dir, partvm_runtime_dir(), t->lock_fd, &why);
+	r = swtpm_start(&t->swtpm, swtpm, t->dir, partvm_runtime_dir(), t->lock_fd, runas(cfg), &why);
 	t->swtpm_started = true;
 	if (r < 0)
 		return log_error_errno(r, "tpm: swtpm: %s: %m", why);

@@ -7,6 +7,7 @@
  * through the CRB and the worker thread, and swtpm dying under a guest.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -74,7 +75,7 @@ static void start(struct fixture *f)
 	uint32_t size = 0;
 	bool established;
 
-	assert_int_equal(swtpm_start(&f->swtpm, f->swtpm_path, f->state, f->runtime, -1, &why), 0);
+	assert_int_equal(swtpm_start(&f->swtpm, f->swtpm_path, f->state, f->runtime, -1, NULL, &why), 0);
 	f->started = true;
 	assert_int_equal(swtpm_ctrl_set_buffer_size(&f->swtpm, TPM_CRB_BUFFER_SIZE, &size), 0);
 	assert_int_equal(size, TPM_CRB_BUFFER_SIZE);
@@ -163,7 +164,7 @@ static void test_statedir_unsafe(void **state)
 	if (geteuid() == 0) {                   /* as in CI and the lab */
 		assert_int_equal(chown(dir, 65534, 65534), 0);
 		assert_int_equal(tpm_statedir_prepare(dir, why, sizeof(why)), -EPERM);
-		assert_non_null(strstr(why, "owned by uid 65534, not by uid 0 that partvm runs as"));
+		assert_non_null(strstr(why, "owned by uid 65534, not by uid 0 that partvm and swtpm run as"));
 		assert_int_equal(chown(dir, 0, 0), 0);
 	}
 
@@ -327,6 +328,33 @@ static void test_stop_reaps(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* user = (issue 18): the directory goes to partvm's user, who runs swtpm;
+ * a TPM left by another user is refused, naming both. */
+static void test_statedir_for_user(void **state)
+{
+	struct fixture *f = *state;
+	char dir[300], file[340], why[160] = "";
+	struct stat st;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/user-tpm", f->dir);
+	assert_int_equal(tpm_statedir_prepare_for(dir, 65534, 65534, why, sizeof(why)), 0);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_uid, 65534);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	/* As root, partvm sees it owned by someone else. */
+	assert_int_equal(tpm_statedir_prepare(dir, why, sizeof(why)), -EPERM);
+	assert_non_null(strstr(why, "owned by uid 65534, not by uid 0"));
+	snprintf(file, sizeof(file), "%s/" TPM_STATEDIR_STATE, dir);
+	fd = open(file, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(tpm_statedir_prepare_for(dir, 65534, 65534, why, sizeof(why)), -EPERM);
+	assert_non_null(strstr(why, TPM_STATEDIR_STATE " in it belongs to uid 0, not to uid 65534"));
+	assert_int_equal(chown(file, 65534, 65534), 0);
+	assert_int_equal(tpm_statedir_prepare_for(dir, 65534, 65534, why, sizeof(why)), 0);
+}
+
 /* swtpm parses what the guest sends: it runs under its own seccomp filter,
  * with no_new_privs. */
 static void test_swtpm_seccomp(void **state)
@@ -354,7 +382,7 @@ static void test_exec_failure(void **state)
 	struct fixture *f = *state;
 	const char *why = NULL;
 
-	assert_int_equal(swtpm_start(&f->swtpm, "/nonexistent/swtpm", f->state, f->runtime, -1, &why),
+	assert_int_equal(swtpm_start(&f->swtpm, "/nonexistent/swtpm", f->state, f->runtime, -1, NULL, &why),
 			 -ENOENT);
 	assert_string_equal(why, "cannot start it");
 	swtpm_stop(&f->swtpm);
@@ -369,6 +397,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_guest_commands_and_swtpm_death, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_reaps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swtpm_seccomp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_statedir_for_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_failure, setup, teardown),
 	};
 
