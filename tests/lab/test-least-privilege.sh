@@ -1,8 +1,9 @@
 #!/bin/bash
 # Issue 18's least privilege, with real devices: a Debian guest with the
-# lab's passthrough NVMe and a virtio disk runs under `user = nobody` and
-# `seccomp = on`. While it runs, every thread of partvm shows Uid/Gid
-# 65534, CapEff 0, NoNewPrivs 1 and Seccomp 2 in /proc/PID/task/*/status;
+# lab's passthrough NVMe, a virtio disk and the vTPM runs under `user =
+# nobody` and `seccomp = on`. While it runs, every thread of partvm, and
+# swtpm, shows Uid/Gid 65534, CapEff 0, NoNewPrivs 1 and Seccomp 2 in
+# /proc/PID/task/*/status;
 # the guest still does its I/O (NVMe data read back, a disk write the host
 # reads back); partvm exits 0 with no call outside its filters; and the
 # restorer it left as root gives the NVMe back to the host's driver.
@@ -15,17 +16,22 @@ set -euo pipefail
 NV=$(nvme_passthrough) || exit 1
 assert_eq "nvme's driver before" nvme "$(driver_of "$NV")"
 truncate -s 64M "$TMPDIR/disk.img"
+# The TPM's state where nobody can reach it (not under the test's 0700
+# TMPDIR); partvm creates it and gives it to nobody.
+tpmdir=/tmp/partvm-least-tpm.$$
+trap 'rm -rf "$tpmdir"' EXIT
+printf '[partition]\nuser = nobody\nseccomp = on\n[tpm]\nstate = %s\n' "$tpmdir" >"$TMPDIR/least.conf"
 guest_initrd "$TMPDIR/initrd.img" --file "$LAB_DIR/vfio-guest-nvme.sh:/bin/nvme-test" -- \
 	nvme virtio_pci virtio_blk
-guest_start least --kernel "$LAB_BZIMAGE" --initrd "$TMPDIR/initrd.img" --cpus 2 --memory 512M \
-	--append "console=ttyS0 panic=-1 quiet nvme_mb=16" --vfio "$NV" --disk "$TMPDIR/disk.img" \
-	--user nobody --seccomp on
+guest_start least "$TMPDIR/least.conf" --kernel "$LAB_BZIMAGE" --initrd "$TMPDIR/initrd.img" --cpus 2 \
+	--memory 512M --append "console=ttyS0 panic=-1 quiet nvme_mb=16" --vfio "$NV" --disk "$TMPDIR/disk.img"
 guest_wait least '^guest: ready' 1
 guest_wait least 'running as nobody' 1 60
 
-# Every partvm thread (KVM's own kvm-* kernel worker aside).
+# Every partvm thread (KVM's own kvm-* kernel worker aside), and swtpm's.
+swtpm=$(pgrep -P "$GUEST_PID" -x swtpm) || lab_fail "no swtpm child of partvm"
 threads=0
-for t in /proc/"$GUEST_PID"/task/*; do
+for t in /proc/"$GUEST_PID"/task/* /proc/"$swtpm"/task/*; do
 	comm=$(cat "$t/comm")
 	case $comm in kvm-*) continue ;; esac
 	line=$(awk '/^Uid:/ { u = $2 "/" $3 "/" $4 } /^Gid:/ { g = $2 "/" $3 "/" $4 } /^CapEff:/ { c = $2 }
@@ -36,7 +42,8 @@ for t in /proc/"$GUEST_PID"/task/*; do
 		"$line"
 	threads=$((threads + 1))
 done
-assert_ge "partvm threads checked" 4 "$threads"
+assert_ge "partvm and swtpm threads checked" 5 "$threads"
+assert_eq "the TPM's state directory's owner" nobody "$(stat -c %U "$tpmdir")"
 
 guest_send "/bin/nvme-test"
 guest_wait least '^guest: nvme interrupts taken ' 1 600
