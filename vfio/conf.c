@@ -234,6 +234,7 @@ const struct device_type vfio_device_type = {
 	.conf_option = conf_option,
 	.measure = vfio_measure,
 	.create = vfio_create,
+	.privileged_done = vfio_privileged_done,
 	.attach = vfio_attach,
 	.detach = vfio_detach,
 	.free = vfio_free,

@@ -17,6 +17,7 @@
 
 #include "core/util/cleanup.h"
 #include "core/vm/config.h"
+#include "core/vm/vm.h"
 #include "core/util/log.h"
 #include "sriov/sriov.h"
 #include "vfio/internal.h"
@@ -204,6 +205,13 @@ int vfio_host_claim(struct vfio *v, const struct vm_config *cfg)
 
 void vfio_host_release(struct vfio *v)
 {
+	if (v->vm && v->vm->privileges_dropped) {
+		/* Giving devices back takes root, which partvm gave up: the
+		 * restorer it left as root (or ExecStopPost) does it. */
+		log_info("vfio: partition %s's devices go back to their drivers once partvm has exited "
+			 "(partvm vfio restore --partition %s)", v->partition, v->partition);
+		return;
+	}
 	for (size_t i = v->ndevs; i-- > 0;) {
 		struct vfio_entry *e = &v->devs[i];
 		struct iommu_problem why;

@@ -303,6 +303,7 @@ struct loop;
 struct json_object;
 int vfio_create(struct device *d, struct loop *loop);
 int vfio_attach(struct device *d);
+int vfio_privileged_done(struct device *d);
 void vfio_detach(struct device *d);
 void vfio_free(struct device *d);
 /* status.c: the devices in the control socket's `status` reply. */

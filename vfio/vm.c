@@ -132,6 +132,15 @@ static int dma_ready(void *opaque)
 	return r;
 }
 
+/* The DMA map pins guest RAM against the memlock limit, which only root
+ * may exceed: it ends before partvm gives root up. */
+int vfio_privileged_done(struct device *d)
+{
+	struct vfio *v = d->priv;
+
+	return v && v->map_started ? dma_ready(v) : 0;
+}
+
 static int open_devices(struct vfio *v)
 {
 	char who[300], err[512];
