@@ -24,6 +24,8 @@ static const char *const every_thread[] = {
 	/* The log's first line, from whichever thread, checks whether stderr
 	 * is the journal (fstat). */
 	"fstat", "newfstatat",
+	/* Who am I: libraries ask (libpci, seen from VFIO's DMA-map thread). */
+	"getuid", "geteuid", "getgid", "getegid",
 	/* [partition] user: glibc switches every thread (SIGSETXID), each
 	 * making the call itself; past the switch they cannot regain root. */
 	"setresuid", "setresgid", "setgroups",
