@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,38 @@ int tpm_statedir_prepare(const char *dir, char *why, size_t len)
 	return tpm_statedir_prepare_for(dir, geteuid(), getegid(), why, len);
 }
 
+/* Whether OWNER:GROUP may search every directory above DIR (mode bits;
+ * supplementary groups and ACLs aside): swtpm runs as them and opens its
+ * state by path. On refusal WHY names the directory in the way. */
+static bool reachable(const char *dir, uid_t owner, gid_t group, char *why, size_t len)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return true;      /* too long to walk: swtpm will say */
+	while ((slash = strrchr(path, '/'))) {
+		mode_t need;
+
+		if (slash == path)
+			slash[1] = '\0';         /* "/" itself */
+		else
+			*slash = '\0';
+		if (stat(path, &st) < 0)
+			return true;
+		need = st.st_uid == owner ? S_IXUSR : st.st_gid == group ? S_IXGRP : S_IXOTH;
+		if (!(st.st_mode & need)) {
+			snprintf(why, len, "uid %u cannot reach it: '%s' is mode %04o of uid %u",
+				 (unsigned)owner, path, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+			return false;
+		}
+		if (slash == path)
+			break;
+	}
+	return true;
+}
+
 int tpm_statedir_prepare_for(const char *dir, uid_t owner, gid_t group, char *why, size_t len)
 {
 	_cleanup_free_ char *state = NULL;
@@ -32,6 +65,8 @@ int tpm_statedir_prepare_for(const char *dir, uid_t owner, gid_t group, char *wh
 		snprintf(why, len, "the path must not contain ','");
 		return -EINVAL;
 	}
+	if (owner != geteuid() && !reachable(dir, owner, group, why, len))
+		return -EACCES;
 	made = mkdir(dir, 0700) == 0;
 	if (!made && errno != EEXIST) {
 		snprintf(why, len, "cannot create it");

@@ -338,6 +338,8 @@ static void test_statedir_for_user(void **state)
 	int fd;
 
 	snprintf(dir, sizeof(dir), "%s/user-tpm", f->dir);
+	/* mkdtemp's 0700 would keep the user out (checked at the end). */
+	assert_int_equal(chmod(f->dir, 0711), 0);
 	assert_int_equal(tpm_statedir_prepare_for(dir, 65534, 65534, why, sizeof(why)), 0);
 	assert_int_equal(stat(dir, &st), 0);
 	assert_int_equal(st.st_uid, 65534);
@@ -353,6 +355,12 @@ static void test_statedir_for_user(void **state)
 	assert_non_null(strstr(why, TPM_STATEDIR_STATE " in it belongs to uid 0, not to uid 65534"));
 	assert_int_equal(chown(file, 65534, 65534), 0);
 	assert_int_equal(tpm_statedir_prepare_for(dir, 65534, 65534, why, sizeof(why)), 0);
+
+	/* Below a directory the user cannot search: said before swtpm fails. */
+	assert_int_equal(chmod(f->dir, 0700), 0);
+	assert_int_equal(tpm_statedir_prepare_for(dir, 65534, 65534, why, sizeof(why)), -EACCES);
+	assert_non_null(strstr(why, "uid 65534 cannot reach it: "));
+	assert_non_null(strstr(why, "is mode 0700 of uid 0"));
 }
 
 /* swtpm parses what the guest sends: it runs under its own seccomp filter,
