@@ -347,16 +347,19 @@ int vm_reset(struct vm *vm)
 
 char *vm_stats_report(struct vm *vm, unsigned top)
 {
-	const struct vcpu_stats **cpus = calloc(vm->ncpus, sizeof(*cpus));
+	/* A VM vm_create() never made (a test's) has neither counters nor a
+	 * start time: its report is all zeros, the same every time. */
+	unsigned n = vm->stats ? vm->ncpus : 0;
+	const struct vcpu_stats **cpus = calloc(n ? n : 1, sizeof(*cpus));
 	uint64_t first = console_output_first_ns(vm->console_out);
 	char *text;
 
 	if (!cpus)
 		return NULL;
-	for (unsigned i = 0; i < vm->ncpus; i++)
+	for (unsigned i = 0; i < n; i++)
 		cpus[i] = &vm->stats[i];
-	text = stats_report(cpus, vm->ncpus, stats_now_ns() - vm->start_ns,
-			    first ? first - vm->start_ns : 0, top);
+	text = stats_report(cpus, n, vm->start_ns ? stats_now_ns() - vm->start_ns : 0,
+			    first && vm->start_ns ? first - vm->start_ns : 0, top);
 	free(cpus);
 	return text;
 }
