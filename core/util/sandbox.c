@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/util/log.h"
+
 /* What every thread does: memory (malloc's arenas, thread stacks), locks,
  * time (the vDSO falls back to the system call on some clocksources),
  * signals (kicks, the SIGSYS handler's return), logging to stderr, naming
@@ -319,6 +321,9 @@ int sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind)
 	ctx = seccomp_init(sb->mode == SANDBOX_LOG ? SCMP_ACT_LOG : SCMP_ACT_TRAP);
 	if (!ctx)
 		return -ENOMEM;
+	/* The kernel's own error (ENOMEM: the stacked filters' total length
+	 * is over its limit), not libseccomp's catch-all ECANCELED. */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 	r = allow_list(ctx, every_thread);
 	if (r >= 0 && SANITIZER_BUILD)
 		r = allow_list(ctx, sanitizer_runtime);
@@ -332,6 +337,15 @@ int sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind)
 	if (r >= 0)
 		r = seccomp_load(ctx);
 	seccomp_release(ctx);
+	if (r < 0 && sb->mode == SANDBOX_LOG) {
+		/* Observing only: not worth stopping a partition for. The
+		 * field is the sandbox's one piece of run-time state. */
+		int none = 0;
+
+		__atomic_compare_exchange_n((int *)&sb->log_mode_failure, &none, -r, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		return 1;
+	}
 	if (r < 0)
 		return r;
 	current = sb;
@@ -342,4 +356,27 @@ int sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind)
 		syscall(SYS_mknodat, AT_FDCWD, "/nonexistent/partvm-seccomp-test", 0, 0);
 #endif
 	return 0;
+}
+
+bool sandbox_take_failure(const struct sandbox *sb, int *err)
+{
+	int e;
+
+	if (!sb)
+		return false;
+	e = __atomic_load_n(&sb->log_mode_failure, __ATOMIC_RELAXED);
+	if (e <= 0 || !__atomic_compare_exchange_n((int *)&sb->log_mode_failure, &e, -1, false,
+						   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return false;
+	*err = e;
+	return true;
+}
+
+void sandbox_warn(const struct sandbox *sb, enum sandbox_kind kind)
+{
+	int e;
+
+	if (sandbox_take_failure(sb, &e))
+		log_warning("seccomp = log: cannot load the %s thread's filter (%s); threads whose "
+			    "filter does not load run without one", sandbox_kind_name(kind), strerror(e));
 }

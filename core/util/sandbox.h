@@ -42,6 +42,9 @@ struct sandbox {
 	/* Test builds only (PARTVM_TEST_HOOKS): PARTVM_TEST_SECCOMP=KIND
 	 * makes that kind of thread make a forbidden call once sandboxed. */
 	int test_kind;
+	/* seccomp = log only: the first filter that could not be loaded
+	 * (its errno), for one warning; the threads run on without. */
+	int log_mode_failure;
 };
 
 /* Before any thread is created: the SIGSYS handler and the name table. */
@@ -49,9 +52,16 @@ int sandbox_init(struct sandbox *sb, enum sandbox_mode mode);
 void sandbox_free(struct sandbox *sb);
 
 /* Load KIND's filter on the calling thread (nothing with SANDBOX_OFF, or
- * with SB NULL or never initialised, as in unit tests). Returns 0 or a
- * negative errno. */
+ * with SB NULL or never initialised, as in unit tests). Returns 0, or a
+ * negative errno (seccomp = on: the thread must not go on), or 1 when
+ * seccomp = log could not load it (the thread goes on without; see
+ * sandbox_take_failure()). */
 int sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind);
+/* Once per sandbox: true with the errno of the first filter seccomp = log
+ * could not load, so that one warning says so. */
+bool sandbox_take_failure(const struct sandbox *sb, int *err);
+/* After sandbox_enter() returned 1: one warning per sandbox, naming KIND. */
+void sandbox_warn(const struct sandbox *sb, enum sandbox_kind kind);
 
 const char *sandbox_kind_name(enum sandbox_kind kind);
 const char *sandbox_mode_name(enum sandbox_mode mode);

@@ -177,7 +177,13 @@ static void *vcpu_thread(void *arg)
 
 	v->tid = gettid();
 	thread_kick_accept();
-	if (sandbox_enter(&v->vm->sandbox, SANDBOX_VCPU) < 0) {
+	switch (sandbox_enter(&v->vm->sandbox, SANDBOX_VCPU)) {
+	case 0:
+		break;
+	case 1:
+		sandbox_warn(&v->vm->sandbox, SANDBOX_VCPU);
+		break;
+	default:
 		crash(v, "cannot enter the vCPU's seccomp filter");
 		return NULL;
 	}
