@@ -319,8 +319,13 @@ int sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind)
 	if (!sb || sb->mode == SANDBOX_OFF || !sb->names)
 		return 0;
 	ctx = seccomp_init(sb->mode == SANDBOX_LOG ? SCMP_ACT_LOG : SCMP_ACT_TRAP);
-	if (!ctx)
-		return -ENOMEM;
+	if (!ctx) {
+		/* libseccomp refuses an action it finds the kernel lacks, e.g.
+		 * SECCOMP_RET_LOG when a filter above (systemd's) hides the
+		 * seccomp() call it asks with. */
+		r = -EOPNOTSUPP;
+		goto out;
+	}
 	/* The kernel's own error (ENOMEM: the stacked filters' total length
 	 * is over its limit), not libseccomp's catch-all ECANCELED. */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
@@ -337,6 +342,7 @@ int sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind)
 	if (r >= 0)
 		r = seccomp_load(ctx);
 	seccomp_release(ctx);
+out:
 	if (r < 0 && sb->mode == SANDBOX_LOG) {
 		/* Observing only: not worth stopping a partition for. The
 		 * field is the sandbox's one piece of run-time state. */
