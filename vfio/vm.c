@@ -97,10 +97,6 @@ static void *map_thread(void *arg)
 	struct vfio *v = arg;
 	int r = sandbox_enter(&v->vm->sandbox, SANDBOX_DMA);
 
-	if (r > 0) {
-		sandbox_warn(&v->vm->sandbox, SANDBOX_DMA);
-		r = 0;
-	}
 	if (r < 0)
 		log_error_errno(r, "vfio: cannot enter the DMA map thread's seccomp filter: %m");
 	else

@@ -116,8 +116,6 @@ int service_run(struct vm *vm)
 			if (r < 0)
 				vm_request_stop(vm, VM_STOP_ERROR, 1);
 			r = sandbox_enter(&vm->sandbox, SANDBOX_MAIN);
-			if (r > 0)
-				sandbox_warn(&vm->sandbox, SANDBOX_MAIN);
 			if (r < 0) {
 				log_error_errno(r, "cannot enter the main thread's seccomp filter: %m");
 				vm_request_stop(vm, VM_STOP_ERROR, 1);

@@ -133,11 +133,7 @@ static void *worker_main(void *opaque)
 {
 	struct tpm_worker *w = opaque;
 
-	int entered = sandbox_enter(w->sandbox, SANDBOX_TPM);
-
-	if (entered > 0)
-		sandbox_warn(w->sandbox, SANDBOX_TPM);
-	if (entered < 0) {
+	if (sandbox_enter(w->sandbox, SANDBOX_TPM) < 0) {
 		/* Fail closed: the guest's commands fail as when swtpm is gone. */
 		log_error("vtpm: cannot enter the TPM worker's seccomp filter");
 		pthread_mutex_lock(&w->lock);

@@ -345,12 +345,16 @@ int sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind)
 out:
 	if (r < 0 && sb->mode == SANDBOX_LOG) {
 		/* Observing only: not worth stopping a partition for. The
-		 * field is the sandbox's one piece of run-time state. */
+		 * field is the sandbox's one piece of run-time state; the
+		 * first thread to set it says so, for all. */
 		int none = 0;
 
-		__atomic_compare_exchange_n((int *)&sb->log_mode_failure, &none, -r, false,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-		return 1;
+		if (__atomic_compare_exchange_n((int *)&sb->log_mode_failure, &none, -r, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			log_warning("seccomp = log: cannot load the %s thread's filter (%s); threads "
+				    "whose filter does not load run without one",
+				    sandbox_kind_name(kind), strerror(-r));
+		return 0;
 	}
 	if (r < 0)
 		return r;
@@ -364,25 +368,3 @@ out:
 	return 0;
 }
 
-bool sandbox_take_failure(const struct sandbox *sb, int *err)
-{
-	int e;
-
-	if (!sb)
-		return false;
-	e = __atomic_load_n(&sb->log_mode_failure, __ATOMIC_RELAXED);
-	if (e <= 0 || !__atomic_compare_exchange_n((int *)&sb->log_mode_failure, &e, -1, false,
-						   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		return false;
-	*err = e;
-	return true;
-}
-
-void sandbox_warn(const struct sandbox *sb, enum sandbox_kind kind)
-{
-	int e;
-
-	if (sandbox_take_failure(sb, &e))
-		log_warning("seccomp = log: cannot load the %s thread's filter (%s); threads whose "
-			    "filter does not load run without one", sandbox_kind_name(kind), strerror(e));
-}

@@ -53,15 +53,11 @@ void sandbox_free(struct sandbox *sb);
 
 /* Load KIND's filter on the calling thread (nothing with SANDBOX_OFF, or
  * with SB NULL or never initialised, as in unit tests). Returns 0, or a
- * negative errno (seccomp = on: the thread must not go on), or 1 when
- * seccomp = log could not load it (the thread goes on without; see
- * sandbox_take_failure()). */
+ * negative errno with seccomp = on (the thread must not go on). With
+ * seccomp = log a filter that cannot be loaded is not worth stopping a
+ * partition for: the thread goes on without it, and the first such
+ * failure in the sandbox is logged, once. */
 int sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind);
-/* Once per sandbox: true with the errno of the first filter seccomp = log
- * could not load, so that one warning says so. */
-bool sandbox_take_failure(const struct sandbox *sb, int *err);
-/* After sandbox_enter() returned 1: one warning per sandbox, naming KIND. */
-void sandbox_warn(const struct sandbox *sb, enum sandbox_kind kind);
 
 const char *sandbox_kind_name(enum sandbox_kind kind);
 const char *sandbox_mode_name(enum sandbox_mode mode);

@@ -42,16 +42,10 @@ static void *run(void *arg)
 	/* Named here, not by the vCPU thread that started it: that would
 	 * write /proc/self/task/TID/comm, which a vCPU's filter forbids. */
 	pthread_setname_np(pthread_self(), w->name);
-	if (vm) {
-		int r = sandbox_enter(&vm->sandbox, SANDBOX_IO);
-
-		if (r > 0)
-			sandbox_warn(&vm->sandbox, SANDBOX_IO);
-		if (r < 0) {
-			log_error("%s: cannot enter the queue thread's seccomp filter; stopping", w->name);
-			vm_request_stop(vm, VM_STOP_ERROR, 1);
-			return NULL;
-		}
+	if (vm && sandbox_enter(&vm->sandbox, SANDBOX_IO) < 0) {
+		log_error("%s: cannot enter the queue thread's seccomp filter; stopping", w->name);
+		vm_request_stop(vm, VM_STOP_ERROR, 1);
+		return NULL;
 	}
 	/* Requests may have come before the thread did. */
 	w->fn(w->vq, w->opaque, true, false);

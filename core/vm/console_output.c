@@ -121,11 +121,7 @@ static void *writer(void *arg)
 	sigaddset(&pipe, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	thread_kick_accept();
-	int entered = sandbox_enter(o->sandbox, SANDBOX_CONSOLE);
-
-	if (entered > 0)
-		sandbox_warn(o->sandbox, SANDBOX_CONSOLE);
-	if (entered < 0) {
+	if (sandbox_enter(o->sandbox, SANDBOX_CONSOLE) < 0) {
 		/* Fail closed: no output rather than output unfiltered. */
 		log_error("console output: cannot enter its seccomp filter; guest output is dropped");
 		return NULL;

@@ -177,13 +177,7 @@ static void *vcpu_thread(void *arg)
 
 	v->tid = gettid();
 	thread_kick_accept();
-	switch (sandbox_enter(&v->vm->sandbox, SANDBOX_VCPU)) {
-	case 0:
-		break;
-	case 1:
-		sandbox_warn(&v->vm->sandbox, SANDBOX_VCPU);
-		break;
-	default:
+	if (sandbox_enter(&v->vm->sandbox, SANDBOX_VCPU) < 0) {
 		crash(v, "cannot enter the vCPU's seccomp filter");
 		return NULL;
 	}

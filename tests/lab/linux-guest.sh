@@ -105,6 +105,25 @@ guest_diagnose() {
 			[ -r "$f" ] && echo "    $(basename "$(dirname "$f")") guest_mode $(cat "$f")"
 		done
 	done
+	guest_trace_exits
+}
+
+# What the vCPUs exit for, and where in the guest: KVM's tracepoints over
+# half a second, the most frequent (event, vCPU, reason, guest RIP) first.
+# A guest spinning without I/O shows here what the exit counts cannot.
+guest_trace_exits() {
+	local t=/sys/kernel/debug/tracing
+	[ -w "$t/events/kvm/enable" ] || t=/sys/kernel/tracing
+	[ -w "$t/events/kvm/enable" ] || { echo "    (no KVM tracepoints to read)"; return 0; }
+	echo > "$t/trace"
+	echo 1 > "$t/events/kvm/enable"
+	sleep 0.5
+	echo 0 > "$t/events/kvm/enable"
+	echo "    KVM events in 0.5 s, most frequent first:"
+	sed -n 's/^.*-\([0-9]*\) *\[[0-9]*\].* \(kvm_[a-z_]*\): */\2 /p' "$t/trace" |
+		sed -E 's/ (info1|info2|intr_info|error_code) 0x[0-9a-f]+//g' |
+		sort | uniq -c | sort -rn | head -n 25 | sed 's/^/      /'
+	echo > "$t/trace"
 }
 
 guest_send() {
