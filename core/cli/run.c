@@ -265,14 +265,10 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		return usage(err, "--shutdown-timeout %s: %s", shutdown, why);
 	if (seccomp && sandbox_parse_mode(seccomp, &cfg->seccomp) < 0)
 		return usage(err, "--seccomp %s: expected on, off or log", seccomp);
-	if (user) {
-		uid_t uid;
-		gid_t gid;
-
-		if (config_resolve_user(user, &uid, &gid) < 0)
+	if (user && (r = config_set_user(cfg, user)) < 0) {
+		if (r == -ENOENT)
 			return usage(err, "--user %s: no such user on this host", user);
-		if ((r = config_set_string(&cfg->user, user)) < 0)
-			return r;
+		return r;
 	}
 	cfg->no_reboot |= no_reboot;
 	cfg->debug_exit |= debug_exit;

@@ -17,14 +17,9 @@
 
 int privileges_check(const struct vm_config *cfg)
 {
-	uid_t uid;
-	gid_t gid;
-
 	if (!cfg->user)
 		return 0;
-	if (config_resolve_user(cfg->user, &uid, &gid) < 0)
-		return log_error_errno(-ENOENT, "user = %s: no such user on this host", cfg->user);
-	if (uid != geteuid() && geteuid() != 0)
+	if (cfg->user_uid != geteuid() && geteuid() != 0)
 		return log_error_errno(-EPERM, "user = %s: partvm runs as uid %u, not as root; it can "
 				       "only go on as another user when started as root",
 				       cfg->user, (unsigned)geteuid());
@@ -62,15 +57,11 @@ static int start_restorer(const char *name)
 int privileges_drop(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
-	uid_t uid, ruid, euid, suid;
-	gid_t gid;
+	uid_t uid = cfg->user_uid, ruid, euid, suid;
+	gid_t gid = cfg->user_gid;
 	int r;
 
-	if (!cfg->user)
-		return 0;
-	if (config_resolve_user(cfg->user, &uid, &gid) < 0)
-		return log_error_errno(-ENOENT, "user = %s: no such user on this host", cfg->user);
-	if (uid == geteuid())
+	if (!cfg->user || uid == geteuid())
 		return 0;
 	r = devices_privileged_done(vm);
 	if (r < 0)

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
-#include "core/vm/config.h"
 
 /* Run swtpm_setup with ARGV, its output appended to LOG_FD. */
 static int run(const char *path, char *const argv[], int log_fd)
@@ -46,7 +45,8 @@ static int run(const char *path, char *const argv[], int log_fd)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOEXEC : -EIO;
 }
 
-int tpm_provision(const char *setup_path, const char *dir, const char *runas, bool *ek_cert)
+int tpm_provision(const char *setup_path, const char *dir, const char *runas, uid_t uid, gid_t gid,
+		  bool *ek_cert)
 {
 	_cleanup_free_ char *log = NULL;
 	_cleanup_close_ int log_fd = -1;
@@ -58,15 +58,8 @@ int tpm_provision(const char *setup_path, const char *dir, const char *runas, bo
 	if (log_fd < 0)
 		return -errno;
 	/* swtpm_setup --runas opens its --logfile as that user. */
-	if (runas) {
-		uid_t uid;
-		gid_t gid;
-
-		if (config_resolve_user(runas, &uid, &gid) < 0)
-			return -ENOENT;
-		if (fchown(log_fd, uid, gid) < 0)
-			return -errno;
-	}
+	if (runas && fchown(log_fd, uid, gid) < 0)
+		return -errno;
 
 	/* With a certificate first; without the local CA that fails, and the
 	 * TPM is made again without one. */

@@ -10,14 +10,18 @@
 #define PARTVM_TPM_PROVISION_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #define TPM_PROVISION_LOG "swtpm_setup.log"
 
 /*
  * Run SETUP_PATH (swtpm_setup) on DIR. Returns 0 with *EK_CERT telling
  * whether an EK certificate was made, or a negative errno: swtpm_setup
- * failed (-EIO, see DIR/swtpm_setup.log) or could not be run.
+ * failed (-EIO, see DIR/swtpm_setup.log) or could not be run. With
+ * RUNAS (a user name), swtpm_setup runs as that user, whose ids are UID
+ * and GID.
  */
-int tpm_provision(const char *setup_path, const char *dir, const char *runas, bool *ek_cert);
+int tpm_provision(const char *setup_path, const char *dir, const char *runas, uid_t uid, gid_t gid,
+		  bool *ek_cert);
 
 #endif

@@ -89,12 +89,7 @@ static int check_programs(const struct vm_config *cfg, char **swtpm, char **setu
  * other than the user partvm starts as. */
 static const char *runas(const struct vm_config *cfg)
 {
-	uid_t uid;
-	gid_t gid;
-
-	if (!cfg->user || config_resolve_user(cfg->user, &uid, &gid) < 0 || uid == geteuid())
-		return NULL;
-	return cfg->user;
+	return cfg->user && cfg->user_uid != geteuid() ? cfg->user : NULL;
 }
 
 static int prepare_and_lock(const struct vm_config *cfg)
@@ -102,12 +97,10 @@ static int prepare_and_lock(const struct vm_config *cfg)
 	char at[300], owner[300], why[160] = "";
 	int r;
 
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
+	uid_t uid = cfg->user ? cfg->user_uid : geteuid();
+	gid_t gid = cfg->user ? cfg->user_gid : getegid();
 
 	where(cfg, at, sizeof(at));
-	if (cfg->user && config_resolve_user(cfg->user, &uid, &gid) < 0)
-		return log_error_errno(-ENOENT, "user = %s: no such user on this host", cfg->user);
 	r = tpm_statedir_prepare_for(vtpm_state_dir(cfg), uid, gid, why, sizeof(why));
 	if (r < 0)
 		return log_error_errno(r, "%stpm state directory '%s': %s (%m)", at, vtpm_state_dir(cfg),
@@ -158,7 +151,7 @@ static int start(struct vm *vm, struct vtpm *t)
 
 	if (setup) {
 		log_info("tpm: creating the TPM in '%s' (swtpm_setup)", t->dir);
-		r = tpm_provision(setup, t->dir, runas(cfg), &ek_cert);
+		r = tpm_provision(setup, t->dir, runas(cfg), cfg->user_uid, cfg->user_gid, &ek_cert);
 		if (r < 0)
 			return log_error_errno(r, "tpm: swtpm_setup could not create the TPM in '%s' "
 					       "(see %s/" TPM_PROVISION_LOG ")", t->dir, t->dir);

@@ -325,14 +325,13 @@ static int key_seccomp(struct parse *p, const char *v, const char **why)
 
 static int key_user(struct parse *p, const char *v, const char **why)
 {
-	uid_t uid;
-	gid_t gid;
+	int r = config_set_user(p->ctx.cfg, v);
 
-	if (config_resolve_user(v, &uid, &gid) < 0) {
+	if (r == -ENOENT) {
 		*why = "no such user on this host";
 		return -EINVAL;
 	}
-	return config_set_string(&p->ctx.cfg->user, v);
+	return r;
 }
 
 static int key_numa_node(struct parse *p, const char *v, const char **why)
@@ -792,5 +791,21 @@ int config_resolve_user(const char *name, uid_t *uid, gid_t *gid)
 		return -ENOENT;
 	*uid = pw.pw_uid;
 	*gid = pw.pw_gid;
+	return 0;
+}
+
+int config_set_user(struct vm_config *c, const char *name)
+{
+	uid_t uid;
+	gid_t gid;
+	int r = config_resolve_user(name, &uid, &gid);
+
+	if (r < 0)
+		return r;
+	r = config_set_string(&c->user, name);
+	if (r < 0)
+		return r;
+	c->user_uid = uid;
+	c->user_gid = gid;
 	return 0;
 }

@@ -52,6 +52,8 @@ struct vm_config {
 	bool debug_exit;
 	char *kvm_device;       /* default /dev/kvm */
 	char *user;             /* [partition] user, --user: run as this user once set up */
+	uid_t user_uid;         /* ... its ids, looked up once (config_set_user()) */
+	gid_t user_gid;
 
 	/* Devices' sections and options, in the order they came. */
 	struct device_conf *devices;
@@ -99,6 +101,9 @@ int config_parse_size(const char *s, uint64_t *out);
 int config_parse_bool(const char *s, bool *out);
 /* NAME's uid and primary gid from the user database; -ENOENT if none. */
 int config_resolve_user(const char *name, uid_t *uid, gid_t *gid);
+/* user = NAME: the name and its ids, looked up here once for the life of
+ * the partition; -ENOENT if there is no such user. */
+int config_set_user(struct vm_config *c, const char *name);
 /* A decimal unsigned integer in [min, max]. Returns 0, -EINVAL or -ERANGE. */
 int config_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
