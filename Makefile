@@ -150,7 +150,8 @@ check-layers:
 # The systemd units as installed, checked by systemd-analyze.
 check-units: all
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	$(MAKE) -s --no-print-directory install DESTDIR= PREFIX=$$tmp SYSCONFDIR=$$tmp/etc >/dev/null && \
+	$(MAKE) -s --no-print-directory install DESTDIR= PREFIX=$$tmp SYSCONFDIR=$$tmp/etc \
+		INSTALL_USER=no >/dev/null && \
 	tests/systemd/verify-units $$tmp
 
 # Tiny guests on this machine's /dev/kvm, when it has a usable one. They
@@ -193,6 +194,11 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 # PARTVM_BIN: the binary to install (the lab installs the one under test).
 PARTVM_BIN ?= $(BUILD)/partvm
+# INSTALL_USER=no: leave the user database alone. Otherwise the system user
+# partitions run as once set up (user = in [partition], default partvm) is
+# created where $(DESTDIR)/etc/passwd is (a package build without one
+# leaves it to its maintainer scripts).
+INSTALL_USER ?= yes
 install: all
 	install -D -m 0755 $(PARTVM_BIN) $(DESTDIR)$(BINDIR)/partvm
 	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/partvm/examples/partvm.slice.d
@@ -203,6 +209,13 @@ install: all
 	install -m 0644 systemd/partvm.slice $(DESTDIR)$(UNITDIR)/
 	install -m 0644 configs/*.conf $(DESTDIR)$(SYSCONFDIR)/partvm/examples/
 	install -m 0644 configs/partvm.slice.d/*.conf $(DESTDIR)$(SYSCONFDIR)/partvm/examples/partvm.slice.d/
+	@if [ "$(INSTALL_USER)" != no ] && [ -f $(DESTDIR)/etc/passwd ] && \
+	    ! grep -q '^partvm:' $(DESTDIR)/etc/passwd; then \
+		echo "install: creating the system user partvm (partitions run as it once set up)"; \
+		useradd $(if $(DESTDIR),--prefix $(DESTDIR)) --system --user-group --no-create-home \
+			--home-dir /nonexistent --shell /usr/sbin/nologin --comment "partvm partitions" \
+			partvm; \
+	fi
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -37,6 +37,7 @@ enum {
 	OPT_SECCOMP,
 	OPT_STATS,
 	OPT_USER,
+	OPT_NO_RESTORER,
 	OPT_DEVICE,               /* + the index of a device type in the board */
 };
 
@@ -58,6 +59,7 @@ static const struct option options[] = {
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "no-restorer", no_argument, NULL, OPT_NO_RESTORER },
 	{ "help", no_argument, NULL, 'h' },
 };
 
@@ -130,7 +132,11 @@ static void print_help(void)
 	       "      --seccomp on|off|log  each thread's system call filter: on stops partvm at\n"
 	       "                        a forbidden call, log (default) has the kernel log it\n"
 	       "      --user NAME       once the partition is set up and running, go on as NAME:\n"
-	       "                        no capabilities, no_new_privs (needs partvm started as root)\n"
+	       "                        no capabilities, no_new_privs (needs partvm started as root;\n"
+	       "                        default: the partvm system user, where there is one)\n"
+	       "      --no-restorer     with a user, start no root process to give devices back\n"
+	       "                        after partvm ends: the caller does (partvm@.service's\n"
+	       "                        ExecStopPost runs `partvm vfio restore`)\n"
 	       "      --stats           at exit, print where the guest's time went: time in\n"
 	       "                        KVM_RUN, exits by kind and by device with handler time\n",
 	       DEFAULT_LINUX_CMDLINE, CONFIG_DEFAULT_SHUTDOWN_TIMEOUT);
@@ -205,6 +211,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		case OPT_SECCOMP: seccomp = optarg; break;
 		case OPT_STATS: cfg->stats = true; break;
 		case OPT_USER: user = optarg; break;
+		case OPT_NO_RESTORER: cfg->no_restorer = true; break;
 		case 'h': return 1;
 		case ':': return usage(err, "option '%s' needs a value", argv[optind - 1]);
 		default: return usage(err, "unknown option '%s'", argv[optind - 1]);

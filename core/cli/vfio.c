@@ -263,9 +263,11 @@ int cli_vfio(int argc, char **argv)
 			if (!partition)
 				return cli_usage_error("vfio", "--after goes with --partition NAME");
 			wait_for_exit((pid_t)after);
-			/* Its control socket too: removing it takes root as well. */
-			(void)control_remove_stale(partvm_runtime_dir(), partition);
 		}
+		/* Its control socket too, if nobody answers there: partvm as
+		 * its user cannot remove it from root's directory. */
+		if (partition)
+			(void)control_remove_stale(partvm_runtime_dir(), partition);
 		return do_restore(&h, all, partition, force);
 	}
 	if (!strcmp(verb, "list")) {

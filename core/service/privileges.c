@@ -15,8 +15,17 @@
 #include "core/vm/device.h"
 #include "core/vm/vm.h"
 
-int privileges_check(const struct vm_config *cfg)
+int privileges_check(struct vm_config *cfg)
 {
+	int r;
+
+	if (!cfg->user && geteuid() == 0) {
+		/* Without it, privileges_drop() says so. */
+		r = config_set_user(cfg, PRIVILEGES_DEFAULT_USER);
+		if (r < 0 && r != -ENOENT)
+			return log_error_errno(r, "cannot look up the '%s' user: %m",
+					       PRIVILEGES_DEFAULT_USER);
+	}
 	if (!cfg->user)
 		return 0;
 	if (cfg->user_uid != geteuid() && geteuid() != 0)
@@ -61,13 +70,19 @@ int privileges_drop(struct vm *vm)
 	gid_t gid = cfg->user_gid;
 	int r;
 
+	if (!cfg->user && geteuid() == 0)
+		log_notice("no '%s' user on this host (`make install` creates it): partvm stays root "
+			   "for the partition's life (user = root says so without this notice)",
+			   PRIVILEGES_DEFAULT_USER);
 	if (!cfg->user || uid == geteuid())
 		return 0;
 	r = devices_privileged_done(vm);
 	if (r < 0)
 		return r;
-	/* Always: the control socket, too, is in root's directory. */
-	r = start_restorer(cfg->name);
+	/* Always (the control socket, too, is in root's directory), unless
+	 * the caller does it: under systemd ExecStopPost does, and the unit's
+	 * stop would kill a restorer in its cgroup half-way. */
+	r = cfg->no_restorer ? 0 : start_restorer(cfg->name);
 	if (r < 0)
 		return log_error_errno(r, "user = %s: cannot start the restorer that cleans up after "
 				       "partvm as root: %m", cfg->user);

@@ -13,9 +13,16 @@
 struct vm;
 struct vm_config;
 
-/* Before anything is taken from the host: can partvm become CFG's user?
- * Logs one line and returns -EPERM when it cannot (not started as root). */
-int privileges_check(const struct vm_config *cfg);
+/* The user a partition started as root goes on as when its config names
+ * none: the system user `make install` creates. Without it partvm stays
+ * root, and privileges_drop() says so. */
+#define PRIVILEGES_DEFAULT_USER "partvm"
+
+/* Before anything is taken from the host: the user partvm goes on as
+ * (CFG's, or PRIVILEGES_DEFAULT_USER when partvm runs as root and CFG
+ * names none), and can partvm become it? Logs one line and returns
+ * -EPERM when it cannot (not started as root). */
+int privileges_check(struct vm_config *cfg);
 
 /* Become [partition] user (nothing without one, or when partvm already
  * runs as it). Logs what failed. */

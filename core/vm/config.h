@@ -54,6 +54,7 @@ struct vm_config {
 	char *user;             /* [partition] user, --user: run as this user once set up */
 	uid_t user_uid;         /* ... its ids, looked up once (config_set_user()) */
 	gid_t user_gid;
+	bool no_restorer;       /* --no-restorer: the caller gives devices back */
 
 	/* Devices' sections and options, in the order they came. */
 	struct device_conf *devices;

@@ -52,6 +52,15 @@ lab_helper() {
 	echo "$bin"
 }
 
+# lab_privileges STATUS: a thread's ids and privileges from its
+# /proc/PID/task/TID/status, as "Uid R/E/S Gid R/E/S CapEff X NoNewPrivs N
+# Seccomp M".
+lab_privileges() {
+	awk '/^Uid:/ { u = $2 "/" $3 "/" $4 } /^Gid:/ { g = $2 "/" $3 "/" $4 } /^CapEff:/ { c = $2 }
+		/^NoNewPrivs:/ { n = $2 } /^Seccomp:/ { s = $2 }
+		END { print "Uid " u " Gid " g " CapEff " c " NoNewPrivs " n " Seccomp " s }' "$1"
+}
+
 # lab_read FILE: the first line of FILE (a sysfs attribute, say), with no
 # process of its own beyond the $(...) subshell.
 lab_read() {

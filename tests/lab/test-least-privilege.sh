@@ -34,9 +34,7 @@ threads=0
 for t in /proc/"$GUEST_PID"/task/* /proc/"$swtpm"/task/*; do
 	comm=$(cat "$t/comm")
 	case $comm in kvm-*) continue ;; esac
-	line=$(awk '/^Uid:/ { u = $2 "/" $3 "/" $4 } /^Gid:/ { g = $2 "/" $3 "/" $4 } /^CapEff:/ { c = $2 }
-		/^NoNewPrivs:/ { n = $2 } /^Seccomp:/ { s = $2 }
-		END { print "Uid " u " Gid " g " CapEff " c " NoNewPrivs " n " Seccomp " s }' "$t/status")
+	line=$(lab_privileges "$t/status")
 	echo "  $comm: $line"
 	assert_eq "$comm" "Uid 65534/65534/65534 Gid 65534/65534/65534 CapEff 0000000000000000 NoNewPrivs 1 Seccomp 2" \
 		"$line"

@@ -115,6 +115,28 @@ vtid=$(grep -lx vcpu0 /proc/"$host_pid"/task/*/comm | cut -d/ -f5)
 assert_eq "partvm's main thread's Cpus_allowed_list" 1 \
 	"$(awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$host_pid/task/$host_pid/status")"
 assert_eq "vcpu0 thread's Cpus_allowed_list" 1 "$(awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$host_pid/task/$vtid/status")"
+
+# --- Least privilege: `make install` made the partvm system user, and the
+# partition, started as root by the unit, went on as it once set up: no
+# capability left, no_new_privs, partvm's own seccomp filters loaded on
+# top of the unit's (a filter that did not load would say so), and no
+# root process left behind (--no-restorer: ExecStopPost restores).
+read -r pv_uid pv_gid <<<"$(awk -F: '$1 == "partvm" { print $3, $4 }' "$M/etc/passwd")"
+assert_match "the partvm user in the unit's /etc/passwd" '^[0-9]+$' "${pv_uid:-}"
+journal=$(sd_journal partvm@test.service)
+assert_contains "partvm@test's journal" "running as partvm (uid $pv_uid, gid $pv_gid) from now on" "$journal"
+case $journal in *"cannot load the"*) lab_fail "a seccomp filter did not load under the unit: $journal" ;; esac
+threads=0
+for t in /proc/"$host_pid"/task/*; do
+	comm=$(cat "$t/comm")
+	case $comm in kvm-*) continue ;; esac
+	line=$(lab_privileges "$t/status")
+	echo "  $comm: $line"
+	assert_eq "$comm under the unit" "Uid $pv_uid/$pv_uid/$pv_uid Gid $pv_gid/$pv_gid/$pv_gid CapEff 0000000000000000 NoNewPrivs 1 Seccomp 2" "$line"
+	threads=$((threads + 1))
+done
+assert_ge "partvm threads checked under the unit" 3 "$threads"
+assert_eq "processes in partvm@test's cgroup (no restorer)" 1 "$(wc -l <"$cg/cgroup.procs")"
 sd systemctl start partvm@outside.service 2>/dev/null && lab_fail "partvm@outside started on a CPU outside the slice"
 # At priority "err" in the journal: partvm's "<3>" prefix reached journald.
 assert_contains "partvm@outside's journal at priority err" \
