@@ -18,8 +18,10 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "core/devices/rtc.h"
 #include "core/util/sandbox.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -247,6 +249,38 @@ static int stack_until_full_on(void)
 	return r == -ENOMEM ? 0 : 11;
 }
 
+/* The guest reads the RTC on a vCPU: its first time conversion made glibc
+ * open /etc/localtime, which the vCPU's filter forbids (a Debian guest's
+ * boot stopped the release build with seccomp = on; the sanitizer build
+ * allows openat for its runtime, so only release builds showed it). */
+static struct rtc *clock_chip;
+
+static time_t now(void)
+{
+	return time(NULL);
+}
+
+static int read_rtc_seconds(void)
+{
+	rtc_write_port(clock_chip, 0, 0x00);     /* seconds */
+	return rtc_read_port(clock_chip, 1) <= 0x59 ? 0 : 1;
+}
+
+static void test_vcpu_reads_the_rtc(void **state)
+{
+	char err[512];
+	int status;
+
+	(void)state;
+	clock_chip = rtc_create(now);
+	assert_non_null(clock_chip);
+	status = in_child(SANDBOX_VCPU, SANDBOX_ON, read_rtc_seconds, err, sizeof(err));
+	rtc_free(clock_chip);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(err, "");
+}
+
 static void test_filter_space_runs_out(void **state)
 {
 	char err[512];
@@ -275,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_log_mode_lets_it_through),
 		cmocka_unit_test(test_threads_not_processes),
 		cmocka_unit_test(test_filter_space_runs_out),
+		cmocka_unit_test(test_vcpu_reads_the_rtc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
