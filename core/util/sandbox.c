@@ -71,6 +71,9 @@ static const char *const console[] = {
 static const char *const dma[] = {
 	"ioctl", "openat", "newfstatat", "fstat", "readlink", "readlinkat", "lseek", "getdents64",
 	"fcntl",
+	/* Once mapped, it logs each device with its reset methods, read from
+	 * sysfs and config space. */
+	"pread64",
 	NULL,
 };
 

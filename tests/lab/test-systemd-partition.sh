@@ -136,7 +136,13 @@ for t in /proc/"$host_pid"/task/*; do
 	threads=$((threads + 1))
 done
 assert_ge "partvm threads checked under the unit" 3 "$threads"
-assert_eq "processes in partvm@test's cgroup (no restorer)" 1 "$(wc -l <"$cg/cgroup.procs")"
+# KVM's own worker (kvm-nx-lpage-recovery) joins the VMM's cgroup: the
+# kernel's, not partvm's.
+procs=$(while read -r p; do
+	c=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+	case $c in kvm-*) ;; *) echo "$p:$c" ;; esac
+done <"$cg/cgroup.procs")
+assert_eq "processes in partvm@test's cgroup but KVM's worker (no restorer)" "$host_pid:partvm" "$(echo $procs)"
 sd systemctl start partvm@outside.service 2>/dev/null && lab_fail "partvm@outside started on a CPU outside the slice"
 # At priority "err" in the journal: partvm's "<3>" prefix reached journald.
 assert_contains "partvm@outside's journal at priority err" \
@@ -170,7 +176,8 @@ assert_eq "partvm@test after ctl shutdown (result, exit status)" "success 0" \
 assert_contains "the guest after ctl shutdown" "guest: power button pressed, powering off" \
 	"$(sd_journal partvm@test.service --since "$since")"
 
-# --- kill -9: systemd runs ExecStopPost; the stale socket is cleaned by list.
+# --- kill -9: systemd runs ExecStopPost, which also removes the stale
+# control socket (partvm, as its user, could not: /run/partvm is root's).
 since=$(sd date '+%Y-%m-%d %H:%M:%S')
 sd systemctl start partvm@test.service
 sd_wait_journal partvm@test.service '^guest: ready' 900 --since "$since"
@@ -180,11 +187,10 @@ sd_wait_state partvm@test.service failed 300
 assert_eq "Result after kill -9" signal "$(sd systemctl show -P Result partvm@test.service)"
 journal=$(sd_journal partvm@test.service --since "$since")
 assert_contains "ExecStopPost after kill -9" "vfio restore: 0 device(s) given back for partition test" "$journal"
-[ -S "$M/run/partvm/test.sock" ] || lab_fail "no stale socket after kill -9 (expected one for list to clean)"
+[ ! -e "$M/run/partvm/test.sock" ] || lab_fail "the stale socket is still there after ExecStopPost"
 out=$(sd partvm list 2>&1)
 assert_contains "partvm list after kill -9" "no partitions running" "$out"
-[ ! -e "$M/run/partvm/test.sock" ] || lab_fail "the stale socket is still there after partvm list"
-echo "ok: kill -9: ExecStopPost ran, list removed the stale socket ($out)"
+echo "ok: kill -9: ExecStopPost ran and removed the stale socket ($out)"
 
 sd_poweroff
 echo "PASS: partvm as a systemd service"
