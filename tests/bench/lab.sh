@@ -40,7 +40,8 @@ sample() {
 	local file=$1 key=$2 out
 	shift 2
 	out=$("$measure" "$@") || bench_fail "$key: vmm-measure failed for ${*:2:1}"
-	bench_record "$file" "$(awk -v k="$key" '$1 == k { print $2 }' <<<"$out")"
+	# "KEY VALUE" pairs, several on a line (rss prints three).
+	bench_record "$file" "$(awk -v k="$key" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$out")"
 }
 
 # --- startup_first_output
