@@ -64,8 +64,9 @@ guest_start() {
 guest_wait() {
 	local name=$1 re=$2 count=${3:-1} secs=${4:-$GUEST_TIMEOUT}
 	local deadline=$((SECONDS + secs))
-	# The serial console ends lines with CR LF.
-	while [ "$(tr -d '\r' <"$TMPDIR/$name.log" | grep -cE -- "$re")" -lt "$count" ]; do
+	# The serial console ends lines with CR LF. Whole lines only: a line
+	# still arriving would match on its first words and be read cut short.
+	while [ "$(guest_lines "$TMPDIR/$name.log" | grep -cE -- "$re")" -lt "$count" ]; do
 		if ! kill -0 "$GUEST_PID" 2>/dev/null; then
 			sed 's/^/    | /' "$TMPDIR/$name.log" | tail -n 40
 			lab_fail "$name: partvm ended before printing /$re/ ($count times)"
@@ -124,6 +125,16 @@ guest_trace_exits() {
 		sed -E 's/ (info1|info2|intr_info|error_code) 0x[0-9a-f]+//g' |
 		sort | uniq -c | sort -rn | head -n 25 | sed 's/^/      /'
 	echo > "$t/trace"
+}
+
+# guest_lines FILE: FILE without CRs and without a last line that has not
+# ended yet.
+guest_lines() {
+	if [ -z "$(tail -c 1 "$1")" ]; then
+		tr -d '\r' <"$1"
+	else
+		sed '$d' "$1" | tr -d '\r'
+	fi
 }
 
 guest_send() {
