@@ -375,4 +375,3 @@ out:
 #endif
 	return 0;
 }
-

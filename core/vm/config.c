@@ -782,7 +782,8 @@ int config_validate(const struct vm_config *c, struct config_error *err)
 	return 0;
 }
 
-int config_resolve_user(const char *name, uid_t *uid, gid_t *gid)
+/* NAME's uid and primary gid from the user database; -ENOENT if none. */
+static int resolve_user(const char *name, uid_t *uid, gid_t *gid)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
@@ -798,7 +799,7 @@ int config_set_user(struct vm_config *c, const char *name)
 {
 	uid_t uid;
 	gid_t gid;
-	int r = config_resolve_user(name, &uid, &gid);
+	int r = resolve_user(name, &uid, &gid);
 
 	if (r < 0)
 		return r;

@@ -100,8 +100,6 @@ int config_validate(const struct vm_config *c, struct config_error *err);
 int config_parse_size(const char *s, uint64_t *out);
 /* yes/no, on/off, true/false, 1/0. Returns 0 or -EINVAL. */
 int config_parse_bool(const char *s, bool *out);
-/* NAME's uid and primary gid from the user database; -ENOENT if none. */
-int config_resolve_user(const char *name, uid_t *uid, gid_t *gid);
 /* user = NAME: the name and its ids, looked up here once for the life of
  * the partition; -ENOENT if there is no such user. */
 int config_set_user(struct vm_config *c, const char *name);

@@ -221,7 +221,7 @@ static void test_threads_not_processes(void **state)
 static int stack_until_full_log(void)
 {
 	struct sandbox sb;
-	int n, r;
+	int n;
 
 	if (sandbox_init(&sb, SANDBOX_LOG) < 0)
 		return 10;
@@ -232,7 +232,7 @@ static int stack_until_full_log(void)
 		return 100 + sb.log_mode_failure;
 	/* Later failures go on quietly. */
 	for (int i = 0; i < 3; i++)
-		if ((r = sandbox_enter(&sb, SANDBOX_VCPU)) != 0)
+		if (sandbox_enter(&sb, SANDBOX_VCPU) != 0)
 			return 12;
 	return 0;
 }
