@@ -9,7 +9,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
-PKGS := libpci libudev libnl-3.0 libnl-route-3.0 inih libsystemd json-c libcrypto liburing libseccomp
+PKGS := libpci libudev libnl-3.0 libnl-route-3.0 inih libsystemd json-c libgcrypt liburing libseccomp
 
 CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \

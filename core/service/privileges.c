@@ -21,7 +21,7 @@ int privileges_check(struct vm_config *cfg)
 
 	if (!cfg->user && geteuid() == 0) {
 		/* Without it, privileges_drop() says so. */
-		r = config_set_user(cfg, PRIVILEGES_DEFAULT_USER);
+		r = config_set_user_from_passwd(cfg, PRIVILEGES_DEFAULT_USER, "/etc/passwd");
 		if (r < 0 && r != -ENOENT)
 			return log_error_errno(r, "cannot look up the '%s' user: %m",
 					       PRIVILEGES_DEFAULT_USER);

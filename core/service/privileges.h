@@ -14,8 +14,9 @@ struct vm;
 struct vm_config;
 
 /* The user a partition started as root goes on as when its config names
- * none: the system user `make install` creates. Without it partvm stays
- * root, and privileges_drop() says so. */
+ * none: the system user `make install` creates (looked up in /etc/passwd,
+ * where useradd puts it). Without it partvm stays root, and
+ * privileges_drop() says so. */
 #define PRIVILEGES_DEFAULT_USER "partvm"
 
 /* Before anything is taken from the host: the user partvm goes on as

@@ -3,7 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <gcrypt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,14 +13,14 @@ struct alg_info {
 	uint16_t alg;
 	const char *name;
 	unsigned size;
-	const EVP_MD *(*md)(void);
+	int gcry;
 };
 
 static const struct alg_info algs[] = {
-	{ TPM_ALG_SHA1, "sha1", 20, EVP_sha1 },
-	{ TPM_ALG_SHA256, "sha256", 32, EVP_sha256 },
-	{ TPM_ALG_SHA384, "sha384", 48, EVP_sha384 },
-	{ TPM_ALG_SHA512, "sha512", 64, EVP_sha512 },
+	{ TPM_ALG_SHA1, "sha1", 20, GCRY_MD_SHA1 },
+	{ TPM_ALG_SHA256, "sha256", 32, GCRY_MD_SHA256 },
+	{ TPM_ALG_SHA384, "sha384", 48, GCRY_MD_SHA384 },
+	{ TPM_ALG_SHA512, "sha512", 64, GCRY_MD_SHA512 },
 };
 
 static const struct alg_info *find(uint16_t alg)
@@ -77,19 +77,55 @@ int tpm_banks_parse(const char *list, struct tpm_banks *banks)
 	return banks->n ? 0 : -EINVAL;
 }
 
-int tpm_hash(uint16_t alg, const void *data, size_t len, uint8_t *out)
+/* libgcrypt wants its version checked before first use; libsystemd may
+ * have done it already in this process. No secure memory: what partvm
+ * hashes (kernels, command lines, event data) is not secret. */
+static void gcrypt_ready(void)
 {
-	const struct alg_info *a = find(alg);
-
-	if (!a)
-		return -EOPNOTSUPP;
-	if (!EVP_Digest(data, len, out, NULL, a->md(), NULL))
-		return -ENOMEM;
-	return 0;
+	if (gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P))
+		return;
+	gcry_check_version(NULL);
+	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
 }
 
-/* Feed the whole file FD to every context. */
-static int update_from_file(EVP_MD_CTX **ctx, unsigned n, int fd)
+static void md_closep(gcry_md_hd_t *h)
+{
+	if (*h)
+		gcry_md_close(*h);
+}
+
+/* One handle computes every bank's digest of the same bytes. */
+static int md_open(const struct tpm_banks *banks, gcry_md_hd_t *h)
+{
+	gcrypt_ready();
+	*h = NULL;
+	for (unsigned i = 0; i < banks->n; i++) {
+		const struct alg_info *a = find(banks->alg[i]);
+		gcry_error_t e;
+
+		if (!a)
+			return -EOPNOTSUPP;
+		e = *h ? gcry_md_enable(*h, a->gcry) : gcry_md_open(h, a->gcry, 0);
+		if (e)   /* an algorithm this libgcrypt refuses (FIPS mode and SHA-1) */
+			return gcry_err_code(e) == GPG_ERR_DIGEST_ALGO ? -EOPNOTSUPP : -ENOMEM;
+	}
+	return *h ? 0 : -EINVAL;
+}
+
+int tpm_hash(uint16_t alg, const void *data, size_t len, uint8_t *out)
+{
+	struct tpm_banks one = { .n = 1, .alg = { alg } };
+	uint8_t d[1][TPM_MAX_DIGEST];
+	int r = tpm_hash_banks(&one, NULL, data, len, d);
+
+	if (r == 0)
+		memcpy(out, d[0], tpm_alg_size(alg));
+	return r;
+}
+
+/* Feed the whole file FD to H. */
+static int update_from_file(gcry_md_hd_t h, int fd)
 {
 	uint8_t buf[65536];
 
@@ -102,18 +138,16 @@ static int update_from_file(EVP_MD_CTX **ctx, unsigned n, int fd)
 			return -errno;
 		if (got == 0)
 			return 0;
-		for (unsigned i = 0; i < n; i++)
-			if (!EVP_DigestUpdate(ctx[i], buf, (size_t)got))
-				return -ENOMEM;
+		gcry_md_write(h, buf, (size_t)got);
 	}
 }
 
 int tpm_hash_banks(const struct tpm_banks *banks, const char *path, const void *data,
 		   size_t len, uint8_t out[][TPM_MAX_DIGEST])
 {
-	EVP_MD_CTX *ctx[TPM_MAX_BANKS] = { NULL };
+	__attribute__((cleanup(md_closep))) gcry_md_hd_t h = NULL;
 	_cleanup_close_ int fd = -1;
-	int r = 0;
+	int r;
 
 	if (banks->n > TPM_MAX_BANKS)
 		return -EINVAL;
@@ -122,37 +156,25 @@ int tpm_hash_banks(const struct tpm_banks *banks, const char *path, const void *
 		if (fd < 0)
 			return -errno;
 	}
+	r = md_open(banks, &h);
+	if (r < 0)
+		return r;
+	if (path) {
+		r = update_from_file(h, fd);
+		if (r < 0)
+			return r;
+	} else {
+		gcry_md_write(h, data, len);
+	}
 	for (unsigned i = 0; i < banks->n; i++) {
 		const struct alg_info *a = find(banks->alg[i]);
+		const unsigned char *d = gcry_md_read(h, a->gcry);
 
-		if (!a) {
-			r = -EOPNOTSUPP;
-			goto out;
-		}
-		ctx[i] = EVP_MD_CTX_new();
-		if (!ctx[i] || !EVP_DigestInit_ex(ctx[i], a->md(), NULL)) {
-			r = -ENOMEM;
-			goto out;
-		}
-		if (!path && !EVP_DigestUpdate(ctx[i], data, len)) {
-			r = -ENOMEM;
-			goto out;
-		}
+		if (!d)
+			return -ENOMEM;
+		memcpy(out[i], d, a->size);
 	}
-	if (path) {
-		r = update_from_file(ctx, banks->n, fd);
-		if (r < 0)
-			goto out;
-	}
-	for (unsigned i = 0; i < banks->n; i++)
-		if (!EVP_DigestFinal_ex(ctx[i], out[i], NULL)) {
-			r = -ENOMEM;
-			goto out;
-		}
-out:
-	for (unsigned i = 0; i < banks->n; i++)
-		EVP_MD_CTX_free(ctx[i]);
-	return r;
+	return 0;
 }
 
 int tpm_extend(uint16_t alg, uint8_t *pcr, const uint8_t *digest)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The hash algorithms of TPM PCR banks (TPM 2.0 Part 2, 6.3 TPM_ALG_ID),
- * hashing with OpenSSL, and the PCR extend operation
+ * hashing with libgcrypt, and the PCR extend operation
  * (Part 1, 17.2: PCR_new = H(PCR_old || digest)).
  */
 #ifndef PARTVM_TPM_DIGEST_H

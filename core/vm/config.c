@@ -795,18 +795,36 @@ static int resolve_user(const char *name, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
+static int set_user(struct vm_config *c, const char *name, uid_t uid, gid_t gid)
+{
+	int r = config_set_string(&c->user, name);
+
+	if (r < 0)
+		return r;
+	c->user_uid = uid;
+	c->user_gid = gid;
+	return 0;
+}
+
 int config_set_user(struct vm_config *c, const char *name)
 {
 	uid_t uid;
 	gid_t gid;
 	int r = resolve_user(name, &uid, &gid);
 
-	if (r < 0)
-		return r;
-	r = config_set_string(&c->user, name);
-	if (r < 0)
-		return r;
-	c->user_uid = uid;
-	c->user_gid = gid;
-	return 0;
+	return r < 0 ? r : set_user(c, name, uid, gid);
+}
+
+int config_set_user_from_passwd(struct vm_config *c, const char *name, const char *passwd)
+{
+	_cleanup_fclose_ FILE *f = fopen(passwd, "re");
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (!f)
+		return errno == ENOENT ? -ENOENT : -errno;
+	while (fgetpwent_r(f, &pw, buf, sizeof(buf), &res) == 0)
+		if (!strcmp(res->pw_name, name))
+			return set_user(c, name, res->pw_uid, res->pw_gid);
+	return -ENOENT;
 }

@@ -103,6 +103,11 @@ int config_parse_bool(const char *s, bool *out);
 /* user = NAME: the name and its ids, looked up here once for the life of
  * the partition; -ENOENT if there is no such user. */
 int config_set_user(struct vm_config *c, const char *name);
+/* The same from the passwd file PASSWD alone, not through NSS: for a
+ * system user, whose absence would otherwise load and ask every NSS
+ * module (systemd's userdb among them, 0.75 MiB of the VMM's resident
+ * memory for the rest of its life). */
+int config_set_user_from_passwd(struct vm_config *c, const char *name, const char *passwd);
 /* A decimal unsigned integer in [min, max]. Returns 0, -EINVAL or -ERANGE. */
 int config_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 

@@ -237,6 +237,41 @@ static void test_file_paths_and_validation(void **state)
 	config_free(&c);
 }
 
+/* The default user comes from a passwd file, not NSS: found with its ids
+ * among other entries, absent (in the file, or no file) as -ENOENT, and
+ * a malformed line does not stop the search. */
+static void test_user_from_passwd(void **state)
+{
+	char path[] = "/tmp/partvm-passwd-XXXXXX";
+	int fd = mkstemp(path);
+	struct vm_config c;
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fprintf(f, "root:x:0:0:root:/root:/bin/bash\n"
+		   "not a passwd line\n"
+		   "partvmx:x:998:998::/:/usr/sbin/nologin\n"
+		   "partvm:x:999:997:partvm:/nonexistent:/usr/sbin/nologin\n");
+	fclose(f);
+
+	config_init(&c, board_device_types);
+	assert_int_equal(config_set_user_from_passwd(&c, "partvm", path), 0);
+	assert_string_equal(c.user, "partvm");
+	assert_int_equal(c.user_uid, 999);
+	assert_int_equal(c.user_gid, 997);
+	config_free(&c);
+
+	config_init(&c, board_device_types);
+	assert_int_equal(config_set_user_from_passwd(&c, "nobody-here", path), -ENOENT);
+	assert_null(c.user);
+	assert_int_equal(config_set_user_from_passwd(&c, "partvm", "/nonexistent/passwd"), -ENOENT);
+	assert_null(c.user);
+	config_free(&c);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_overlong_line),
 		cmocka_unit_test(test_nul_byte_line),
 		cmocka_unit_test(test_file_paths_and_validation),
+		cmocka_unit_test(test_user_from_passwd),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

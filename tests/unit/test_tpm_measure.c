@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// LDFLAGS: -lcrypto
 /*
  * What partvm measures for a configuration, and so what `partvm tpm
  * predict` reports: the events in log order, the PCR1 platform text, PCR8
