@@ -26,9 +26,7 @@ int privileges_check(struct vm_config *cfg)
 			return log_error_errno(r, "cannot look up the '%s' user: %m",
 					       PRIVILEGES_DEFAULT_USER);
 	}
-	if (!cfg->user)
-		return 0;
-	if (cfg->user_uid != geteuid() && geteuid() != 0)
+	if (config_other_user(cfg) && geteuid() != 0)
 		return log_error_errno(-EPERM, "user = %s: partvm runs as uid %u, not as root; it can "
 				       "only go on as another user when started as root",
 				       cfg->user, (unsigned)geteuid());
@@ -74,7 +72,7 @@ int privileges_drop(struct vm *vm)
 		log_notice("no '%s' user on this host (`make install` creates it): partvm stays root "
 			   "for the partition's life (user = root says so without this notice)",
 			   PRIVILEGES_DEFAULT_USER);
-	if (!cfg->user || uid == geteuid())
+	if (!config_other_user(cfg))
 		return 0;
 	r = devices_privileged_done(vm);
 	if (r < 0)

@@ -85,13 +85,6 @@ static int check_programs(const struct vm_config *cfg, char **swtpm, char **setu
 	return 0;
 }
 
-/* swtpm and swtpm_setup run as partvm's [partition] user, if it has one
- * other than the user partvm starts as. */
-static const char *runas(const struct vm_config *cfg)
-{
-	return cfg->user && cfg->user_uid != geteuid() ? cfg->user : NULL;
-}
-
 static int prepare_and_lock(const struct vm_config *cfg)
 {
 	char at[300], owner[300], why[160] = "";
@@ -151,7 +144,7 @@ static int start(struct vm *vm, struct vtpm *t)
 
 	if (setup) {
 		log_info("tpm: creating the TPM in '%s' (swtpm_setup)", t->dir);
-		r = tpm_provision(setup, t->dir, runas(cfg), cfg->user_uid, cfg->user_gid, &ek_cert);
+		r = tpm_provision(setup, t->dir, config_other_user(cfg), cfg->user_uid, cfg->user_gid, &ek_cert);
 		if (r < 0)
 			return log_error_errno(r, "tpm: swtpm_setup could not create the TPM in '%s' "
 					       "(see %s/" TPM_PROVISION_LOG ")", t->dir, t->dir);
@@ -160,7 +153,8 @@ static int start(struct vm *vm, struct vtpm *t)
 				   "not available (see %s/" TPM_PROVISION_LOG ")", t->dir, t->dir);
 	}
 
-	r = swtpm_start(&t->swtpm, swtpm, t->dir, partvm_runtime_dir(), t->lock_fd, runas(cfg), &why);
+	r = swtpm_start(&t->swtpm, swtpm, t->dir, partvm_runtime_dir(), t->lock_fd,
+			config_other_user(cfg), &why);
 	t->swtpm_started = true;
 	if (r < 0)
 		return log_error_errno(r, "tpm: swtpm: %s: %m", why);

@@ -815,6 +815,11 @@ int config_set_user(struct vm_config *c, const char *name)
 	return r < 0 ? r : set_user(c, name, uid, gid);
 }
 
+const char *config_other_user(const struct vm_config *c)
+{
+	return c->user && c->user_uid != geteuid() ? c->user : NULL;
+}
+
 int config_set_user_from_passwd(struct vm_config *c, const char *name, const char *passwd)
 {
 	_cleanup_fclose_ FILE *f = fopen(passwd, "re");

@@ -108,6 +108,9 @@ int config_set_user(struct vm_config *c, const char *name);
  * module (systemd's userdb among them, 0.75 MiB of the VMM's resident
  * memory for the rest of its life). */
 int config_set_user_from_passwd(struct vm_config *c, const char *name, const char *passwd);
+/* C's user when partvm is to go on as someone other than who it runs as
+ * now (privileges_drop() becomes it, swtpm runs as it); NULL otherwise. */
+const char *config_other_user(const struct vm_config *c);
 /* A decimal unsigned integer in [min, max]. Returns 0, -EINVAL or -ERANGE. */
 int config_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
