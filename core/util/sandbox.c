@@ -4,15 +4,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/util/cleanup.h"
 #include "core/util/log.h"
 
 /* What every thread does: memory (malloc's arenas, thread stacks), locks,
@@ -249,9 +252,98 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 	syscall(SYS_exit_group, 128 + SIGSYS);
 }
 
+static int allow_list(scmp_filter_ctx ctx, const char *const *list)
+{
+	for (; list && *list; list++) {
+		int nr = seccomp_syscall_resolve_name(*list);
+		int r;
+
+		if (nr == __NR_SCMP_ERROR)
+			continue;           /* not a call on this architecture */
+		if (!strcmp(*list, "clone") && !SANITIZER_BUILD)
+			/* Threads only: a new process could exec. */
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+		else
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
+	return 0;
+}
+
+static void ctx_releasep(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+
+/* KIND's filter as a BPF program, compiled by libseccomp into PROG. */
+static int compile(enum sandbox_mode mode, enum sandbox_kind kind, struct sock_fprog *prog)
+{
+	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = NULL;
+	_cleanup_close_ int fd = -1;
+	off_t size;
+	int r;
+
+	/* libseccomp refuses an action it finds the kernel lacks, e.g.
+	 * SECCOMP_RET_LOG when a filter above (systemd's) hides the seccomp()
+	 * call it asks with. */
+	ctx = seccomp_init(mode == SANDBOX_LOG ? SCMP_ACT_LOG : SCMP_ACT_TRAP);
+	if (!ctx)
+		return -EOPNOTSUPP;
+	r = allow_list(ctx, every_thread);
+	if (r >= 0 && SANITIZER_BUILD)
+		r = allow_list(ctx, sanitizer_runtime);
+	for (unsigned k = 0; r >= 0 && k < SANDBOX_NKINDS; k++)
+		if (k == kind || (children[kind] & (1u << k)))
+			r = allow_list(ctx, own_list[k]);
+	/* pthread_create tries clone3 first, whose flags a filter cannot
+	 * see; told it is not there, glibc uses clone, whose flags it can. */
+	if (r >= 0 && (kind == SANDBOX_MAIN || children[kind]))
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (r < 0)
+		return r;
+	fd = memfd_create("partvm-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return r;
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) ||
+	    size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -E2BIG;
+	prog->filter = malloc((size_t)size);
+	if (!prog->filter)
+		return -ENOMEM;
+	if (pread(fd, prog->filter, (size_t)size, 0) != size) {
+		free(prog->filter);
+		prog->filter = NULL;
+		return -EIO;
+	}
+	prog->len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
+	return 0;
+}
+
+/* seccomp = log only: not worth stopping a partition for. The field is
+ * the sandbox's one piece of run-time state; the first thread to set it
+ * says so, for all. */
+static void log_mode_failed(const struct sandbox *sb, enum sandbox_kind kind, int r)
+{
+	int none = 0;
+
+	if (__atomic_compare_exchange_n((int *)&sb->log_mode_failure, &none, -r, false,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		log_warning("seccomp = log: cannot load the %s thread's filter (%s); threads "
+			    "whose filter does not load run without one",
+			    sandbox_kind_name(kind), strerror(-r));
+}
+
 int sandbox_init(struct sandbox *sb, enum sandbox_mode mode)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
+	int r;
 
 	memset(sb, 0, sizeof(*sb));
 	sb->mode = mode;
@@ -283,9 +375,21 @@ int sandbox_init(struct sandbox *sb, enum sandbox_mode mode)
 			free(name);
 		}
 	}
+	for (unsigned k = 0; k < SANDBOX_NKINDS; k++) {
+		r = compile(mode, k, &sb->progs[k]);
+		if (r < 0 && mode == SANDBOX_LOG) {
+			log_mode_failed(sb, k, r);
+		} else if (r < 0) {
+			sandbox_free(sb);
+			return r;
+		}
+	}
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSYS, &sa, NULL) < 0)
-		return -errno;
+	if (sigaction(SIGSYS, &sa, NULL) < 0) {
+		r = -errno;
+		sandbox_free(sb);
+		return r;
+	}
 	return 0;
 }
 
@@ -294,74 +398,31 @@ void sandbox_free(struct sandbox *sb)
 	free(sb->names);
 	sb->names = NULL;
 	sb->nnames = 0;
-}
-
-static int allow_list(scmp_filter_ctx ctx, const char *const *list)
-{
-	for (; list && *list; list++) {
-		int nr = seccomp_syscall_resolve_name(*list);
-		int r;
-
-		if (nr == __NR_SCMP_ERROR)
-			continue;           /* not a call on this architecture */
-		if (!strcmp(*list, "clone") && !SANITIZER_BUILD)
-			/* Threads only: a new process could exec. */
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
-		else
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-		if (r < 0 && r != -EEXIST)
-			return r;
+	for (unsigned k = 0; k < SANDBOX_NKINDS; k++) {
+		free(sb->progs[k].filter);
+		sb->progs[k] = (struct sock_fprog){ 0 };
 	}
-	return 0;
 }
 
 int sandbox_enter(const struct sandbox *sb, enum sandbox_kind kind)
 {
-	scmp_filter_ctx ctx;
-	int r;
+	int r = 0;
 
 	if (kind >= SANDBOX_NKINDS)
 		return -EINVAL;
 	/* No sandbox_init() (a zeroed struct vm in a unit test): no filter. */
 	if (!sb || sb->mode == SANDBOX_OFF || !sb->names)
 		return 0;
-	ctx = seccomp_init(sb->mode == SANDBOX_LOG ? SCMP_ACT_LOG : SCMP_ACT_TRAP);
-	if (!ctx) {
-		/* libseccomp refuses an action it finds the kernel lacks, e.g.
-		 * SECCOMP_RET_LOG when a filter above (systemd's) hides the
-		 * seccomp() call it asks with. */
-		r = -EOPNOTSUPP;
-		goto out;
-	}
-	/* The kernel's own error (ENOMEM: the stacked filters' total length
-	 * is over its limit), not libseccomp's catch-all ECANCELED. */
-	(void)seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-	r = allow_list(ctx, every_thread);
-	if (r >= 0 && SANITIZER_BUILD)
-		r = allow_list(ctx, sanitizer_runtime);
-	for (unsigned k = 0; r >= 0 && k < SANDBOX_NKINDS; k++)
-		if (k == kind || (children[kind] & (1u << k)))
-			r = allow_list(ctx, own_list[k]);
-	/* pthread_create tries clone3 first, whose flags a filter cannot
-	 * see; told it is not there, glibc uses clone, whose flags it can. */
-	if (r >= 0 && (kind == SANDBOX_MAIN || children[kind]))
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	if (r >= 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-out:
+	if (!sb->progs[kind].filter)
+		return 0;   /* seccomp = log and it did not compile: said once */
+	/* What seccomp_load() does, with the program compiled already. The
+	 * kernel's own error comes back (ENOMEM: the stacked filters' total
+	 * length is over its limit). */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &sb->progs[kind]) < 0)
+		r = -errno;
 	if (r < 0 && sb->mode == SANDBOX_LOG) {
-		/* Observing only: not worth stopping a partition for. The
-		 * field is the sandbox's one piece of run-time state; the
-		 * first thread to set it says so, for all. */
-		int none = 0;
-
-		if (__atomic_compare_exchange_n((int *)&sb->log_mode_failure, &none, -r, false,
-						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-			log_warning("seccomp = log: cannot load the %s thread's filter (%s); threads "
-				    "whose filter does not load run without one",
-				    sandbox_kind_name(kind), strerror(-r));
+		log_mode_failed(sb, kind, r);
 		return 0;
 	}
 	if (r < 0)

@@ -15,6 +15,7 @@
 #ifndef PARTVM_UTIL_SANDBOX_H
 #define PARTVM_UTIL_SANDBOX_H
 
+#include <linux/filter.h>
 #include <stdbool.h>
 
 enum sandbox_mode {
@@ -45,9 +46,16 @@ struct sandbox {
 	/* seccomp = log only: the first filter that could not be loaded
 	 * (its errno), for one warning; the threads run on without. */
 	int log_mode_failure;
+	/* Each kind's filter, compiled once by sandbox_init(): a thread that
+	 * enters its sandbox only loads it, allocating nothing (libseccomp
+	 * compiling on every thread gave each its own malloc arena). A kind
+	 * with no program (seccomp = log, compiling failed) runs without. */
+	struct sock_fprog progs[SANDBOX_NKINDS];
 };
 
-/* Before any thread is created: the SIGSYS handler and the name table. */
+/* Before any thread is created: the SIGSYS handler, the name table and
+ * every kind's filter. With seccomp = on, a filter that cannot be
+ * compiled is an error; with log, one warning. */
 int sandbox_init(struct sandbox *sb, enum sandbox_mode mode);
 void sandbox_free(struct sandbox *sb);
 

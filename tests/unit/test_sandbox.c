@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -299,6 +300,64 @@ static void test_filter_space_runs_out(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* malloc's heaps (arenas): "<heap nr=" lines of malloc_info(). */
+static int count_heaps(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int n = 0;
+
+	if (!f || malloc_info(0, f) < 0)
+		return -1;
+	fclose(f);
+	for (const char *p = buf; (p = strstr(p, "<heap nr=")); p++)
+		n++;
+	free(buf);
+	return n;
+}
+
+static void *enter_console(void *arg)
+{
+	return (void *)(intptr_t)sandbox_enter(arg, SANDBOX_CONSOLE);
+}
+
+/* A thread that enters its sandbox allocates nothing: the filters were
+ * compiled by sandbox_init(), so no thread gets a malloc arena of its own
+ * for it (each cost up to 76 KiB resident when every thread compiled its
+ * filter with libseccomp). */
+static void test_entering_allocates_nothing(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sandbox sb;
+		pthread_t t;
+		void *ret;
+		int before;
+
+		if (pthread_create(&t, NULL, thread_fn, NULL) || pthread_join(t, NULL))
+			_exit(101);
+		if (sandbox_init(&sb, SANDBOX_ON) < 0)
+			_exit(100);
+		before = count_heaps();
+		if (pthread_create(&t, NULL, enter_console, &sb) || pthread_join(t, &ret))
+			_exit(102);
+		if (ret)
+			_exit(103);
+		/* Under ASan, malloc is ASan's and glibc's heaps stay as they are. */
+		_exit(count_heaps() == before && before > 0 ? 0 : 10 + count_heaps());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_threads_not_processes),
 		cmocka_unit_test(test_filter_space_runs_out),
 		cmocka_unit_test(test_vcpu_reads_the_rtc),
+		cmocka_unit_test(test_entering_allocates_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
