@@ -115,6 +115,8 @@ static void *writer(void *arg)
 	uint8_t chunk[CHUNK];
 	sigset_t pipe;
 
+	/* Its own name first, as vCPU threads do (see vcpu_thread()). */
+	pthread_setname_np(pthread_self(), "console-out");
 	/* A reader that went away is an error to count, not a signal that
 	 * ends the partition. */
 	sigemptyset(&pipe);
@@ -209,7 +211,6 @@ int console_output_create(struct console_output **out, int fd, size_t size,
 		free(o);
 		return r;
 	}
-	pthread_setname_np(o->thread, "console-out");
 	*out = o;
 	return 0;
 nomem:

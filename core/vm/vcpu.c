@@ -174,7 +174,13 @@ static bool wait_runnable(struct vcpu *v)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
+	char name[16];
 
+	/* Named by itself, before anything it does can be reported (a
+	 * forbidden call's line names the thread): named by its creator after
+	 * pthread_create(), it could get there first. */
+	snprintf(name, sizeof(name), "vcpu%u", v->index);
+	pthread_setname_np(pthread_self(), name);
 	v->tid = gettid();
 	thread_kick_accept();
 	if (sandbox_enter(&v->vm->sandbox, SANDBOX_VCPU) < 0) {
@@ -202,15 +208,12 @@ static void *vcpu_thread(void *arg)
 
 int vcpu_start(struct vcpu *v)
 {
-	char name[16];
 	int r;
 
 	thread_kick_install();
 	r = pthread_create(&v->thread, NULL, vcpu_thread, v);
 	if (r)
 		return -r;
-	snprintf(name, sizeof(name), "vcpu%u", v->index);
-	pthread_setname_np(v->thread, name);
 	v->thread_started = true;
 	return 0;
 }
