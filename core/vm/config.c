@@ -827,7 +827,7 @@ int config_set_user_from_passwd(struct vm_config *c, const char *name, const cha
 	char buf[4096];
 
 	if (!f)
-		return errno == ENOENT ? -ENOENT : -errno;
+		return -errno;
 	while (fgetpwent_r(f, &pw, buf, sizeof(buf), &res) == 0)
 		if (!strcmp(res->pw_name, name))
 			return set_user(c, name, res->pw_uid, res->pw_gid);
