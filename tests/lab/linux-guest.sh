@@ -107,6 +107,13 @@ guest_diagnose() {
 		done
 	done
 	guest_trace_exits
+	# Where each thread is in partvm itself: a vCPU waiting on a lock and
+	# one stuck in KVM_RUN look alike from the kernel's side.
+	if command -v gdb >/dev/null; then
+		echo "    partvm's threads in gdb:"
+		timeout 60 gdb -p "$GUEST_PID" -batch -nx -ex "thread apply all bt 15" 2>/dev/null |
+			grep -E '^(Thread|#)' | sed 's/^/      /'
+	fi
 }
 
 # What the vCPUs exit for, and where in the guest: KVM's tracepoints over

@@ -18,6 +18,7 @@
 # lab: timeout=2400
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/linux-guest.sh"
 
 # children PID: the pids of PID's child processes, one a line.
 children() {
@@ -59,12 +60,32 @@ show_last() {
 trap show_last EXIT
 
 # boot NAME [PARTVM RUN ARGS...]: a whole boot; console in NAME.out
-# (carriage returns dropped), partvm's messages in NAME.err.
+# (carriage returns dropped), partvm's messages in NAME.err. A guest CPU
+# that stops (the guest's RCU stall reports) or a boot past 900 s is shown
+# with guest_diagnose (partvm's threads, kernel stacks, KVM exits) before
+# partvm is killed: a clean-clone run once saw vCPU 0 stop for good right
+# after a TPM command, and `timeout` alone left nothing to go on.
 boot() {
-	local name=$1 status=0 t=$SECONDS
+	local name=$1 status=0 t=$SECONDS stalls=0 n
 	shift
 	last=$name
-	timeout 900 "$PARTVM" run "$@" </dev/null >"$work/$name.raw" 2>"$work/$name.err" || status=$?
+	"$PARTVM" run "$@" </dev/null >"$work/$name.raw" 2>"$work/$name.err" &
+	GUEST_PID=$!
+	while kill -0 "$GUEST_PID" 2>/dev/null; do
+		n=$(grep -c "rcu: INFO: rcu_.* detected stalls" "$work/$name.raw" || true)
+		if [ "$n" -gt "$stalls" ]; then
+			echo "--- $name: the guest reports a stalled CPU ($n times) after $((SECONDS - t)) s"
+			guest_diagnose
+			stalls=$n
+		fi
+		if [ "$n" -ge 3 ] || [ $((SECONDS - t)) -ge 900 ]; then
+			[ "$n" -ge 3 ] || guest_diagnose
+			kill -9 "$GUEST_PID"
+			break
+		fi
+		sleep 0.5
+	done
+	wait "$GUEST_PID" || status=$?
 	tr -d '\r' <"$work/$name.raw" >"$work/$name.out"
 	echo "--- $name: partvm exited with $status after $((SECONDS - t)) s"
 	sed 's/^/    | /' "$work/$name.err"
