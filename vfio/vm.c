@@ -95,7 +95,11 @@ static void stop_if_booted(struct vm *vm)
 static void *map_thread(void *arg)
 {
 	struct vfio *v = arg;
-	int r = sandbox_enter(&v->vm->sandbox, SANDBOX_DMA);
+	int r;
+
+	/* Named before its filter, so that a SIGSYS line names it. */
+	pthread_setname_np(pthread_self(), "dma-map");
+	r = sandbox_enter(&v->vm->sandbox, SANDBOX_DMA);
 
 	if (r < 0)
 		log_error_errno(r, "vfio: cannot enter the DMA map thread's seccomp filter: %m");

@@ -133,6 +133,8 @@ static void *worker_main(void *opaque)
 {
 	struct tpm_worker *w = opaque;
 
+	/* Named before its filter, so that a SIGSYS line names it. */
+	pthread_setname_np(pthread_self(), "tpm");
 	if (sandbox_enter(w->sandbox, SANDBOX_TPM) < 0) {
 		/* Fail closed: the guest's commands fail as when swtpm is gone. */
 		log_error("vtpm: cannot enter the TPM worker's seccomp filter");
