@@ -10,9 +10,10 @@
  * and --disk, image checks (missing, directory, odd size, read-only
  * without readonly) and the lock that names who holds an image. A
  * start that fails half-way (a queue's thread refused) leaves no thread
- * running.
+ * running. The write cache as the image's I/O shows it (a sync per FLUSH,
+ * RWF_DSYNC writes with the cache off), on both I/O paths.
  */
-// LDFLAGS: -Wl,--wrap=virtio_worker_start
+// LDFLAGS: -Wl,--wrap=virtio_worker_start -Wl,--wrap=pwritev2 -Wl,--wrap=preadv2 -Wl,--wrap=fdatasync -Wl,--wrap=io_uring_submit
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,12 +22,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <liburing.h>
 #include <linux/virtio_blk.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/virtio/disk.h"
@@ -63,6 +67,137 @@ int __wrap_virtio_worker_start(struct virtio_worker *w, struct virtqueue *vq, in
 		return -EAGAIN;
 	return __real_virtio_worker_start(w, vq, extra_fd, fn, opaque, name);
 }
+
+/* The device's I/O on the image as it reaches the kernel: the system
+ * calls of aio = sync (preadv2, pwritev2, fdatasync) and each SQE the
+ * io_uring path hands over in io_uring_submit() (liburing's inline
+ * helpers prepare them, so the SQEs are what there is to look at). I/O
+ * on other files is not recorded. */
+enum io_op { IO_READ, IO_WRITE, IO_SYNC, IO_OTHER };
+
+struct io_rec {
+	enum io_op op;
+	bool uring;            /* an SQE, not a system call */
+	int rw_flags;          /* RWF_* of a read or write */
+	bool datasync;         /* a sync: fdatasync, or IORING_FSYNC_DATASYNC */
+	bool direct;           /* its fd has O_DIRECT */
+	uint64_t offset;
+	char thread[16];       /* who issued it */
+};
+
+#define IO_MAX 512
+static struct io_rec ios[IO_MAX];
+static unsigned nios;          /* may pass IO_MAX: then only counted */
+static dev_t watch_dev;        /* the image whose I/O is recorded */
+static ino_t watch_ino;
+
+static void record_io(int fd, enum io_op op, bool uring, int rw_flags, bool datasync, uint64_t off)
+{
+	struct stat st;
+	int fl = fcntl(fd, F_GETFL);
+	unsigned i;
+
+	if (fstat(fd, &st) < 0 || st.st_dev != watch_dev || st.st_ino != watch_ino)
+		return;
+	i = __atomic_fetch_add(&nios, 1, __ATOMIC_SEQ_CST);
+	if (i >= IO_MAX)
+		return;
+	ios[i] = (struct io_rec){ .op = op, .uring = uring, .rw_flags = rw_flags, .datasync = datasync,
+				  .direct = fl >= 0 && (fl & O_DIRECT), .offset = off };
+	(void)prctl(PR_GET_NAME, ios[i].thread);
+}
+
+ssize_t __real_pwritev2(int fd, const struct iovec *iov, int n, off_t off, int flags);
+ssize_t __wrap_pwritev2(int fd, const struct iovec *iov, int n, off_t off, int flags);
+ssize_t __real_preadv2(int fd, const struct iovec *iov, int n, off_t off, int flags);
+ssize_t __wrap_preadv2(int fd, const struct iovec *iov, int n, off_t off, int flags);
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd);
+int __real_io_uring_submit(struct io_uring *ring);
+int __wrap_io_uring_submit(struct io_uring *ring);
+
+ssize_t __wrap_pwritev2(int fd, const struct iovec *iov, int n, off_t off, int flags)
+{
+	record_io(fd, IO_WRITE, false, flags, false, (uint64_t)off);
+	return __real_pwritev2(fd, iov, n, off, flags);
+}
+
+ssize_t __wrap_preadv2(int fd, const struct iovec *iov, int n, off_t off, int flags)
+{
+	record_io(fd, IO_READ, false, flags, false, (uint64_t)off);
+	return __real_preadv2(fd, iov, n, off, flags);
+}
+
+int __wrap_fdatasync(int fd)
+{
+	record_io(fd, IO_SYNC, false, 0, true, 0);
+	return __real_fdatasync(fd);
+}
+
+/* The SQEs prepared since the last submit: [sqe_head, sqe_tail). */
+int __wrap_io_uring_submit(struct io_uring *ring)
+{
+	for (unsigned h = ring->sq.sqe_head; h != ring->sq.sqe_tail; h++) {
+		const struct io_uring_sqe *sqe = &ring->sq.sqes[h & ring->sq.ring_mask];
+
+		if (sqe->opcode == IORING_OP_READV || sqe->opcode == IORING_OP_WRITEV)
+			record_io(sqe->fd, sqe->opcode == IORING_OP_READV ? IO_READ : IO_WRITE, true,
+				  (int)sqe->rw_flags, false, sqe->off);
+		else if (sqe->opcode == IORING_OP_FSYNC)
+			record_io(sqe->fd, IO_SYNC, true, 0, sqe->fsync_flags & IORING_FSYNC_DATASYNC, 0);
+		else
+			record_io(sqe->fd, IO_OTHER, true, 0, false, 0);
+	}
+	return __real_io_uring_submit(ring);
+}
+
+/* Record the I/O on PATH from now on, none so far. */
+static void watch_io(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	watch_dev = st.st_dev;
+	watch_ino = st.st_ino;
+	__atomic_store_n(&nios, 0, __ATOMIC_SEQ_CST);
+}
+
+static unsigned ios_taken(void)
+{
+	unsigned n = __atomic_load_n(&nios, __ATOMIC_SEQ_CST);
+
+	assert_in_range(n, 0, IO_MAX);
+	return n;
+}
+
+static const char *io_name(enum io_op op)
+{
+	return op == IO_READ ? "read" : op == IO_WRITE ? "write" : op == IO_SYNC ? "sync" : "other";
+}
+
+/* The one I/O on the image since the last call (or watch_io()): of OP, on
+ * the io_uring path or not (URING). */
+static struct io_rec one_io(enum io_op op, bool uring)
+{
+	unsigned n = ios_taken();
+	struct io_rec r;
+
+	if (n != 1) {
+		for (unsigned i = 0; i < n; i++)
+			print_message("  I/O %u: %s%s, flags %#x\n", i, io_name(ios[i].op),
+				      ios[i].uring ? " (SQE)" : "", ios[i].rw_flags);
+		fail_msg("%u I/Os on the image where one %s was expected", n, io_name(op));
+	}
+	r = ios[0];
+	__atomic_store_n(&nios, 0, __ATOMIC_SEQ_CST);
+	if (r.op != op)
+		fail_msg("a %s on the image where a %s was expected", io_name(r.op), io_name(op));
+	if (r.uring != uring)
+		fail_msg("the %s went %s, not %s", io_name(op), r.uring ? "through io_uring" :
+			 "through a system call of the queue's thread (aio = sync, or io_uring refused)",
+			 uring ? "through io_uring" : "through the queue's thread");
+	return r;
+}
 static char dir[64];
 static char img[96];
 static uint16_t next_head;
@@ -79,6 +214,7 @@ static int setup(void **state)
 	assert_int_equal(ftruncate(fd, IMG_SIZE), 0);
 	close(fd);
 	setenv("PARTVM_RUNTIME_DIR", dir, 1);
+	watch_io(img);
 	fake_virtio_vm(&f);
 	next_head = 0;
 	fail_worker_start = 0;
@@ -350,20 +486,100 @@ static void test_readonly(void **state)
 	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, DATA, 512, true, NULL), VIRTIO_BLK_S_OK);
 }
 
-static void test_write_cache_off(void **state)
+#define WCE_OFF (VIRTIO_BAR_DEVICE + offsetof(struct virtio_blk_config, wce))
+
+/* A write of 4 KiB at SECTOR: OK, on the image, in one I/O (on the
+ * io_uring path or not, URING), which is write-through (RWF_DSYNC) or not
+ * as DSYNC says. */
+static void expect_write(uint64_t sector, uint8_t fill, bool uring, bool dsync)
 {
-	disk("");
+	uint8_t back[4096];
+	struct io_rec io;
+
+	memset(gpa(&f, DATA), fill, sizeof(back));
+	watch_io(img);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, sector, DATA, sizeof(back), false, NULL),
+			 VIRTIO_BLK_S_OK);
+	io = one_io(IO_WRITE, uring);
+	assert_int_equal(io.offset, sector * 512);
+	if (!(io.rw_flags & RWF_DSYNC) != !dsync)
+		fail_msg("the write at sector %llu went %s RWF_DSYNC (flags %#x)",
+			 (unsigned long long)sector, dsync ? "without" : "with", io.rw_flags);
+	image_read(sector * 512, back, sizeof(back));
+	assert_memory_equal(back, gpa(&f, DATA), sizeof(back));
+}
+
+/* The write cache (5.2.5, CONFIG_WCE) by what reaches the image, not by
+ * the config byte: with the cache on a write is a plain write and no
+ * sync of its own; the guest turning it off makes every write durable
+ * when it completes (RWF_DSYNC); FLUSH is one fdatasync of the image
+ * either way, and moves no data. URING: the io_uring path (the SQEs'
+ * flags and opcodes), else the queue's thread's own system calls. */
+static void write_cache(const char *extra, bool uring)
+{
+	struct io_rec io;
+
+	disk(extra);
 	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
 		    VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_int_equal(bar_rd(&f, WCE_OFF, 1), 1);
+	expect_write(64, 0x11, uring, false);
+
+	watch_io(img);
+	assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, 0, 0, false, NULL), VIRTIO_BLK_S_OK);
+	io = one_io(IO_SYNC, uring);
+	assert_true(io.datasync);
+
 	/* The guest turns its write cache off: writethrough writes. */
-	assert_int_equal(bar_rd(&f, VIRTIO_BAR_DEVICE + offsetof(struct virtio_blk_config, wce), 1), 1);
-	bar_wr(&f, VIRTIO_BAR_DEVICE + offsetof(struct virtio_blk_config, wce), 1, 0);
-	assert_int_equal(bar_rd(&f, VIRTIO_BAR_DEVICE + offsetof(struct virtio_blk_config, wce), 1), 0);
+	bar_wr(&f, WCE_OFF, 1, 0);
+	assert_int_equal(bar_rd(&f, WCE_OFF, 1), 0);
+	expect_write(72, 0x22, uring, true);
+	expect_write(80, 0x33, uring, true);
+	/* A FLUSH still syncs (the guest may flush whatever its mode). */
+	watch_io(img);
+	assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, 0, 0, false, NULL), VIRTIO_BLK_S_OK);
+	assert_true(one_io(IO_SYNC, uring).datasync);
+
+	/* And on again. */
+	bar_wr(&f, WCE_OFF, 1, 1);
+	assert_int_equal(bar_rd(&f, WCE_OFF, 1), 1);
+	expect_write(88, 0x44, uring, false);
+
 	/* The capacity is not the guest's to write. */
 	bar_wr(&f, VIRTIO_BAR_DEVICE, 8, 1);
 	assert_int_equal(bar_rd(&f, VIRTIO_BAR_DEVICE, 8), IMG_SIZE / 512);
-	memset(gpa(&f, DATA), 1, 4096);
-	assert_int_equal(request(VIRTIO_BLK_T_OUT, 0, DATA, 4096, false, NULL), VIRTIO_BLK_S_OK);
+
+	/* A reset brings the cache back on, whatever the last driver chose. */
+	bar_wr(&f, WCE_OFF, 1, 0);
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	next_head = 0;
+	assert_int_equal(bar_rd(&f, WCE_OFF, 1), 1);
+	expect_write(92, 0x4a, uring, false);
+
+	/* A driver without CONFIG_WCE: the cache follows FLUSH (5.2.5.1):
+	 * there with FLUSH, write-through without. */
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO) &
+					   ~(1ULL << VIRTIO_BLK_F_CONFIG_WCE), 1, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	next_head = 0;
+	expect_write(96, 0x55, uring, false);
+	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO) &
+					   ~(1ULL << VIRTIO_BLK_F_CONFIG_WCE) & ~(1ULL << VIRTIO_BLK_F_FLUSH),
+				1, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	next_head = 0;
+	expect_write(104, 0x66, uring, true);
+}
+
+static void test_write_cache(void **state)
+{
+	write_cache("", true);
+}
+
+static void test_write_cache_sync(void **state)
+{
+	write_cache("aio = sync\n", false);
 }
 
 static void test_unaligned_direct(void **state)
@@ -754,7 +970,8 @@ int main(void)
 		T(test_discard_and_zeroes),
 		T(test_discard_nothing),
 		T(test_readonly),
-		T(test_write_cache_off),
+		T(test_write_cache),
+		T(test_write_cache_sync),
 		T(test_unaligned_direct),
 		T(test_stress_event_idx),
 		T(test_stress_sync),
