@@ -779,14 +779,22 @@ static void config_write(struct virtio_dev *vdev, unsigned off, const void *buf,
 		virtio_warn(vdev, "a %u-byte write to read-only configuration offset %u", len, off);
 }
 
+/* The cache the features leave the driver with, which it reads after
+ * FEATURES_OK: without CONFIG_WCE it follows FLUSH (5.2.5.1); with it
+ * but without FLUSH writeback MUST start at 0 (5.2.5.2), as a cache the
+ * driver could never flush would lose its writes. */
+static void features_ok(struct virtio_dev *vdev)
+{
+	struct blk *b = vdev->opaque;
+
+	__atomic_store_n(&b->wce, virtio_has_feature(vdev, VIRTIO_BLK_F_FLUSH), __ATOMIC_RELAXED);
+}
+
 static int start(struct virtio_dev *vdev)
 {
 	struct blk *b = vdev->opaque;
 	int r;
 
-	/* Without CONFIG_WCE the cache follows FLUSH: there when negotiated. */
-	if (!virtio_has_feature(vdev, VIRTIO_BLK_F_CONFIG_WCE))
-		b->wce = virtio_has_feature(vdev, VIRTIO_BLK_F_FLUSH);
 	for (unsigned i = 0; i < b->nqueues; i++) {
 		struct blk_queue *q = &b->queues[i];
 
@@ -805,7 +813,7 @@ static void stop(struct virtio_dev *vdev)
 		virtio_worker_stop(&b->queues[i].worker);
 		drain(&b->queues[i]);
 	}
-	/* The next start reads the guest's setting anew. */
+	/* As after create; the next driver's features settle it. */
 	b->wce = 1;
 }
 
@@ -886,6 +894,7 @@ static int create(struct device *d, struct loop *loop)
 		.config_size = sizeof(struct virtio_blk_config),
 		.config_read = config_read,
 		.config_write = config_write,
+		.features_ok = features_ok,
 		.start = start,
 		.stop = stop,
 	};

@@ -117,6 +117,10 @@ struct virtio_ops {
 	 * config_size (checked by the transport). Any thread. */
 	void (*config_read)(struct virtio_dev *vdev, unsigned off, void *buf, unsigned len);
 	void (*config_write)(struct virtio_dev *vdev, unsigned off, const void *buf, unsigned len);
+	/* Optional: the driver's features were accepted (FEATURES_OK). Set
+	 * up what the device config shows for them: the driver may read it
+	 * from now on, before DRIVER_OK. */
+	void (*features_ok)(struct virtio_dev *vdev);
 	/* The driver set DRIVER_OK: start the queues' work. 0 or -errno (the
 	 * transport then calls stop, to undo a start that failed half-way,
 	 * and marks the device as needing a reset). */

@@ -240,6 +240,8 @@ static void set_status(struct virtio_dev *vdev, uint8_t v)
 		 * driver that reads FEATURES_OK back unset gives up (3.1.1). */
 		if ((f & ~offered(vdev)) || !(f & (1ULL << VIRTIO_F_VERSION_1)))
 			v &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;
+		else if (vdev->ops->features_ok)
+			vdev->ops->features_ok(vdev);
 	}
 	if ((v & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK)) {
 		if (!(v & VIRTIO_CONFIG_S_FEATURES_OK)) {

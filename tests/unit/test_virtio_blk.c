@@ -570,6 +570,24 @@ static void write_cache(const char *extra, bool uring)
 		    VIRTIO_CONFIG_S_DRIVER_OK);
 	next_head = 0;
 	expect_write(104, 0x66, uring, true);
+
+	/* CONFIG_WCE without FLUSH: the device MUST initialize writeback
+	 * to 0 (5.2.5.2), which the driver reads after FEATURES_OK; it
+	 * could never flush a cache. */
+	status_wr(&f, 0);
+	status_wr(&f, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	driver_features(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO) & ~(1ULL << VIRTIO_BLK_F_FLUSH));
+	status_wr(&f, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+			      VIRTIO_CONFIG_S_FEATURES_OK);
+	assert_true(status_rd(&f) & VIRTIO_CONFIG_S_FEATURES_OK);
+	assert_int_equal(bar_rd(&f, WCE_OFF, 1), 0);
+	queue_setup(&f, 0, QS);
+	status_wr(&f, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+			      VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_true(status_rd(&f) & VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_int_equal(bar_rd(&f, WCE_OFF, 1), 0);
+	next_head = 0;
+	expect_write(112, 0x77, uring, true);
 }
 
 static void test_write_cache(void **state)
