@@ -198,9 +198,10 @@ static struct io_rec one_io(enum io_op op, bool uring)
 			 uring ? "through io_uring" : "through the queue's thread");
 	return r;
 }
+
 static char dir[64];
 static char img[96];
-static uint16_t next_head;
+static uint16_t next_head[2];  /* of queues 0 and 1 */
 
 static int setup(void **state)
 {
@@ -216,7 +217,7 @@ static int setup(void **state)
 	setenv("PARTVM_RUNTIME_DIR", dir, 1);
 	watch_io(img);
 	fake_virtio_vm(&f);
-	next_head = 0;
+	next_head[0] = next_head[1] = 0;
 	fail_worker_start = 0;
 	return 0;
 }
@@ -241,35 +242,43 @@ static struct virtio_dev *disk(const char *extra)
 	return fake_virtio_device(&f, text);
 }
 
-/* One request: header, then data (readable for a write, writable for a
- * read), then the status byte. Returns the status; *WRITTEN gets used.len. */
-static int request(uint32_t type, uint64_t sector, uint64_t data_gpa, uint32_t len, bool data_in,
-		   uint32_t *written)
+/* One request on queue Q: header, then data (readable for a write,
+ * writable for a read), then the status byte. Returns the status;
+ * *WRITTEN gets used.len. */
+static int request_on(unsigned q, uint32_t type, uint64_t sector, uint64_t data_gpa, uint32_t len,
+		      bool data_in, uint32_t *written)
 {
 	struct virtio_blk_outhdr h = { .type = type, .sector = sector };
-	uint16_t head = next_head, d = 0;
+	uint16_t head = next_head[q], d = 0;
+	uint64_t hdr = HDR + q * 0x8000ULL + 16 * (head % 2048), st = STATUS + q * 0x1000ULL + head % 4096;
 	uint32_t id, used_len;
-	uint8_t *status = gpa(&f, STATUS + head);
+	uint8_t *status = gpa(&f, st);
 
-	memcpy(gpa(&f, HDR + 16 * head), &h, sizeof(h));
+	memcpy(gpa(&f, hdr), &h, sizeof(h));
 	*status = 0xee;
-	put_desc_at(&f, RING_DESC(0), d, HDR + 16 * head, 16, VRING_DESC_F_NEXT, d + 1);
+	put_desc_at(&f, RING_DESC(q), d, hdr, 16, VRING_DESC_F_NEXT, d + 1);
 	d++;
 	if (len) {
-		put_desc_at(&f, RING_DESC(0), d, data_gpa, len,
+		put_desc_at(&f, RING_DESC(q), d, data_gpa, len,
 			    VRING_DESC_F_NEXT | (data_in ? VRING_DESC_F_WRITE : 0), d + 1);
 		d++;
 	}
-	put_desc_at(&f, RING_DESC(0), d, STATUS + head, 1, VRING_DESC_F_WRITE, 0);
-	offer_and_kick(&f, 0, QS, 0);
-	next_head++;
-	if (!wait_used(&f, 0, next_head, 5000))
-		fail_msg("request %u (type %u) was never completed", head, type);
-	used_elem(&f, 0, QS, (uint16_t)(next_head - 1), &id, &used_len);
+	put_desc_at(&f, RING_DESC(q), d, st, 1, VRING_DESC_F_WRITE, 0);
+	offer_and_kick(&f, q, QS, 0);
+	next_head[q]++;
+	if (!wait_used(&f, q, next_head[q], 5000))
+		fail_msg("request %u (type %u) on queue %u was never completed", head, type, q);
+	used_elem(&f, q, QS, (uint16_t)(next_head[q] - 1), &id, &used_len);
 	assert_int_equal(id, 0);
 	if (written)
 		*written = used_len;
 	return *status;
+}
+
+static int request(uint32_t type, uint64_t sector, uint64_t data_gpa, uint32_t len, bool data_in,
+		   uint32_t *written)
+{
+	return request_on(0, type, sector, data_gpa, len, data_in, written);
 }
 
 static void image_read(uint64_t off, void *buf, size_t len)
@@ -397,6 +406,161 @@ static void test_start_fails_half_way(void **state)
 	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, DATA, 512, true, NULL), VIRTIO_BLK_S_OK);
 }
 
+/* Which queue's thread issued IO: "blkSS-qN" names queue N's. */
+static unsigned io_queue(const struct io_rec *io)
+{
+	const char *q = strstr(io->thread, "-q");
+
+	if (!q || strncmp(io->thread, "blk", 3))
+		fail_msg("I/O at %llu from thread '%s', not a queue's", (unsigned long long)io->offset,
+			 io->thread);
+	return (unsigned)atoi(q + 2);
+}
+
+/* A disk with two queues, each with its own thread (VIRTIO_BLK_F_MQ,
+ * 5.2.3). A write on queue 1 is read back on queue 0 and the other way
+ * round; then both queues at once: NREQ writes offered on each and both
+ * doorbells rung before waiting for either, completed each on its own
+ * queue, their I/O issued by that queue's thread, and read back crosswise
+ * (queue 0 reading what queue 1 wrote), the data checked in the guest's
+ * buffers and on the image. URING: the io_uring path, else aio = sync. */
+static void two_queues(const char *extra, bool uring)
+{
+	enum { NREQ = 32, LEN = 16 << 10, FIRST = 4096 };
+	uint8_t back[LEN];
+	uint32_t written;
+	struct io_rec io;
+	char text[64];
+	unsigned nio;
+
+	snprintf(text, sizeof(text), "queues = 2\n%s", extra);
+	disk(text);
+	assert_true(device_features(&f) & (1ULL << VIRTIO_BLK_F_MQ));
+	assert_true(driver_init(&f, (FEATURES & ~(1ULL << VIRTIO_BLK_F_RO)) | (1ULL << VIRTIO_BLK_F_MQ),
+				2, QS) &
+		    VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_int_equal(bar_rd(&f, VIRTIO_BAR_DEVICE + offsetof(struct virtio_blk_config, num_queues), 2),
+			 2);
+
+	/* One at a time: written on one queue, read on the other. */
+	for (unsigned wq = 0; wq < 2; wq++) {
+		uint64_t sector = 200 + 64 * wq;
+
+		for (unsigned i = 0; i < 8192; i++)
+			((uint8_t *)gpa(&f, DATA))[i] = (uint8_t)(i * 13 + 5 + wq);
+		watch_io(img);
+		assert_int_equal(request_on(wq, VIRTIO_BLK_T_OUT, sector, DATA, 8192, false, &written),
+				 VIRTIO_BLK_S_OK);
+		assert_int_equal(written, 1);
+		io = one_io(IO_WRITE, uring);
+		assert_int_equal(io.offset, sector * 512);
+		assert_int_equal(io_queue(&io), wq);
+		image_read(sector * 512, back, 8192);
+		assert_memory_equal(back, gpa(&f, DATA), 8192);
+
+		memset(gpa(&f, DATA + 0x10000), 0, 8192);
+		assert_int_equal(request_on(!wq, VIRTIO_BLK_T_IN, sector, DATA + 0x10000, 8192, true,
+					    &written),
+				 VIRTIO_BLK_S_OK);
+		assert_int_equal(written, 8193);
+		io = one_io(IO_READ, uring);
+		assert_int_equal(io.offset, sector * 512);
+		assert_int_equal(io_queue(&io), !wq);
+		assert_memory_equal(gpa(&f, DATA + 0x10000), gpa(&f, DATA), 8192);
+	}
+
+	/* Both at once: writes (round 0), then reads crosswise (round 1). */
+	watch_io(img);
+	for (unsigned round = 0; round < 2; round++) {
+		bool write = round == 0;
+
+		for (unsigned q = 0; q < 2; q++) {
+			uint16_t *aidx = gpa(&f, RING_AVAIL(q) + 2), *ring = gpa(&f, RING_AVAIL(q) + 4);
+
+			for (unsigned i = 0; i < NREQ; i++) {
+				/* Queue Q writes block Q*NREQ+i, and reads the other queue's. */
+				unsigned blk = write ? q * NREQ + i : (!q) * NREQ + i;
+				struct virtio_blk_outhdr h = {
+					.type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
+					.sector = FIRST + (uint64_t)blk * (LEN / 512),
+				};
+				uint64_t hdr = HDR + q * 0x8000ULL + 16 * i, st = STATUS + q * 0x1000ULL + i;
+				uint64_t data = DATA + (uint64_t)(write ? blk : 2 * NREQ + q * NREQ + i) * LEN;
+
+				if (write)
+					for (unsigned b = 0; b < LEN; b++)
+						((uint8_t *)gpa(&f, data))[b] = (uint8_t)(blk * 7 + b * 3 + (b >> 9));
+				else
+					memset(gpa(&f, data), 0, LEN);
+				memcpy(gpa(&f, hdr), &h, sizeof(h));
+				*(uint8_t *)gpa(&f, st) = 0xee;
+				put_desc_at(&f, RING_DESC(q), 3 * i, hdr, 16, VRING_DESC_F_NEXT, 3 * i + 1);
+				put_desc_at(&f, RING_DESC(q), 3 * i + 1, data, LEN,
+					    VRING_DESC_F_NEXT | (write ? 0 : VRING_DESC_F_WRITE), 3 * i + 2);
+				put_desc_at(&f, RING_DESC(q), 3 * i + 2, st, 1, VRING_DESC_F_WRITE, 0);
+				ring[(uint16_t)(*aidx + i) % QS] = (uint16_t)(3 * i);
+			}
+			__atomic_store_n(aidx, (uint16_t)(*aidx + NREQ), __ATOMIC_RELEASE);
+		}
+		bar_wr(&f, VIRTIO_BAR_NOTIFY + 0 * VIRTIO_NOTIFY_MULT, 2, 0);
+		bar_wr(&f, VIRTIO_BAR_NOTIFY + 1 * VIRTIO_NOTIFY_MULT, 2, 1);
+		for (unsigned q = 0; q < 2; q++) {
+			bool seen[NREQ] = { false };
+
+			if (!wait_used(&f, q, (uint16_t)(next_head[q] + NREQ), 5000))
+				fail_msg("queue %u: %u of %u requests completed", q,
+					 (uint16_t)(used_idx(&f, q) - next_head[q]), NREQ);
+			for (unsigned n = 0; n < NREQ; n++) {
+				uint32_t id, len;
+				unsigned i;
+
+				used_elem(&f, q, QS, (uint16_t)(next_head[q] + n), &id, &len);
+				i = id / 3;
+				assert_true(id % 3 == 0 && i < NREQ && !seen[i]);
+				seen[i] = true;
+				assert_int_equal(len, write ? 1 : LEN + 1);
+				assert_int_equal(*(uint8_t *)gpa(&f, STATUS + q * 0x1000ULL + i), VIRTIO_BLK_S_OK);
+			}
+			next_head[q] = (uint16_t)(next_head[q] + NREQ);
+		}
+	}
+	/* The data: on the image as written, and in each reader's buffers. */
+	for (unsigned blk = 0; blk < 2 * NREQ; blk++) {
+		unsigned q = blk / NREQ, i = blk % NREQ;
+
+		image_read((FIRST + (uint64_t)blk * (LEN / 512)) * 512, back, LEN);
+		if (memcmp(back, gpa(&f, DATA + (uint64_t)blk * LEN), LEN))
+			fail_msg("block %u, written on queue %u: not so on the image", blk, q);
+		if (memcmp(gpa(&f, DATA + (uint64_t)(2 * NREQ + (!q) * NREQ + i) * LEN), back, LEN))
+			fail_msg("block %u, written on queue %u: queue %u read something else", blk, q, !q);
+	}
+	/* Each request's I/O on its own queue's thread (short transfers
+	 * would add some: at least one each). */
+	nio = ios_taken();
+	assert_true(nio >= 4 * NREQ);
+	for (unsigned n = 0; n < nio; n++) {
+		unsigned blk = (unsigned)((ios[n].offset / 512 - FIRST) / (LEN / 512));
+		unsigned q = ios[n].op == IO_WRITE ? blk / NREQ : !(blk / NREQ);
+
+		assert_true(ios[n].op == IO_WRITE || ios[n].op == IO_READ);
+		assert_true(ios[n].uring == uring);
+		assert_true(blk < 2 * NREQ);
+		if (io_queue(&ios[n]) != q)
+			fail_msg("the %s of block %u (queue %u's) was issued by '%s'", io_name(ios[n].op),
+				 blk, q, ios[n].thread);
+	}
+}
+
+static void test_two_queues(void **state)
+{
+	two_queues("", true);
+}
+
+static void test_two_queues_sync(void **state)
+{
+	two_queues("aio = sync\n", false);
+}
+
 static void test_discard_and_zeroes(void **state)
 {
 	struct virtio_blk_discard_write_zeroes seg = { .sector = 2048, .num_sectors = 2048 };
@@ -413,7 +577,6 @@ static void test_discard_and_zeroes(void **state)
 	assert_true(full >= 2048);
 	/* DISCARD gives the blocks back: the image shrinks on the host. */
 	memcpy(gpa(&f, DATA + (4 << 20)), &seg, sizeof(seg));
-	next_head = next_head;
 	assert_int_equal(request(VIRTIO_BLK_T_DISCARD, 0, DATA + (4 << 20), sizeof(seg), false, NULL),
 			 VIRTIO_BLK_S_OK);
 	after = image_blocks();
@@ -553,7 +716,7 @@ static void write_cache(const char *extra, bool uring)
 	bar_wr(&f, WCE_OFF, 1, 0);
 	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
 		    VIRTIO_CONFIG_S_DRIVER_OK);
-	next_head = 0;
+	next_head[0] = 0;
 	assert_int_equal(bar_rd(&f, WCE_OFF, 1), 1);
 	expect_write(92, 0x4a, uring, false);
 
@@ -562,13 +725,13 @@ static void write_cache(const char *extra, bool uring)
 	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO) &
 					   ~(1ULL << VIRTIO_BLK_F_CONFIG_WCE), 1, QS) &
 		    VIRTIO_CONFIG_S_DRIVER_OK);
-	next_head = 0;
+	next_head[0] = 0;
 	expect_write(96, 0x55, uring, false);
 	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO) &
 					   ~(1ULL << VIRTIO_BLK_F_CONFIG_WCE) & ~(1ULL << VIRTIO_BLK_F_FLUSH),
 				1, QS) &
 		    VIRTIO_CONFIG_S_DRIVER_OK);
-	next_head = 0;
+	next_head[0] = 0;
 	expect_write(104, 0x66, uring, true);
 
 	/* CONFIG_WCE without FLUSH: the device MUST initialize writeback
@@ -586,7 +749,7 @@ static void write_cache(const char *extra, bool uring)
 			      VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
 	assert_true(status_rd(&f) & VIRTIO_CONFIG_S_DRIVER_OK);
 	assert_int_equal(bar_rd(&f, WCE_OFF, 1), 0);
-	next_head = 0;
+	next_head[0] = 0;
 	expect_write(112, 0x77, uring, true);
 }
 
@@ -785,7 +948,7 @@ static void reset_in_flight(const char *extra)
 	}
 	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
 		    VIRTIO_CONFIG_S_DRIVER_OK);
-	next_head = 0;
+	next_head[0] = 0;
 	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, DATA, 4096, true, NULL), VIRTIO_BLK_S_OK);
 }
 
@@ -985,6 +1148,8 @@ int main(void)
 		T(test_refusals),
 		T(test_no_status_byte),
 		T(test_start_fails_half_way),
+		T(test_two_queues),
+		T(test_two_queues_sync),
 		T(test_discard_and_zeroes),
 		T(test_discard_nothing),
 		T(test_readonly),
