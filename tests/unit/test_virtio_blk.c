@@ -11,7 +11,8 @@
  * without readonly) and the lock that names who holds an image. A
  * start that fails half-way (a queue's thread refused) leaves no thread
  * running. The write cache as the image's I/O shows it (a sync per FLUSH,
- * RWF_DSYNC writes with the cache off), on both I/O paths.
+ * RWF_DSYNC writes with the cache off), on both I/O paths; two queues
+ * busy at once; cache = none (O_DIRECT) on a file system that has it.
  */
 // LDFLAGS: -Wl,--wrap=virtio_worker_start -Wl,--wrap=pwritev2 -Wl,--wrap=preadv2 -Wl,--wrap=fdatasync -Wl,--wrap=io_uring_submit
 #include <setjmp.h>
@@ -199,8 +200,8 @@ static struct io_rec one_io(enum io_op op, bool uring)
 	return r;
 }
 
-static char dir[64];
-static char img[96];
+static char dir[128];
+static char img[160];
 static uint16_t next_head[2];  /* of queues 0 and 1 */
 
 static int setup(void **state)
@@ -224,7 +225,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
+	char cmd[160];
 
 	fake_virtio_free(&f);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
@@ -295,6 +296,33 @@ static uint64_t image_blocks(void)
 
 	assert_int_equal(stat(img, &st), 0);
 	return (uint64_t)st.st_blocks;
+}
+
+/* The fds this process has open on the image: how many with O_DIRECT,
+ * and how many without. */
+static void image_fds(unsigned *direct, unsigned *buffered)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct stat want, st;
+	struct dirent *e;
+
+	assert_non_null(d);
+	assert_int_equal(stat(img, &want), 0);
+	*direct = *buffered = 0;
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name), fl;
+
+		if (e->d_name[0] == '.' || fd == dirfd(d) || fstat(fd, &st) < 0 ||
+		    st.st_dev != want.st_dev || st.st_ino != want.st_ino)
+			continue;
+		fl = fcntl(fd, F_GETFL);
+		assert_true(fl >= 0);
+		if (fl & O_DIRECT)
+			(*direct)++;
+		else
+			(*buffered)++;
+	}
+	closedir(d);
 }
 
 static void test_read_write(void **state)
@@ -680,9 +708,14 @@ static void expect_write(uint64_t sector, uint8_t fill, bool uring, bool dsync)
  * flags and opcodes), else the queue's thread's own system calls. */
 static void write_cache(const char *extra, bool uring)
 {
+	unsigned ndirect, nbuffered;
 	struct io_rec io;
 
 	disk(extra);
+	/* cache = writeback: the image through the page cache alone. */
+	image_fds(&ndirect, &nbuffered);
+	assert_int_equal(ndirect, 0);
+	assert_int_equal(nbuffered, 1);
 	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
 		    VIRTIO_CONFIG_S_DRIVER_OK);
 	assert_int_equal(bar_rd(&f, WCE_OFF, 1), 1);
@@ -763,33 +796,110 @@ static void test_write_cache_sync(void **state)
 	write_cache("aio = sync\n", false);
 }
 
-static void test_unaligned_direct(void **state)
+/* Move this test's directory (and its image, and the runtime directory)
+ * to a file system that has O_DIRECT: /var/tmp, else the build directory
+ * this test runs from (/tmp may be a tmpfs without it). None: the test
+ * fails, rather than pass without having tested cache = none. */
+static void use_direct_dir(void)
 {
-	uint8_t back[1024];
+	char exe[PATH_MAX] = "", fresh[sizeof(dir)], why[2][sizeof(dir) + 64];
+	const char *cand[2] = { "/var/tmp", exe };
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
 
-	/* cache = none (O_DIRECT; /tmp may not have it, then skip the rest):
-	 * a buffer at an odd address goes through the page cache. */
-	if (disk_check(img, false, NULL, &(const char *){ NULL }) < 0)
-		fail();
-	{
-		int fd = open(img, O_RDWR | O_DIRECT);
+	if (n > 0 && (exe[n] = '\0', slash = strrchr(exe, '/')))
+		*slash = '\0';
+	for (unsigned c = 0; c < 2; c++) {
+		char path[sizeof(img)], cmd[sizeof(dir) + 16];
+		int fd;
 
-		if (fd < 0) {
-			print_message("no O_DIRECT on %s's file system: unaligned case not run here\n", dir);
+		if (strlen(cand[c]) + sizeof("/partvm-blk-XXXXXX") > sizeof(fresh)) {
+			snprintf(why[c], sizeof(why[c]), "%.80s...: path too long", cand[c]);
+			continue;
+		}
+		snprintf(fresh, sizeof(fresh), "%s/partvm-blk-XXXXXX", cand[c]);
+		if (!mkdtemp(fresh)) {
+			snprintf(why[c], sizeof(why[c]), "%s: %s", fresh, strerror(errno));
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/disk.img", fresh);
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, IMG_SIZE), 0);
+		close(fd);
+		/* As disk_open() asks for it: EINVAL is a file system without. */
+		fd = open(path, O_RDWR | O_DIRECT);
+		if (fd >= 0) {
+			close(fd);
+			snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+			assert_int_equal(system(cmd), 0);
+			memcpy(dir, fresh, sizeof(dir));
+			memcpy(img, path, sizeof(img));
+			setenv("PARTVM_RUNTIME_DIR", dir, 1);
+			watch_io(img);
 			return;
 		}
-		close(fd);
+		snprintf(why[c], sizeof(why[c]), "%s: %s", fresh, strerror(errno));
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", fresh);
+		assert_int_equal(system(cmd), 0);
 	}
-	disk("cache = none\n");
+	fail_msg("no directory here has O_DIRECT for cache = none (%s; %s): give /var/tmp a "
+		 "file system with it (ext4, xfs)", why[0], why[1]);
+}
+
+/* cache = none: the image open with O_DIRECT (and once more through the
+ * page cache); guest buffers O_DIRECT can take go to the direct fd, a
+ * buffer at an odd address through the page cache; the data lands
+ * either way. */
+static void direct(const char *extra, bool uring)
+{
+	char text[64];
+	uint8_t back[4096];
+	unsigned ndirect, nbuffered;
+
+	use_direct_dir();
+	snprintf(text, sizeof(text), "cache = none\n%s", extra);
+	disk(text);
+	image_fds(&ndirect, &nbuffered);
+	assert_int_equal(ndirect, 1);
+	assert_int_equal(nbuffered, 1);
 	assert_true(driver_init(&f, FEATURES & ~(1ULL << VIRTIO_BLK_F_RO), 1, QS) &
 		    VIRTIO_CONFIG_S_DRIVER_OK);
+
+	/* Aligned (guest RAM is page-aligned): O_DIRECT, both ways. */
+	for (unsigned i = 0; i < sizeof(back); i++)
+		((uint8_t *)gpa(&f, DATA))[i] = (uint8_t)(i * 5 + 1);
+	watch_io(img);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 16, DATA, 4096, false, NULL), VIRTIO_BLK_S_OK);
+	assert_true(one_io(IO_WRITE, uring).direct);
+	image_read(16 * 512, back, sizeof(back));
+	assert_memory_equal(back, gpa(&f, DATA), sizeof(back));
+	memset(gpa(&f, DATA + 0x10000), 0, 4096);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 16, DATA + 0x10000, 4096, true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_true(one_io(IO_READ, uring).direct);
+	assert_memory_equal(gpa(&f, DATA + 0x10000), back, sizeof(back));
+
+	/* At odd addresses: through the page cache. */
 	memset(gpa(&f, DATA + 3), 0x77, 1024);
 	assert_int_equal(request(VIRTIO_BLK_T_OUT, 10, DATA + 3, 1024, false, NULL), VIRTIO_BLK_S_OK);
-	image_read(10 * 512, back, sizeof(back));
-	for (unsigned i = 0; i < sizeof(back); i++)
+	assert_false(one_io(IO_WRITE, uring).direct);
+	image_read(10 * 512, back, 1024);
+	for (unsigned i = 0; i < 1024; i++)
 		assert_int_equal(back[i], 0x77);
 	assert_int_equal(request(VIRTIO_BLK_T_IN, 10, DATA + 4096 + 5, 1024, true, NULL), VIRTIO_BLK_S_OK);
-	assert_memory_equal(gpa(&f, DATA + 4096 + 5), back, sizeof(back));
+	assert_false(one_io(IO_READ, uring).direct);
+	assert_memory_equal(gpa(&f, DATA + 4096 + 5), back, 1024);
+}
+
+static void test_direct(void **state)
+{
+	direct("", true);
+}
+
+static void test_direct_sync(void **state)
+{
+	direct("aio = sync\n", false);
 }
 
 /* Many requests in flight, as Linux sends them: EVENT_IDX negotiated, a
@@ -1056,7 +1166,7 @@ static void expect_config_error(const char *text, const char *want)
 
 static void test_config(void **state)
 {
-	char text[512], odd[80], ro[80];
+	char text[512], odd[sizeof(dir) + 16], ro[sizeof(dir) + 16];
 	struct config_error err = { { 0 } };
 	struct vm_config c;
 	const char *why;
@@ -1108,7 +1218,7 @@ static void test_config(void **state)
 static void test_lock_names_holder(void **state)
 {
 	struct disk d, d2, r1, r2;
-	char holder[300] = "", fresh[128];
+	char holder[300] = "", fresh[sizeof(dir) + 16];
 
 	/* A writer holds it: a second writer and a reader are refused with
 	 * the first one's name; readers share. */
@@ -1155,7 +1265,8 @@ int main(void)
 		T(test_readonly),
 		T(test_write_cache),
 		T(test_write_cache_sync),
-		T(test_unaligned_direct),
+		T(test_direct),
+		T(test_direct_sync),
 		T(test_stress_event_idx),
 		T(test_stress_sync),
 		T(test_reset_in_flight),
