@@ -361,9 +361,10 @@ int cli_run(int argc, char **argv)
 	}
 	r = vm_create(&vm, &cfg);
 	if (r < 0) {
+		status = r == -ENODEV ? EXIT_NOKVM : vm.input_refused ? EXIT_USAGE : EXIT_FAIL;
 		vm_destroy(&vm);
 		config_free(&cfg);
-		return r == -ENODEV ? EXIT_NOKVM : EXIT_FAIL;
+		return status;
 	}
 	status = service_run(&vm);
 	if (cfg.stats) {

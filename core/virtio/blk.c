@@ -866,8 +866,11 @@ static int create(struct device *d, struct loop *loop)
 	snprintf(b->name, sizeof(b->name), "%s", d->name);
 	r = disk_open(&b->disk, c->path, c->readonly, c->cache == CACHE_NONE, partvm_runtime_dir(),
 		      cfg->name ? cfg->name : "partvm", holder, sizeof(holder));
-	if (r == -EBUSY)
+	if (r == -EBUSY) {
+		/* Taken since the preflight: the same refusal, the same status. */
+		d->vm->input_refused = true;
 		return log_error_errno(r, "%s: disk '%s' is in use by %s", d->name, c->path, holder);
+	}
 	if (r == -EOPNOTSUPP)
 		return log_error_errno(r, "%s: disk '%s': its file system has no O_DIRECT; use "
 				       "cache = writeback", d->name, c->path);

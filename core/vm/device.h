@@ -10,6 +10,8 @@
  * Lifecycle, in order (stop, detach and free run in reverse order):
  *   create  once, after guest RAM and the event loop exist: register on
  *           the buses, watch fds with loop_add(), start helper threads.
+ *           A refusal about the user's input that the preflight could
+ *           not foresee (an image taken since) sets vm->input_refused.
  *   attach  every boot, once the KVM VM and its vCPUs exist and the
  *           kernel is loaded, before any vCPU runs (irqfds, ioeventfds,
  *           memory slots, measurements: what is tied to the VM fd).

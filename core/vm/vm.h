@@ -104,6 +104,11 @@ struct vm {
 	bool keep_loaded;
 	struct boot_loaded loaded;
 
+	/* A device's create refused the user's input (an image another
+	 * partition took after the preflight): `partvm run` exits 2, as
+	 * for the preflight's refusal of it. */
+	bool input_refused;
+
 	/* partvm went on as [partition] user after setup (core/service/
 	 * privileges.c): what needs root at exit is left to its restorer. */
 	bool privileges_dropped;

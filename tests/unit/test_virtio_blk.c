@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "core/virtio/disk.h"
+#include "tests/unit/capture.h"
 #include "tests/unit/virtio_fake.h"
 
 #define QS 256
@@ -1249,6 +1250,47 @@ static void test_lock_names_holder(void **state)
 	disk_close(&d);
 }
 
+/* `partvm run` checks the lock before anything starts (preflight), and
+ * the device takes it when created. A partition that takes the image in
+ * between is refused there too, naming it, as a refusal of the user's
+ * input: partvm run exits 2 for it as for the preflight's
+ * (vm->input_refused, core/cli/run.c). */
+static void test_lock_taken_after_preflight(void **state)
+{
+	struct config_error err = { { 0 } };
+	char text[512], holder[300] = "", want[400];
+	const struct device_conf *dc;
+	struct capture cap;
+	struct device dev;
+	struct disk thief;
+	int r;
+
+	snprintf(text, sizeof(text), "[partition]\nname = t\n[disk]\npath = %s\n", img);
+	if (config_load_string(&f.cfg, "test.conf", text, &err) < 0)
+		fail_msg("config: %s", err.msg);
+	dc = &f.cfg.devices[0];
+	assert_int_equal(devices_preflight(&f.cfg, &err), 0);
+	assert_string_equal(err.msg, "");
+
+	assert_int_equal(disk_open(&thief, img, false, false, dir, "thief", holder, sizeof(holder)), 0);
+	dev = (struct device){ .type = dc->type, .vm = &f.vm, .dc = dc, .name = "virtio-blk0" };
+	capture_begin(&cap);
+	r = dc->type->create(&dev, NULL);
+	capture_end(&cap);
+	dc->type->free(&dev);
+	assert_int_equal(r, -EBUSY);
+	assert_true(f.vm.input_refused);
+	snprintf(want, sizeof(want), "virtio-blk0: disk '%s' is in use by partition 'thief' (pid %d)",
+		 img, (int)getpid());
+	if (cap.lines != 1 || !strstr(cap.text, want))
+		fail_msg("want one line with \"%s\", got %u: %s", want, cap.lines, cap.text);
+
+	/* The preflight, had it come now, says so the same way. */
+	assert_int_equal(devices_preflight(&f.cfg, &err), -EBUSY);
+	assert_non_null(strstr(err.msg, "in use by partition 'thief'"));
+	disk_close(&thief);
+}
+
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -1274,6 +1316,7 @@ int main(void)
 		T(test_stop_under_flood),
 		T(test_config),
 		T(test_lock_names_holder),
+		T(test_lock_taken_after_preflight),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
