@@ -9,10 +9,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
+#include "core/util/deadline.h"
 #include "core/service/control.h"
 
 bool control_name_valid(const char *name)
@@ -70,18 +70,10 @@ int control_remove_stale(const char *runtime, const char *name)
 	return unlink(sa.sun_path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 int control_call(int fd, const char *command, int timeout_ms, struct json_object **reply)
 {
 	_cleanup_free_ char *req = NULL, *buf = NULL;
-	long long deadline = now_ms() + timeout_ms;
+	int64_t deadline = now_ms() + timeout_ms;
 	size_t len = 0, cap = 0;
 	struct json_object *o;
 	ssize_t sent;
@@ -105,7 +97,7 @@ int control_call(int fd, const char *command, int timeout_ms, struct json_object
 	/* A status reply grows with the vCPUs; read until the newline. */
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
+		int64_t left = deadline - now_ms();
 		ssize_t n;
 
 		if (left <= 0)

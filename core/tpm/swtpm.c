@@ -15,10 +15,10 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
+#include "core/util/deadline.h"
 #include "core/tpm/tpm2_cmd.h"
 
 /* The fds swtpm gets: control listener, data listener, the kept fd. */
@@ -48,14 +48,6 @@ char *swtpm_find_program(const char *program)
 		free(p);
 	}
 	return NULL;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Milliseconds left until DEADLINE for poll (-1: none). */

@@ -4,8 +4,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "core/util/deadline.h"
 
 struct uevent_waiter {
 	struct udev *udev;
@@ -58,17 +59,9 @@ fail:
 	return r < 0 ? r : -EIO;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int uevent_wait(struct uevent_waiter *w, int timeout_ms, uevent_predicate_fn pred, void *userdata)
 {
-	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	struct pollfd pfd = { .fd = udev_monitor_get_fd(w->mon), .events = POLLIN };
 	int r;
 
@@ -80,7 +73,7 @@ int uevent_wait(struct uevent_waiter *w, int timeout_ms, uevent_predicate_fn pre
 		int wait = -1;
 
 		if (deadline >= 0) {
-			long long left = deadline - now_ms();
+			int64_t left = deadline - now_ms();
 			if (left <= 0)
 				return -ETIMEDOUT;
 			wait = left > 60000 ? 60000 : (int)left;
