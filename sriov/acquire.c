@@ -8,13 +8,13 @@
 #include "sriov/sriov.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
+#include "core/util/process.h"
 #include "core/util/sysfs.h"
 #include "iommu/iommu.h"
 
@@ -70,11 +70,6 @@ static int neutralise(struct sriov_nl *nl, const struct sriov_pf *pf, unsigned v
 
 	sriov_settings_neutral(&n);
 	return configure(nl, pf, vf, &n, n.keys, err, errlen);
-}
-
-static bool process_alive(pid_t pid)
-{
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
 /* Undo one allocation, whatever state an interrupted start left it in. */

@@ -10,13 +10,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
+#include "core/util/process.h"
 #include "core/util/statefile.h"
 #include "core/util/sysfs.h"
 #include "iommu/iommu.h"
@@ -169,11 +169,6 @@ static bool netdev_up(const char *root, const char *ifname)
 		return false;
 	snprintf(p, sizeof(p), "/sys/class/net/%s/flags", ifname);
 	return sysfs_read_u64(root, p, &flags) == 0 && (flags & IFF_UP);
-}
-
-static bool process_alive(pid_t pid)
-{
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
 int sriov_vf_holder(const char *root, const char *runtime, const struct sriov_vf *vf, char *who,

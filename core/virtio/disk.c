@@ -20,7 +20,6 @@
 #include <limits.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,7 @@
 
 #include "core/util/cleanup.h"
 #include "core/util/dir.h"
+#include "core/util/process.h"
 #include "core/util/statefile.h"
 
 #define SECTOR 512
@@ -103,7 +103,7 @@ static void find_holder(const char *runtime, const struct stat *st, char *holder
 
 	record_path(runtime, st, rec, sizeof(rec));
 	f = fopen(rec, "re");
-	if (f && fscanf(f, "%d %255s", &pid, name) == 2 && pid > 0 && kill(pid, 0) == 0) {
+	if (f && fscanf(f, "%d %255s", &pid, name) == 2 && process_alive(pid)) {
 		snprintf(holder, len, "partition '%s' (pid %d)", name, pid);
 		return;
 	}

@@ -8,7 +8,8 @@
  * to a read-only disk, unknown types, a request without room for its
  * status. The [disk] config keys
  * and --disk, image checks (missing, directory, odd size, read-only
- * without readonly) and the lock that names who holds an image. A
+ * without readonly) and the lock that names who holds an image, also to
+ * a partvm of another user (which may not signal its holder). A
  * start that fails half-way (a queue's thread refused) leaves no thread
  * running. The write cache as the image's I/O shows it (a sync per FLUSH,
  * RWF_DSYNC writes with the cache off), on both I/O paths; two queues
@@ -34,8 +35,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/util/statefile.h"
 #include "core/virtio/disk.h"
 #include "tests/unit/capture.h"
+#include "tests/unit/other_user.h"
 #include "tests/unit/virtio_fake.h"
 
 #define QS 256
@@ -1291,6 +1294,53 @@ static void test_lock_taken_after_preflight(void **state)
 	disk_close(&thief);
 }
 
+static void probe_as_other_user(int fd, void *arg)
+{
+	char holder[300] = "";
+	int r = disk_probe_lock(img, true, dir, holder, sizeof(holder));
+
+	dprintf(fd, "%d %s", r, holder);
+}
+
+/* A partition run as another user holds the image: its process lives,
+ * though kill(pid, 0) gives EPERM, and the refusal names it (the /proc
+ * scan cannot: another user's fds are hidden). As root, a child that is
+ * nobody asks about this process's lock; unprivileged, the record names
+ * PID 1 (another user's). */
+static void test_lock_names_holder_of_other_user(void **state)
+{
+	char holder[300] = "", want[300], out[400], name[64];
+	struct disk d;
+	struct stat st;
+	pid_t other;
+
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chmod(img, 0644), 0);
+	assert_int_equal(disk_open(&d, img, false, false, dir, "alpha", holder, sizeof(holder)), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(other_user_run(probe_as_other_user, NULL, out, sizeof(out)), 0);
+		snprintf(want, sizeof(want), "%d partition 'alpha' (pid %d)", -EBUSY, (int)getpid());
+		assert_string_equal(out, want);
+		disk_close(&d);
+		return;
+	}
+	other = other_user_pid();
+	if (!other) {
+		disk_close(&d);
+		skip();
+	}
+	assert_int_equal(stat(img, &st), 0);
+	snprintf(name, sizeof(name), "%llx-%llx", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	snprintf(want, sizeof(want), "%d init\n", (int)other);
+	snprintf(out, sizeof(out), "%s/disks", dir);
+	assert_int_equal(statefile_write(out, name, want), 0);
+	assert_int_equal(disk_probe_lock(img, true, dir, holder, sizeof(holder)), -EBUSY);
+	snprintf(want, sizeof(want), "partition 'init' (pid %d)", (int)other);
+	assert_string_equal(holder, want);
+	disk_close(&d);
+}
+
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -1317,6 +1367,7 @@ int main(void)
 		T(test_config),
 		T(test_lock_names_holder),
 		T(test_lock_taken_after_preflight),
+		T(test_lock_names_holder_of_other_user),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
