@@ -4,7 +4,6 @@
  * driver loses the console, the root filesystem, a mounted disk or the
  * network the host is reached through, so binding it is refused.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <ifaddrs.h>
@@ -14,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/util/cleanup.h"
+#include "core/util/process.h"
 #include "core/util/sysfs.h"
 #include "iommu/internal.h"
 
@@ -303,43 +302,16 @@ static void check_drm(const struct iommu_host *h, const char *bdf, struct reason
 	if (iommu_path(p, sizeof(p), h->root, "/sys/bus/pci/devices/%s/drm", bdf) < 0 || !(d = opendir(p)))
 		return;
 	while ((de = readdir(d))) {
-		char node[300], proc[PATH_MAX];
-		_cleanup_(closedirp) DIR *pd = NULL;
-		struct dirent *pe;
-		bool open_found = false;
+		char node[300], comm[64];
+		pid_t pid;
 
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(node, sizeof(node), "/dev/dri/%s", de->d_name);
-		if (iommu_path(proc, sizeof(proc), h->root, "/proc") < 0 || !(pd = opendir(proc)))
-			continue;
-		while (!open_found && (pe = readdir(pd))) {
-			_cleanup_(closedirp) DIR *fd = NULL;
-			struct dirent *fe;
-			if (!isdigit((unsigned char)pe->d_name[0]))
-				continue;
-			if (iommu_path(p, sizeof(p), h->root, "/proc/%s/fd", pe->d_name) < 0 || !(fd = opendir(p)))
-				continue;
-			while ((fe = readdir(fd))) {
-				char link[PATH_MAX], target[PATH_MAX], comm[64] = "?";
-				ssize_t n;
-				if (fe->d_name[0] == '.')
-					continue;
-				if (iommu_path(link, sizeof(link), h->root, "/proc/%s/fd/%s", pe->d_name, fe->d_name) < 0)
-					continue;
-				n = readlink(link, target, sizeof(target) - 1);
-				if (n < 0)
-					continue;
-				target[n] = '\0';
-				if (strcmp(target, node) != 0)
-					continue;
-				snprintf(link, sizeof(link), "/proc/%s/comm", pe->d_name);
-				sysfs_read(h->root, link, comm, sizeof(comm));
-				add_reason(rs, "DRM device %s is open by pid %s (%s)", de->d_name, pe->d_name, comm);
-				open_found = true;
-				break;
-			}
-		}
+		/* No SKIP: partvm holding the node counts as well. */
+		pid = process_find_opener(h->root, node, 0, comm, sizeof(comm));
+		if (pid)
+			add_reason(rs, "DRM device %s is open by pid %d (%s)", de->d_name, (int)pid, comm);
 	}
 }
 

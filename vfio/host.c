@@ -7,9 +7,7 @@
  * `--all` find them; at exit both are given back. Refusals are one line
  * naming the device, what is wrong and the way out.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +17,7 @@
 #include "core/vm/config.h"
 #include "core/vm/vm.h"
 #include "core/util/log.h"
+#include "core/util/process.h"
 #include "sriov/sriov.h"
 #include "vfio/internal.h"
 #include "vfio/vfio.h"
@@ -243,41 +242,10 @@ void vfio_host_release(struct vfio *v)
 /* Which process has /dev/vfio/GROUP open? 0 when none is found. */
 static pid_t group_opener(struct vfio *v, int group, char *comm, size_t len)
 {
-	char path[PATH_MAX], want[32], link[64];
-	_cleanup_(closedirp) DIR *proc = NULL;
-	struct dirent *de;
+	char want[32];
 
 	snprintf(want, sizeof(want), "/dev/vfio/%d", group);
-	snprintf(path, sizeof(path), "%s/proc", v->host.root);
-	proc = opendir(path);
-	while (proc && (de = readdir(proc))) {
-		pid_t pid = (pid_t)atoi(de->d_name);
-		_cleanup_(closedirp) DIR *fds = NULL;
-		struct dirent *fe;
-
-		if (pid <= 0 || pid == getpid())
-			continue;
-		snprintf(path, sizeof(path), "%s/proc/%d/fd", v->host.root, (int)pid);
-		fds = opendir(path);
-		while (fds && (fe = readdir(fds))) {
-			ssize_t n;
-
-			snprintf(path, sizeof(path), "%s/proc/%d/fd/%s", v->host.root, (int)pid, fe->d_name);
-			n = readlink(path, link, sizeof(link) - 1);
-			if (n <= 0)
-				continue;
-			link[n] = '\0';
-			if (strcmp(link, want))
-				continue;
-			snprintf(path, sizeof(path), "%s/proc/%d/comm", v->host.root, (int)pid);
-			_cleanup_fclose_ FILE *f = fopen(path, "re");
-			if (!f || !fgets(comm, (int)len, f))
-				snprintf(comm, len, "?");
-			comm[strcspn(comm, "\n")] = '\0';
-			return pid;
-		}
-	}
-	return 0;
+	return process_find_opener(v->host.root, want, getpid(), comm, len);
 }
 
 void vfio_host_explain_open(struct vfio *v, const struct vfio_entry *e, int r)

@@ -14,21 +14,18 @@
  */
 #include "core/virtio/disk.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
-#include "core/util/dir.h"
 #include "core/util/process.h"
 #include "core/util/statefile.h"
 
@@ -96,8 +93,7 @@ static void record_path(const char *runtime, const struct stat *st, char *buf, s
  * else any process that has it open. */
 static void find_holder(const char *runtime, const struct stat *st, char *holder, size_t len)
 {
-	_cleanup_strv_free_ char **pids = NULL;
-	char rec[PATH_MAX], name[256] = "";
+	char rec[PATH_MAX], name[256] = "", comm[64];
 	_cleanup_fclose_ FILE *f = NULL;
 	int pid = 0;
 
@@ -107,38 +103,11 @@ static void find_holder(const char *runtime, const struct stat *st, char *holder
 		snprintf(holder, len, "partition '%s' (pid %d)", name, pid);
 		return;
 	}
-	if (dir_list_numeric("/proc", &pids) >= 0) {
-		for (char **p = pids; *p; p++) {
-			_cleanup_strv_free_ char **fds = NULL;
-			char dir[64];
-
-			if (!isdigit((unsigned char)**p) || atoi(*p) == getpid())
-				continue;
-			snprintf(dir, sizeof(dir), "/proc/%s/fd", *p);
-			if (dir_list(dir, &fds) < 0)
-				continue;
-			for (char **fd = fds; *fd; fd++) {
-				char link[PATH_MAX], comm[64] = "?";
-				struct stat t;
-				FILE *c;
-
-				snprintf(link, sizeof(link), "%s/%s", dir, *fd);
-				if (stat(link, &t) < 0 || t.st_dev != st->st_dev || t.st_ino != st->st_ino ||
-				    t.st_rdev != st->st_rdev)
-					continue;
-				snprintf(link, sizeof(link), "/proc/%s/comm", *p);
-				c = fopen(link, "re");
-				if (c) {
-					if (fgets(comm, sizeof(comm), c))
-						comm[strcspn(comm, "\n")] = '\0';
-					fclose(c);
-				}
-				snprintf(holder, len, "process %s (pid %s)", comm, *p);
-				return;
-			}
-		}
-	}
-	snprintf(holder, len, "another process");
+	pid = process_find_opener_of("", st, getpid(), comm, sizeof(comm));
+	if (pid)
+		snprintf(holder, len, "process %s (pid %d)", comm, pid);
+	else
+		snprintf(holder, len, "another process");
 }
 
 static int lock(int fd, bool readonly)
