@@ -54,17 +54,6 @@ static int quoted(const char *section, const char *kind, char *name, size_t len)
 	return 1;
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return errno || *end || *out > max ? -EINVAL : 0;
-}
-
 /* "0,2-3,5" into a bitmap of VF indices. */
 static int parse_vf_list(const char *s, uint64_t *bits, const char **bad)
 {
@@ -74,7 +63,7 @@ static int parse_vf_list(const char *s, uint64_t *bits, const char **bad)
 	if (!copy)
 		return -ENOMEM;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		unsigned long a, b;
+		uint64_t a, b;
 		char *dash;
 
 		while (isspace((unsigned char)*t))
@@ -83,12 +72,12 @@ static int parse_vf_list(const char *s, uint64_t *bits, const char **bad)
 		dash = strchr(t, '-');
 		if (dash)
 			*dash = '\0';
-		if (parse_uint(t, SRIOV_HOST_MAX_VFS - 1, &a) < 0 ||
-		    parse_uint(dash ? dash + 1 : t, SRIOV_HOST_MAX_VFS - 1, &b) < 0 || b < a) {
+		if (sriov_parse_uint(t, SRIOV_HOST_MAX_VFS - 1, &a) < 0 ||
+		    sriov_parse_uint(dash ? dash + 1 : t, SRIOV_HOST_MAX_VFS - 1, &b) < 0 || b < a) {
 			*bad = s;
 			return -EINVAL;
 		}
-		for (unsigned long i = a; i <= b; i++)
+		for (uint64_t i = a; i <= b; i++)
 			bits[i / 64] |= 1ULL << (i % 64);
 	}
 	return 0;
@@ -99,7 +88,7 @@ static int pf_key(struct load *l, struct ini_source *ini, const char *name, cons
 {
 	struct sriov_host_config *c = l->c;
 	struct sriov_host_pf *pf = NULL;
-	unsigned long v;
+	uint64_t v;
 	const char *bad = value;
 	bool b;
 
@@ -122,7 +111,7 @@ static int pf_key(struct load *l, struct ini_source *ini, const char *name, cons
 		pf->autoprobe = -1;
 	}
 	if (!strcmp(key, "vfs")) {
-		if (parse_uint(value, SRIOV_HOST_MAX_VFS, &v) < 0)
+		if (sriov_parse_uint(value, SRIOV_HOST_MAX_VFS, &v) < 0)
 			return sriov_fail(l->err, l->errlen, -EINVAL, "vfs: '%s' is not a count 0-%d",
 					  value, SRIOV_HOST_MAX_VFS);
 		pf->vfs = (unsigned)v;
@@ -160,10 +149,10 @@ static int vf_key(struct load *l, struct ini_source *ini, const char *name, cons
 	struct sriov_host_vf *vf = NULL;
 	char pf[SRIOV_NAME_MAX], e[256];
 	const char *slash = strrchr(name, '/');
-	unsigned long idx;
+	uint64_t idx;
 	int r;
 
-	if (!slash || slash == name || parse_uint(slash + 1, SRIOV_HOST_MAX_VFS - 1, &idx) < 0)
+	if (!slash || slash == name || sriov_parse_uint(slash + 1, SRIOV_HOST_MAX_VFS - 1, &idx) < 0)
 		return sriov_fail(l->err, l->errlen, -EINVAL,
 				  "[vf \"%s\"]: write [vf \"PF/INDEX\"], e.g. [vf \"eth0/0\"]", name);
 	snprintf(pf, sizeof(pf), "%.*s", (int)(slash - name), name);
@@ -194,9 +183,9 @@ static int vf_key(struct load *l, struct ini_source *ini, const char *name, cons
 static int huge_key(struct load *l, struct ini_source *ini, const char *key, const char *value)
 {
 	struct sriov_host_config *c = l->c;
-	unsigned long n, count;
+	unsigned long n;
 	unsigned unit, shift;
-	uint64_t kb;
+	uint64_t kb, count;
 	char *end;
 
 	/* The page size: "2M", "1G", "2048K" (a size the host has, checked
@@ -210,7 +199,7 @@ static int huge_key(struct load *l, struct ini_source *ini, const char *key, con
 		return sriov_fail(l->err, l->errlen, -EINVAL,
 				  "'%s' is not a page size (2M, 1G) in [hugepages]", key);
 	kb = (uint64_t)n << shift;
-	if (parse_uint(value, 1UL << 30, &count) < 0)
+	if (sriov_parse_uint(value, 1ULL << 30, &count) < 0)
 		return sriov_fail(l->err, l->errlen, -EINVAL, "%s: '%s' is not a page count", key,
 				  value);
 	for (size_t i = 0; i < c->nhuge; i++)

@@ -82,8 +82,7 @@ int sriov_fail(char *err, size_t errlen, int r, const char *fmt, ...)
 	return r;
 }
 
-/* A decimal number with digits only: no sign, no blanks, no 0x. */
-static int parse_uint(const char *s, uint64_t max, uint64_t *out)
+int sriov_parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 
@@ -145,7 +144,7 @@ static int parse_mac(const char *s, uint8_t mac[ETH_ALEN])
 static int parse_number_key(const char *key, const char *value, uint64_t max, const char *what,
 			    uint64_t *out, char *err, size_t errlen)
 {
-	int r = parse_uint(value, max, out);
+	int r = sriov_parse_uint(value, max, out);
 
 	if (r == -ERANGE)
 		return sriov_fail(err, errlen, -EINVAL, "%s: %s is above %" PRIu64 "%s", key, value, max,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The host config's loader (`partvm host apply`): hugepages page sizes,
- * and errors that name the file and line. */
+ * the numbers of [pf] and [vf] sections and page counts (digits only, up
+ * to their limit), and errors that name the file and line. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -71,11 +72,54 @@ static void test_page_size_overflow(void **state)
 	assert_int_equal(load("[hugepages]\n17592186044417G = 1\n", &c, err, sizeof(err)), -EINVAL);
 }
 
+/* TEXT is refused, with a message that contains WHAT. */
+static void refused(const char *text, const char *what)
+{
+	struct sriov_host_config c;
+	char err[512];
+
+	assert_int_equal(load(text, &c, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, what))
+		fail_msg("'%s': '%s' does not say '%s'", text, err, what);
+}
+
+static void test_numbers(void **state)
+{
+	struct sriov_host_config c;
+	char err[512];
+
+	assert_int_equal(load("[pf \"eth0\"]\nvfs = 256\nvfio = 0,2-3,255\n"
+			      "[vf \"eth0/255\"]\ntrust = on\n"
+			      "[hugepages]\n2M = 1073741824\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.npfs, 1);
+	assert_true(c.pfs[0].has_vfs && c.pfs[0].vfs == 256);
+	assert_true(c.pfs[0].vfio[0] == 0xd && c.pfs[0].vfio[1] == 0 && c.pfs[0].vfio[2] == 0 &&
+		    c.pfs[0].vfio[3] == 1ULL << 63);
+	assert_int_equal(c.nvfs, 1);
+	assert_int_equal(c.vfs[0].index, 255);
+	assert_true(c.huge[0].count == 1UL << 30);
+	sriov_host_config_free(&c);
+
+	refused("[pf \"eth0\"]\nvfs = 257\n", "vfs: '257' is not a count 0-256");
+	refused("[pf \"eth0\"]\nvfs = +1\n", "vfs: '+1' is not a count");
+	refused("[pf \"eth0\"]\nvfs = -1\n", "vfs: '-1' is not a count");
+	refused("[pf \"eth0\"]\nvfs = 0x3\n", "vfs: '0x3' is not a count");
+	refused("[pf \"eth0\"]\nvfs = 99999999999999999999999\n", "is not a count");
+	refused("[pf \"eth0\"]\nvfio = 256\n", "vfio: '256' is not a list");
+	refused("[pf \"eth0\"]\nvfio = 3-2\n", "vfio: '3-2' is not a list");
+	refused("[pf \"eth0\"]\nvfio = 1-\n", "vfio: '1-' is not a list");
+	refused("[vf \"eth0/256\"]\ntrust = on\n", "write [vf \"PF/INDEX\"]");
+	refused("[vf \"eth0/1x\"]\ntrust = on\n", "write [vf \"PF/INDEX\"]");
+	refused("[hugepages]\n2M = 1073741825\n", "2M: '1073741825' is not a page count");
+	refused("[hugepages]\n2M = 5 \n2M = 1\n", "page size given twice");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_page_sizes),
 		cmocka_unit_test(test_page_size_overflow),
+		cmocka_unit_test(test_numbers),
 	};
 	return cmocka_run_group_tests_name("sriov hostconf", tests, setup, teardown);
 }
