@@ -312,64 +312,55 @@ static void test_lifecycle_order(void **state)
 	vm_cleanup(&vm, &cfg);
 }
 
-/* The Nth create fails: its error comes back as it was, no device after it
- * is created, nothing is stopped (no boot ran), and the registry logs one
- * line naming the device. vm_destroy()'s devices_free() then frees every
- * device in reverse, the half-made one included. */
-static void test_create_fails(void **state)
+/* Create fails at device NAME with ERR: the error comes back as it was, no
+ * device after it is created (CREATED is the trace), nothing is stopped
+ * (no boot ran), the registry's log is LOG (NULL: nothing), and
+ * vm_destroy()'s devices_free() then frees every device in reverse, the
+ * half-made one included (FREED). */
+static void create_failing(const char *name, int err, const char *created, const char *log,
+			   const char *freed)
 {
 	struct capture cap;
 	struct vm_config cfg;
 	struct vm vm;
 	int r;
 
-	(void)state;
 	vm_setup(&vm, &cfg, lifecycle_conf);
-	fail_create = "beta1";
-	fail_errno = -EADDRINUSE;
+	fail_create = name;
+	fail_errno = err;
 
 	capture_begin(&cap);
 	r = devices_create(&vm, expected_loop);
 	capture_end(&cap);
-	assert_int_equal(r, -EADDRINUSE);
-	assert_string_equal(trace, "create alpha|create beta0 n=1|create beta1 n=2");
-	assert_int_equal(cap.lines, 1);
-	assert_non_null(strstr(cap.text, "cannot set up beta1: Address already in use\n"));
+	assert_int_equal(r, err);
+	assert_string_equal(trace, created);
+	assert_int_equal(cap.lines, log ? 1 : 0);
+	if (log)
+		assert_non_null(strstr(cap.text, log));
 
 	trace_reset();
 	devices_free(&vm);
-	assert_string_equal(trace, "free delta (no state)|free gamma (no state)|free beta1|"
-				   "free beta0|free alpha");
+	assert_string_equal(trace, freed);
 	vm_cleanup(&vm, &cfg);
 }
 
-/* A type that logs its own errors (logs_errors) fails: the same unwinding,
- * and the registry adds no second line. */
+/* The registry logs one line naming the device. */
+static void test_create_fails(void **state)
+{
+	(void)state;
+	create_failing("beta1", -EADDRINUSE, "create alpha|create beta0 n=1|create beta1 n=2",
+		       "cannot set up beta1: Address already in use\n",
+		       "free delta (no state)|free gamma (no state)|free beta1|free beta0|free alpha");
+}
+
+/* A type that logs its own errors (logs_errors): the same unwinding, and
+ * the registry adds no second line. */
 static void test_create_fails_quietly(void **state)
 {
-	struct capture cap;
-	struct vm_config cfg;
-	struct vm vm;
-	int r;
-
 	(void)state;
-	vm_setup(&vm, &cfg, lifecycle_conf);
-	fail_create = "gamma";
-	fail_errno = -ENOSPC;
-
-	capture_begin(&cap);
-	r = devices_create(&vm, expected_loop);
-	capture_end(&cap);
-	assert_int_equal(r, -ENOSPC);
-	assert_string_equal(trace, "create alpha|create beta0 n=1|create beta1 n=2|"
-				   "create gamma n=3");
-	assert_int_equal(cap.lines, 0);
-
-	trace_reset();
-	devices_free(&vm);
-	assert_string_equal(trace, "free delta (no state)|free gamma|free beta1|free beta0|"
-				   "free alpha");
-	vm_cleanup(&vm, &cfg);
+	create_failing("gamma", -ENOSPC,
+		       "create alpha|create beta0 n=1|create beta1 n=2|create gamma n=3", NULL,
+		       "free delta (no state)|free gamma|free beta1|free beta0|free alpha");
 }
 
 /* A boot whose Nth attach fails: no attach after it, the error as it was,
