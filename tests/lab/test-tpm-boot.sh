@@ -199,6 +199,9 @@ done
 sleep 3                       # the kernel is booting now
 swtpm=$(children "$pid")
 assert_eq "partvm's child is swtpm" swtpm "$(cat /proc/$swtpm/comm)"
+# The thread that talks to swtpm names itself, so a SIGSYS line and
+# guest_diagnose say which one it is.
+assert_eq "partvm's threads named tpm" 1 "$(cat /proc/$pid/task/*/comm | grep -cx tpm)"
 kill -9 "$pid"
 wait "$pid" || true
 sleep 1
