@@ -84,6 +84,18 @@ lab_pci_find() {
 
 # --- Assertions: each prints "ok: WHAT ..." or "FAIL: WHAT ..." and exits 1.
 
+# lab_kill [-SIGNAL] PID...: signal each PID that is set, and succeed
+# whether or not it still runs: a cleanup trap under set -e would end at a
+# kill of a process that already exited, leaving the lab host changed for
+# the tests after it (test-vfio-kill left a VF behind that way).
+lab_kill() {
+	local sig=-TERM p
+	case ${1:-} in -*) sig=$1; shift ;; esac
+	for p in "$@"; do
+		[ -z "$p" ] || kill "$sig" "$p" 2>/dev/null || true
+	done
+}
+
 lab_fail() {
 	echo "FAIL: $*" >&2
 	exit 1

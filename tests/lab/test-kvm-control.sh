@@ -20,7 +20,8 @@ hp=/sys/kernel/mm/hugepages/hugepages-2048kB
 old=$(cat "$hp/nr_hugepages")
 pid=
 cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	lab_kill -9 "$pid"
+	[ -z "$pid" ] || wait "$pid" 2>/dev/null || true
 	echo "$old" >"$hp/nr_hugepages"
 }
 trap cleanup EXIT

@@ -20,7 +20,7 @@ mkdir "$ro/existing"
 mount -o remount,ro "$ro"
 holder=
 cleanup() {
-	[ -n "$holder" ] && kill -9 "$holder" 2>/dev/null
+	lab_kill -9 "$holder"
 	umount "$ro" 2>/dev/null || true
 }
 trap cleanup EXIT

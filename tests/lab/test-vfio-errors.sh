@@ -14,8 +14,8 @@ SMBUS=$(lab_pci_find 8086:2930)
 [ -n "$EDU" ] && [ -n "$SATA" ] && [ -n "$SMBUS" ] || lab_fail "edu or the ICH9 SATA/SMBus functions are missing"
 holder= sleeper=
 cleanup() {
-	[ -n "$holder" ] && kill -9 "$holder" 2>/dev/null
-	[ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
+	lab_kill -9 "$holder"
+	lab_kill "$sleeper"
 	"$PARTVM" vfio restore --all --force >/dev/null 2>&1 || true
 	if [ "$(driver_of "$SMBUS")" = vfio-pci ]; then
 		echo "$SMBUS" >/sys/bus/pci/drivers/vfio-pci/unbind

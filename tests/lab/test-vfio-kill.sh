@@ -20,7 +20,7 @@ PFDEV=$(ls "$PFSYS/net")
 [ -n "$EDU" ] && [ -n "$NV" ] && [ -n "$PF" ] || lab_fail "edu, the passthrough NVMe or the igb PF is missing"
 pid=
 cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	lab_kill -9 "$pid"
 	"$PARTVM" vfio restore --all --force >/dev/null 2>&1 || true
 	echo 0 >"$PFSYS/sriov_numvfs" || true
 	echo 1 >"$PFSYS/sriov_drivers_autoprobe" || true
