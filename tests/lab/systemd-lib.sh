@@ -16,6 +16,7 @@
 SD_BASE=/run/partvm-systemd-lab
 SD_PID=
 SD_UNSHARE=
+SD_VFS_BEFORE=
 
 # Waiting without a process per poll (forks are dear under TCG).
 mkfifo "$TMPDIR/sd-nap"
@@ -30,11 +31,22 @@ sd_cleanup() {
 	fi
 	# Partitions it ran: their devices back to the host.
 	"$PARTVM" vfio restore --all --force >/dev/null 2>&1
+	# systemd died with -9, so partvm-host.service never stopped: the VFs
+	# its [sriov] made stay unless put back to what each PF had before.
+	local pf vfs
+	while read -r pf vfs; do
+		[ "$(cat "$pf/sriov_numvfs")" = "$vfs" ] && continue
+		echo 0 >"$pf/sriov_numvfs"
+		[ "$vfs" = 0 ] || echo "$vfs" >"$pf/sriov_numvfs"
+	done < <(printf '%s\n' "$SD_VFS_BEFORE" | grep .)
 	umount -R "$SD_BASE" 2>/dev/null || umount -lR "$SD_BASE" 2>/dev/null
 	rm -rf "$SD_BASE"
 }
 
 sd_setup() {
+	SD_VFS_BEFORE=$(for pf in /sys/bus/pci/devices/*; do
+		[ ! -e "$pf/sriov_numvfs" ] || echo "$pf $(cat "$pf/sriov_numvfs")"
+	done)
 	mkdir -p "$SD_BASE"
 	mount -t tmpfs -o mode=755 tmpfs "$SD_BASE"
 	mkdir -p "$SD_BASE"/upper "$SD_BASE"/work "$SD_BASE"/root
