@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
+#include "core/util/process.h"
 #include "core/util/statefile.h"
 #include "core/util/sysfs.h"
 #include "iommu/internal.h"
@@ -130,40 +131,22 @@ int iommu_record_list(const struct iommu_host *h, struct iommu_record **out)
 	return (int)n;
 }
 
-/* proc(5): field 22 of /proc/PID/stat, counted after the parenthesised
- * command name, which may itself contain spaces and parentheses. */
-static int process_starttime(const char *root, pid_t pid, unsigned long long *out)
-{
-	char rel[64], buf[1024];
-	const char *s;
-	int r;
-
-	snprintf(rel, sizeof(rel), "/proc/%d/stat", (int)pid);
-	r = sysfs_read(root, rel, buf, sizeof(buf));
-	if (r < 0)
-		return r;
-	s = strrchr(buf, ')');
-	if (!s)
-		return -EBADMSG;
-	/* After ")": field 3 (state) ... field 22 (starttime). */
-	if (sscanf(s + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   out) != 1)
-		return -EBADMSG;
-	return 0;
-}
-
 int iommu_record_owner_starttime(const struct iommu_host *h, pid_t pid, unsigned long long *out)
 {
-	return process_starttime(h->root, pid, out);
+	return process_read_stat(h->root, pid, NULL, out);
 }
 
 bool iommu_record_owner_alive(const struct iommu_host *h, const struct iommu_record *r)
 {
 	unsigned long long st;
+	char state;
 
 	if (r->pid <= 0)
 		return false;
-	return process_starttime(h->root, r->pid, &st) == 0 && st == r->starttime;
+	/* A zombie is gone: its devices are closed (a restorer waiting on its
+	 * pidfd wakes before its parent reaps it). */
+	return process_read_stat(h->root, r->pid, &state, &st) == 0 && st == r->starttime &&
+	       !process_state_exited(state);
 }
 
 int iommu_state_lock(const struct iommu_host *h)

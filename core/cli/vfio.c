@@ -16,6 +16,7 @@
 #include "core/cli/cli.h"
 #include "core/service/control.h"
 #include "core/util/log.h"
+#include "core/util/process.h"
 #include "core/util/sysfs.h"
 #include "iommu/iommu.h"
 #include "sriov/sriov.h"
@@ -124,6 +125,41 @@ static int do_unbind(const struct iommu_host *h, char **bdfs, int n, bool force)
 	return status;
 }
 
+/* What a restore without --force left because its partvm still runs, one
+ * line each: a restorer must never end in silence with devices held (it
+ * once woke while partvm was a zombie, which still counted as running). */
+static unsigned report_still_held(const struct iommu_host *h, const char *partition)
+{
+	_cleanup_free_ struct iommu_record *recs = NULL;
+	_cleanup_free_ struct sriov_alloc *allocs = NULL;
+	unsigned held = 0;
+	int n;
+
+	n = sriov_alloc_list(partvm_runtime_dir(), &allocs);
+	for (int i = 0; i < n; i++) {
+		if ((partition && strcmp(allocs[i].partition, partition)) || allocs[i].pid == getpid() ||
+		    !process_alive(allocs[i].pid))
+			continue;
+		log_error("vfio restore: SR-IOV VF %s stays with partition %s: its partvm (pid %d) is "
+			  "running; stop it first, or use --force", allocs[i].vf_bdf, allocs[i].partition,
+			  (int)allocs[i].pid);
+		held++;
+	}
+	n = iommu_record_list(h, &recs);
+	for (int i = 0; i < n; i++) {
+		char who[300];
+
+		if ((partition && strcmp(recs[i].owner, partition)) || recs[i].pid == getpid() ||
+		    !iommu_record_owner_alive(h, &recs[i]))
+			continue;
+		label(h, recs[i].bdf, who, sizeof(who));
+		log_error("vfio restore: %s stays on vfio-pci: partition %s's partvm (pid %d) is running; "
+			  "stop it first, or use --force", who, recs[i].owner, (int)recs[i].pid);
+		held++;
+	}
+	return held;
+}
+
 static int do_restore(const struct iommu_host *h, bool all, const char *partition, bool force)
 {
 	struct iommu_problem why;
@@ -151,7 +187,11 @@ static int do_restore(const struct iommu_host *h, bool all, const char *partitio
 		return report(&why);
 	printf("vfio restore: %u device(s) given back%s%s\n", ok, all ? "" : " for partition ",
 	       all ? "" : partition);
-	return vf_bad ? EXIT_FAIL : EXIT_OK;
+	/* --all skips running partitions by design (boot-time cleanup, an
+	 * operator tidying up): said, not failed. One partition's restore
+	 * that could not give its devices back failed. */
+	unsigned held = force ? 0 : report_still_held(h, all ? NULL : partition);
+	return vf_bad || (held && !all) ? EXIT_FAIL : EXIT_OK;
 }
 
 /* Until process PID has ended (or cannot be watched: it is gone). */

@@ -11,10 +11,49 @@
 
 #include "core/util/cleanup.h"
 #include "core/util/dir.h"
+#include "core/util/sysfs.h"
+
+/* proc(5): fields 3 and 22 of /proc/PID/stat, counted after the
+ * parenthesised command name, which may itself contain spaces and
+ * parentheses. */
+int process_read_stat(const char *root, pid_t pid, char *state, unsigned long long *starttime)
+{
+	char rel[64], buf[1024];
+	unsigned long long st;
+	const char *s;
+	char c;
+	int r;
+
+	snprintf(rel, sizeof(rel), "/proc/%d/stat", (int)pid);
+	r = sysfs_read(root, rel, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	s = strrchr(buf, ')');
+	if (!s)
+		return -EBADMSG;
+	if (sscanf(s + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &c, &st) != 2)
+		return -EBADMSG;
+	if (state)
+		*state = c;
+	if (starttime)
+		*starttime = st;
+	return 0;
+}
+
+bool process_state_exited(char state)
+{
+	return state == 'Z' || state == 'X' || state == 'x';
+}
 
 bool process_alive(pid_t pid)
 {
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	char state;
+
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
+		return false;
+	/* kill() also reaches a zombie, which holds nothing any more. */
+	return !(process_read_stat(NULL, pid, &state, NULL) == 0 && process_state_exited(state));
 }
 
 /* What an fd must be open on: PATH by its link, else ST's file. */

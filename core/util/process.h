@@ -14,8 +14,19 @@
 
 /* Does process PID exist? One of another user counts (kill(PID, 0) fails
  * with EPERM for it, unless we are root): an unprivileged partvm meets
- * partitions run as other users. False for PID <= 0. */
+ * partitions run as other users. One that has exited and waits for its
+ * parent to reap it does not: it holds no file or device any more. False
+ * for PID <= 0. */
 bool process_alive(pid_t pid);
+
+/* ROOT/proc/PID/stat's state letter and start time (clock ticks after
+ * boot; with the PID, it names one process even when PIDs are reused).
+ * Either output may be NULL. 0, or a negative errno (-ENOENT: no such
+ * process). */
+int process_read_stat(const char *root, pid_t pid, char *state, unsigned long long *starttime);
+
+/* A state letter of a process that has exited (zombie, dead). */
+bool process_state_exited(char state);
 
 /* Who has a file open: the first process in ROOT/proc ("" for the real
  * one, else a fake tree), in PID order and other than SKIP (0: none), with

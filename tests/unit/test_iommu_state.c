@@ -152,6 +152,12 @@ static void test_owner_alive(void **state)
 	/* The pid was reused by a younger process. */
 	r.starttime = 99;
 	assert_false(iommu_record_owner_alive(&f->h, &r));
+	r.starttime = 123456;
+	/* Exited, not yet reaped by its parent: a zombie holds no device
+	 * (the restorer wakes at this point; CI 25 left a device bound). */
+	assert_int_equal(fake_sysfs_write(f->root, "proc/777/stat",
+		"777 (partvm) Z 1 777 777 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 3 0 123456 1000 200\n"), 0);
+	assert_false(iommu_record_owner_alive(&f->h, &r));
 	/* The CLI's records have no owner process. */
 	r.pid = 0;
 	assert_false(iommu_record_owner_alive(&f->h, &r));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Other processes: process_alive() on this process, a child that has been
- * reaped, and a process of another user (kill() gives EPERM, yet it
+ * reaped or has exited and waits to be (a zombie), and a process of another user (kill() gives EPERM, yet it
  * lives); who has a file open, in the real /proc (a child holding a file
  * is found by path and by inode, under its name; once it is gone, no one
  * is) and in a fake tree (the root prefix, PID order, SKIP). */
@@ -41,6 +41,23 @@ static void test_reaped_child_is_gone(void **state)
 		_exit(0);
 	assert_int_equal(waitpid(child, NULL, 0), child);
 	assert_false(process_alive(child));
+}
+
+/* Exited, not yet reaped: kill(PID, 0) still succeeds, but it holds
+ * nothing any more. A restorer waiting on partvm's pidfd wakes right then,
+ * while partvm's parent has not reaped it yet. */
+static void test_zombie_child_is_gone(void **state)
+{
+	siginfo_t si = { 0 };
+	pid_t child = fork();
+
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT), 0);
+	assert_int_equal(kill(child, 0), 0);
+	assert_false(process_alive(child));
+	assert_int_equal(waitpid(child, NULL, 0), child);
 }
 
 static void look_at_parent(int fd, void *arg)
@@ -184,6 +201,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alive_self),
 		cmocka_unit_test(test_reaped_child_is_gone),
+		cmocka_unit_test(test_zombie_child_is_gone),
 		cmocka_unit_test(test_other_users_process_lives),
 		cmocka_unit_test(test_find_opener),
 		cmocka_unit_test(test_find_opener_fake_root),
