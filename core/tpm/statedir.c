@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
+#include "core/util/process.h"
 
 #define LOCK_WAIT_MS   3000
 #define LOCK_RETRY_MS  100
@@ -154,8 +154,9 @@ int tpm_statedir_lock(const char *dir, const char *name, char *owner, size_t len
 		if (errno != EWOULDBLOCK)
 			return -errno;
 		pid = read_owner(fd, who, sizeof(who));
-		/* A live holder is final; a dead one's swtpm is about to go. */
-		if (pid > 0 && kill(pid, 0) == 0) {
+		/* A live holder is final; a dead one's swtpm is about to go
+		 * (dead includes exited and not yet reaped). */
+		if (process_alive(pid)) {
 			snprintf(owner, len, "'%s' (pid %d)", who, (int)pid);
 			return -EBUSY;
 		}

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,6 +136,58 @@ static void test_statedir_lock(void **state)
 	snprintf(file, sizeof(file), "%s/no/such", f->dir);
 	assert_int_equal(tpm_statedir_prepare(file, why, sizeof(why)), -ENOENT);
 	assert_false(tpm_statedir_provisioned(f->state));
+}
+
+/*
+ * A partvm that has exited but is not yet reaped (a zombie) holds no TPM:
+ * the lock waits for its swtpm (here a grandchild keeping the lock's fd)
+ * to go, rather than refusing the next partvm at once as if the old one
+ * still ran.
+ */
+static void test_statedir_lock_zombie_holder(void **state)
+{
+	struct fixture *f = *state;
+	char owner[128], why[160], c;
+	int ready[2], hold[2], fd;
+	siginfo_t si = { 0 };
+	pid_t child;
+
+	assert_int_equal(tpm_statedir_prepare(f->state, why, sizeof(why)), 0);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(hold), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		int lock = tpm_statedir_lock(f->state, "old", owner, sizeof(owner));
+
+		if (lock < 0)
+			_exit(1);
+		if (fork() == 0) {             /* its "swtpm": holds the lock */
+			close(hold[1]);
+			(void)!write(ready[1], "r", 1);
+			(void)!read(hold[0], &c, 1);
+			_exit(0);
+		}
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT), 0);
+	/* Its swtpm ends a moment later: the lock is ours then. */
+	if (fork() == 0) {
+		usleep(300 * 1000);
+		close(hold[1]);
+		_exit(0);
+	}
+	close(hold[1]);
+	fd = tpm_statedir_lock(f->state, "new", owner, sizeof(owner));
+	assert_true(fd >= 0);
+	close(fd);
+	close(ready[0]);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 }
 
 /*
@@ -401,6 +454,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_statedir_unsafe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statedir_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_statedir_lock_zombie_holder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_measure_and_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_commands_and_swtpm_death, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_reaps, setup, teardown),
