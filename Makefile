@@ -10,6 +10,9 @@ DESTDIR ?=
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 PKGS := libpci libudev libnl-3.0 libnl-route-3.0 inih libsystemd json-c libgcrypt liburing libseccomp
+# Compiled against, not linked: core/service/notify.c loads libsystemd only
+# under a service manager.
+PKGS_DLOPEN := libsystemd
 
 CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
@@ -36,7 +39,7 @@ LDFLAGS_BASE += -fsanitize=fuzzer,address,undefined
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+PKG_LIBS   = $(shell pkg-config --libs $(filter-out $(PKGS_DLOPEN),$(PKGS)) 2>/dev/null) -lpthread
 CFLAGS  := $(CFLAGS_BASE) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(LDFLAGS_BASE) $(EXTRA_LDFLAGS)
 

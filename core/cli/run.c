@@ -14,6 +14,7 @@
 #include "core/cli/run.h"
 #include "core/vm/config.h"
 #include "core/service/control.h"
+#include "core/service/notify.h"
 #include "core/util/log.h"
 #include "core/board.h"
 #include "core/vm/device.h"
@@ -329,6 +330,13 @@ int cli_run(int argc, char **argv)
 	if (cfg.kernel && boot_check_kernel(cfg.kernel, cfg.memory) < 0) {
 		config_free(&cfg);
 		return EXIT_USAGE;
+	}
+	char why[256];
+	if (notify_init(why, sizeof(why)) < 0) {
+		log_error("run: NOTIFY_SOCKET is set, but %s cannot be loaded (%s): the service "
+			  "manager would never hear that the partition is ready", NOTIFY_LIBSYSTEMD, why);
+		config_free(&cfg);
+		return EXIT_FAIL;
 	}
 	/* From here on SIGINT/SIGTERM/SIGHUP wait for the VM's event loop, so
 	 * that one arriving while host devices are being bound still ends in

@@ -5,8 +5,9 @@
  * (booting, running, paused, shutting down, stopping), STOPPING=1, and
  * WATCHDOG=1 when the unit sets WatchdogSec=.
  *
- * Without $NOTIFY_SOCKET (partvm not started by systemd) every call sends
- * nothing and returns 0. Each returns what sd_notify() does: > 0 sent,
+ * libsystemd is loaded only when $NOTIFY_SOCKET is set (notify_init()).
+ * Without it (partvm not started by systemd) every call sends nothing and
+ * returns 0. Each returns what sd_notify() does: > 0 sent,
  * 0 nobody listening, or a negative errno; callers may ignore it, a lost
  * status line never stops a partition.
  */
@@ -14,7 +15,21 @@
 #define PARTVM_NOTIFY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#define NOTIFY_LIBSYSTEMD "libsystemd.so.0"
+
+/*
+ * Under a service manager ($NOTIFY_SOCKET set), load libsystemd; before
+ * any thread starts and before the seccomp filters (it opens and maps the
+ * library). 0, also when there is nothing to do; -ENOENT with WHY filled
+ * when the library or its sd_notify() cannot be had: the service manager
+ * would then wait for a READY=1 that never comes.
+ */
+int notify_init(char *why, size_t len);
+/* notify_init()'s loading of library NAME, whatever $NOTIFY_SOCKET says. */
+int notify_load(const char *name, char *why, size_t len);
 
 /* "STATUS=booting", or "STATUS=rebooting (boot N)" for BOOT > 1. */
 int notify_booting(unsigned boot);

@@ -2,7 +2,8 @@
 /* sd_notify messages, read from a fake NOTIFY_SOCKET: their exact text,
  * the watchdog interval, and what the service sends through a partition's
  * life: booting, READY=1 once, paused, and SIGTERM's graceful path (the
- * power button, then a stop after shutdown-timeout, 143). */
+ * power button, then a stop after shutdown-timeout, 143); libsystemd is
+ * mapped only once NOTIFY_SOCKET asks for it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -83,6 +84,47 @@ static void drain(void)
 {
 	while (*next_msg(0))
 		;
+}
+
+static bool mapped(const char *lib)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		found |= strstr(line, lib) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* libsystemd (and what it pulls in) is mapped only under a service
+ * manager: partvm started by hand does without its 0.7 MiB. The first
+ * test: the ones after it send through the library it loads. */
+static void test_loaded_on_demand(void **state)
+{
+	char why[128] = "";
+
+	unsetenv("NOTIFY_SOCKET");
+	assert_int_equal(notify_init(why, sizeof(why)), 0);
+	assert_false(mapped("libsystemd"));
+	assert_int_equal(notify_booting(1), 0);
+	assert_int_equal(notify_watchdog_interval_usec(), 0);
+
+	setenv("NOTIFY_SOCKET", sock_path, 1);
+	/* A library that cannot be had is said (run refuses to start). */
+	assert_int_equal(notify_load("libpartvm-nosuch.so.0", why, sizeof(why)), -ENOENT);
+	assert_non_null(strstr(why, "libpartvm-nosuch.so.0"));
+	assert_int_equal(notify_booting(1), 0);
+	assert_string_equal(next_msg(100), "");
+
+	assert_int_equal(notify_init(why, sizeof(why)), 0);
+	assert_true(mapped("libsystemd"));
+	assert_true(notify_booting(1) > 0);
+	assert_string_equal(next_msg(1000), "STATUS=booting");
+	/* Once is enough. */
+	assert_int_equal(notify_init(why, sizeof(why)), 0);
 }
 
 static void test_messages(void **state)
@@ -375,6 +417,7 @@ static void test_sigterm_paused_and_shutdown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_loaded_on_demand),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_watchdog_interval),
 		cmocka_unit_test(test_service_lifecycle),
