@@ -9,6 +9,8 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "core/util/cleanup.h"
+
 /* A stop must finish within the guest's deadline plus this much (the
  * VMM's own teardown, ExecStopPost's restore runs on its own timeout). */
 #define NOTIFY_STOP_SLACK_USEC (15ULL * 1000000)
@@ -57,17 +59,20 @@ int notify_init(char *why, size_t len)
 static int send_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int send_status(const char *fmt, ...)
 {
-	char text[512];
+	_cleanup_free_ char *text = NULL;
 	va_list ap;
 	int n;
 
 	if (!sd.notify)
 		return 0;
+	/* Whole, as sd_notifyf() sent it: no length cut on a status line. */
 	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -EINVAL;
+	if (n < 0) {
+		text = NULL;
+		return -ENOMEM;
+	}
 	return sd.notify(0, text);
 }
 

@@ -150,6 +150,13 @@ static void test_messages(void **state)
 	assert_string_equal(next_msg(1000), "STOPPING=1\nSTATUS=stopping: the guest powered off");
 	notify_watchdog();
 	assert_string_equal(next_msg(1000), "WATCHDOG=1");
+	/* A long status goes whole (sd_notifyf() never cut one). */
+	char why[701], want[800];
+	memset(why, 'x', sizeof(why) - 1);
+	why[sizeof(why) - 1] = '\0';
+	notify_stopping(why);
+	snprintf(want, sizeof(want), "STOPPING=1\nSTATUS=stopping: %s", why);
+	assert_string_equal(next_msg(1000), want);
 
 	/* Not under systemd: nothing sent, no error. */
 	unsetenv("NOTIFY_SOCKET");
