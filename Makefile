@@ -11,8 +11,8 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 PKGS := libpci libudev libnl-3.0 libnl-route-3.0 inih libsystemd json-c libgcrypt liburing libseccomp
 # Compiled against, not linked: core/service/notify.c loads libsystemd only
-# under a service manager.
-PKGS_DLOPEN := libsystemd
+# under a service manager, core/util/gcrypt.c libgcrypt while partvm hashes.
+PKGS_DLOPEN := libsystemd libgcrypt
 
 CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \

@@ -9,6 +9,7 @@ static const struct cli_command commands[] = {
 	{ "run", "boot a partition (a config file, options, or the test guest)", cli_run },
 	{ "list", "list the running partitions: state, pid, uptime, devices", cli_list },
 	{ "ctl", "control a running partition: status, pause, resume, shutdown, stop", cli_ctl },
+	{ "console", "attach this terminal to a running partition's console", cli_console },
 	{ "devices", "list PCI devices: names, IOMMU group, driver, resets, in use", cli_devices },
 	{ "iommu", "IOMMU groups and their viability for VFIO", cli_iommu },
 	{ "vfio", "bind devices to vfio-pci, unbind and restore their drivers", cli_vfio },

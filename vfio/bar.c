@@ -155,15 +155,6 @@ static void layout(struct vfio_pci *p, unsigned index)
 	}
 }
 
-static uint64_t pow2_ceil(uint64_t v)
-{
-	uint64_t r = 1;
-
-	while (r < v && r)
-		r <<= 1;
-	return r;
-}
-
 int vfio_bars_init(struct vfio_pci *p, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
@@ -188,7 +179,7 @@ int vfio_bars_init(struct vfio_pci *p, char *err, size_t errlen)
 		else
 			type = PCI_BAR_MEM32;
 		b->type = type;
-		b->size = pow2_ceil(reg->size);
+		b->size = pci_pow2_ceil(reg->size);
 		r = pci_device_add_bar(&p->pci, i, type, b->size,
 				       !!(flags & PCI_BASE_ADDRESS_MEM_PREFETCH));
 		if (r < 0) {

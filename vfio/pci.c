@@ -30,44 +30,10 @@ static const struct pci_device_ops vfio_pci_ops = {
 	.reset = pci_reset,
 };
 
-static const char *size_text(uint64_t v, char *buf, size_t len)
-{
-	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
-	unsigned u = 0;
-
-	while (v >= 1024 && !(v % 1024) && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%llu %s", (unsigned long long)v, units[u]);
-	return buf;
-}
-
-/* "BAR0 16 KiB, BAR2 8 GiB 64-bit": what did not fit, for the message. */
-static void describe_bars(const struct vfio_pci *p, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (unsigned i = 0; i <= PCI_ROM_BAR && used < len; i++) {
-		const struct pci_bar *b = &p->pci.bars[i];
-		char s[32];
-
-		if (b->type == PCI_BAR_NONE)
-			continue;
-		used += (size_t)snprintf(buf + used, len - used, "%s%s%u %s%s", used ? ", " : "",
-					 i == PCI_ROM_BAR ? "ROM" : "BAR", i == PCI_ROM_BAR ? 0 : i,
-					 size_text(b->size, s, sizeof(s)),
-					 b->type == PCI_BAR_MEM64 ? " 64-bit" :
-					 b->type == PCI_BAR_IO ? " I/O" : "");
-	}
-}
-
 int vfio_pci_create(struct vm *vm, int fd, const char *bdf,
 		    const char *rom_path, struct vfio_pci **out, char *err, size_t errlen)
 {
 	struct vfio_pci *p = calloc(1, sizeof(*p));
-	char bars[256], w32[32], w64[32];
 	int r;
 
 	if (!p) {
@@ -102,17 +68,8 @@ int vfio_pci_create(struct vm *vm, int fd, const char *bdf,
 	p->pci.ops = &vfio_pci_ops;
 	p->pci.opaque = p;
 	r = pci_host_add_device(vm->pci, &p->pci, -1, p->intx.pin);
-	if (r == -ENOSPC) {
-		describe_bars(p, bars, sizeof(bars));
-		snprintf(err, errlen,
-			 "its BARs (%s) do not fit in the guest's MMIO windows (32-bit: %s at 0x%llx, "
-			 "64-bit: %s at 0x%llx), or no PCI slot is free",
-			 bars, size_text(vm->pci->mmio32_end - vm->pci->mmio32_next, w32, sizeof(w32)),
-			 (unsigned long long)vm->pci->mmio32_next,
-			 size_text(vm->pci->mmio64_end - vm->pci->mmio64_next, w64, sizeof(w64)),
-			 (unsigned long long)vm->pci->mmio64_next);
+	if (pci_host_explain_refusal(vm->pci, &p->pci, r, err, errlen))
 		goto fail;
-	}
 	if (r < 0) {
 		snprintf(err, errlen, "cannot plug it into the guest's PCI bus: %s", strerror(-r));
 		goto fail;

@@ -28,6 +28,7 @@ struct cli_command {
 int cli_run(int argc, char **argv);
 int cli_list(int argc, char **argv);
 int cli_ctl(int argc, char **argv);
+int cli_console(int argc, char **argv);
 int cli_devices(int argc, char **argv);
 int cli_iommu(int argc, char **argv);
 int cli_vfio(int argc, char **argv);

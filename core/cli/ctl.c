@@ -39,7 +39,7 @@ static void usage(FILE *f)
 		partvm_runtime_dir());
 }
 
-int cli_ctl_call(const char *cmd, const char *name, const char *command, struct json_object **reply)
+int cli_ctl_connect(const char *cmd, const char *name, int *out)
 {
 	const char *runtime = partvm_runtime_dir();
 	_cleanup_close_ int fd = -1;
@@ -65,6 +65,17 @@ int cli_ctl_call(const char *cmd, const char *name, const char *command, struct 
 				       runtime, name);
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot connect to %s/%s.sock: %m", cmd, runtime, name);
+	*out = TAKE_FD(fd);
+	return 0;
+}
+
+int cli_ctl_call(const char *cmd, const char *name, const char *command, struct json_object **reply)
+{
+	_cleanup_close_ int fd = -1;
+	int r = cli_ctl_connect(cmd, name, &fd);
+
+	if (r < 0)
+		return r;
 	r = control_call(fd, command, CLI_CTL_TIMEOUT_MS, reply);
 	if (r == -ETIMEDOUT)
 		return log_error_errno(r, "%s: partition %s did not answer within %d s", cmd, name,
@@ -168,6 +179,23 @@ static void print_status(const char *name, struct json_object *st)
 		if (node)
 			printf(", NUMA node %d", json_object_get_int(node));
 		printf("\n");
+	}
+	if (json_object_object_get_ex(st, "hypervisor", &v)) {
+		struct json_object *hyperv, *id, *vendor;
+		const char *name;
+
+		json_object_object_get_ex(v, "hyperv", &hyperv);
+		json_object_object_get_ex(v, "hypervisor-id", &id);
+		json_object_object_get_ex(v, "hyperv-vendor-id", &vendor);
+		name = id ? json_object_get_string(id) : "kvm";
+		if (json_object_get_boolean(hyperv))
+			printf("  hypervisor: Hyper-V enlightenments, vendor '%s', %s\n",
+			       vendor ? json_object_get_string(vendor) : "?",
+			       !strcmp(name, "hide") ? "KVM hidden" : "KVM's leaves at 0x40000100");
+		else if (!strcmp(name, "hide"))
+			printf("  hypervisor: hidden (no KVM leaves, no hypervisor bit)\n");
+		else
+			printf("  hypervisor: KVM\n");
 	}
 	printf("  devices: %s\n", devs);
 }

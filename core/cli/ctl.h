@@ -11,6 +11,10 @@ struct json_object;
 /* How long a partition has to answer. */
 #define CLI_CTL_TIMEOUT_MS 5000
 
+/* Connect to partition NAME's control socket (a stale one is removed and
+ * said so). 0 with *FD, or a negative errno having logged one line. */
+int cli_ctl_connect(const char *cmd, const char *name, int *fd);
+
 /*
  * Send COMMAND to partition NAME. Returns 0 with *REPLY set (which may
  * say "ok": false), or a negative errno, having logged one line: not

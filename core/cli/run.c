@@ -21,6 +21,7 @@
 #include "core/util/sysfs.h"
 #include "core/service/privileges.h"
 #include "core/service/run.h"
+#include "core/virtio/virtio.h"
 #include "core/vm/vm.h"
 
 /* Without --append, a Linux kernel gets a console on the UART. */
@@ -39,6 +40,9 @@ enum {
 	OPT_STATS,
 	OPT_USER,
 	OPT_NO_RESTORER,
+	OPT_HYPERV,
+	OPT_HYPERVISOR_ID,
+	OPT_HYPERV_VENDOR_ID,
 	OPT_DEVICE,               /* + the index of a device type in the board */
 };
 
@@ -61,6 +65,9 @@ static const struct option options[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "no-restorer", no_argument, NULL, OPT_NO_RESTORER },
+	{ "hyperv", no_argument, NULL, OPT_HYPERV },
+	{ "hypervisor-id", required_argument, NULL, OPT_HYPERVISOR_ID },
+	{ "hyperv-vendor-id", required_argument, NULL, OPT_HYPERV_VENDOR_ID },
 	{ "help", no_argument, NULL, 'h' },
 };
 
@@ -139,7 +146,15 @@ static void print_help(void)
 	       "                        after partvm ends: the caller does (partvm@.service's\n"
 	       "                        ExecStopPost runs `partvm vfio restore`)\n"
 	       "      --stats           at exit, print where the guest's time went: time in\n"
-	       "                        KVM_RUN, exits by kind and by device with handler time\n",
+	       "                        KVM_RUN, exits by kind and by device with handler time\n"
+	       "      --hyperv          Hyper-V enlightenments (KVM's Hyper-V CPUID leaves) on\n"
+	       "                        every vCPU, for Windows guests\n"
+	       "      --hypervisor-id kvm|hyperv|hide  what CPUID 0x40000000 names: KVM (default),\n"
+	       "                        Hyper-V with KVM's leaves at 0x40000100 (default with\n"
+	       "                        --hyperv), or no KVM leaves (without --hyperv also no\n"
+	       "                        hypervisor bit)\n"
+	       "      --hyperv-vendor-id STRING  Hyper-V vendor ID, at most 12 characters\n"
+	       "                        (default Microsoft Hv)\n",
 	       DEFAULT_LINUX_CMDLINE, CONFIG_DEFAULT_SHUTDOWN_TIMEOUT);
 	print_device_options();
 	printf("  -h, --help            show this help\n\n"
@@ -174,7 +189,8 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 	const char *cpus = NULL, *name = NULL, *kvm = NULL;
 	const char *affinity = NULL, *backing = NULL, *numa = NULL, *shutdown = NULL, *seccomp = NULL,
 		   *user = NULL;
-	bool no_reboot = false, debug_exit = false, mlock = false;
+	const char *hypervisor_id = NULL, *hyperv_vendor_id = NULL;
+	bool no_reboot = false, debug_exit = false, mlock = false, hyperv = false;
 	/* Device options, in the order given: (board index, argument). */
 	_cleanup_free_ const char **dev_arg = calloc(argc + 1, sizeof(*dev_arg));
 	_cleanup_free_ int *dev_type = calloc(argc + 1, sizeof(*dev_type));
@@ -213,6 +229,9 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		case OPT_STATS: cfg->stats = true; break;
 		case OPT_USER: user = optarg; break;
 		case OPT_NO_RESTORER: cfg->no_restorer = true; break;
+		case OPT_HYPERV: hyperv = true; break;
+		case OPT_HYPERVISOR_ID: hypervisor_id = optarg; break;
+		case OPT_HYPERV_VENDOR_ID: hyperv_vendor_id = optarg; break;
 		case 'h': return 1;
 		case ':': return usage(err, "option '%s' needs a value", argv[optind - 1]);
 		default: return usage(err, "unknown option '%s'", argv[optind - 1]);
@@ -278,9 +297,20 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 			return usage(err, "--user %s: no such user on this host", user);
 		return r;
 	}
+	if (hypervisor_id) {
+		if (config_set_hypervisor_id(cfg, hypervisor_id, &why) < 0)
+			return usage(err, "--hypervisor-id %s: %s", hypervisor_id, why);
+		cfg->hypervisor_id_line = 0;
+	}
+	if (hyperv_vendor_id) {
+		if ((r = config_set_hyperv_vendor_id(cfg, hyperv_vendor_id, &why)) < 0)
+			return r == -ENOMEM ? r : usage(err, "--hyperv-vendor-id %s: %s", hyperv_vendor_id, why);
+		cfg->hyperv_vendor_id_line = 0;
+	}
 	cfg->no_reboot |= no_reboot;
 	cfg->debug_exit |= debug_exit;
 	cfg->mlock |= mlock;
+	cfg->hyperv |= hyperv;
 
 	/* The embedded test guest always reports through port 0xf4. */
 	if (!cfg->kernel)
@@ -290,6 +320,14 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 	r = config_set_default_name(cfg);
 	if (r < 0)
 		return r;
+	/* The guest's systemd reports over vsock (the vmm.notify_socket
+	 * credential names partvm's end of it). */
+	if (cfg->ready_on_guest && !device_conf_count(cfg, &virtio_vsock_device_type)) {
+		snprintf(err->msg, sizeof(err->msg), "%s%sready-on = guest needs a [vsock] device (the "
+			 "guest's systemd sends its READY=1 over it)", cfg->path ? cfg->path : "",
+			 cfg->path ? ": " : "");
+		return -EINVAL;
+	}
 	return config_validate(cfg, err);
 }
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "core/util/cleanup.h"
+#include "core/util/gcrypt.h"
 #include "core/board.h"
 #include "core/cli/cli.h"
 #include "core/cli/run.h"
@@ -281,6 +282,12 @@ static int eventlog(int argc, char **argv)
 
 int cli_tpm(int argc, char **argv)
 {
+	/* Held for the command: it hashes many times (a load that is not
+	 * held would make libgcrypt ready again each time). Each hash that
+	 * cannot load it says so. */
+	_cleanup_(gcrypt_unloadp) struct gcrypt g = { 0 };
+
+	(void)gcrypt_load(&g);
 	if (argc < 2)
 		return cli_usage_error("tpm", "expected 'predict' or 'eventlog'");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

@@ -9,6 +9,7 @@
  *   triple-fault  triple-fault right away (idt.S)
  *   acpi-scan     ignore the start info's RSDP address and scan the BIOS
  *                 area for the RSDP, as a guest booted without it would
+ *   cpuid         print the hypervisor bit and signatures (cpuid.S)
  */
 #include "guest.h"
 
@@ -75,6 +76,11 @@ next_word:
 	jne 4f
 	movb $1, opt_acpi_scan
 	jmp next_word
+4:	mov $kw_cpuid, %ecx
+	call word_is
+	jne 4f
+	movb $1, opt_cpuid
+	jmp next_word
 4:	call parse_exit
 	jmp next_word
 
@@ -140,14 +146,17 @@ kw_flood:        .asciz "flood"
 kw_reset:        .asciz "reset"
 kw_triple_fault: .asciz "triple-fault"
 kw_acpi_scan:    .asciz "acpi-scan"
+kw_cpuid:        .asciz "cpuid"
 kw_exit:         .ascii "exit="
 kw_exit_end:
 
 	.bss
-	.global opt_idle, opt_flood, opt_reset, opt_triple_fault, opt_acpi_scan, exit_value
+	.global opt_idle, opt_flood, opt_reset, opt_triple_fault, opt_acpi_scan, opt_cpuid
+	.global exit_value
 opt_idle:         .byte 0
 opt_flood:        .byte 0
 opt_acpi_scan:    .byte 0
+opt_cpuid:        .byte 0
 opt_reset:        .byte 0
 opt_triple_fault: .byte 0
 exit_value:       .byte 0

@@ -86,6 +86,10 @@ pvh_start:
 	mov $msg_mib, %ecx
 	call console_line
 
+	cmpb $0, opt_cpuid
+	je 1f
+	call cpuid_report
+1:
 	call smp_start_aps
 
 	cmpb $0, opt_flood

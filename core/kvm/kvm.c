@@ -33,6 +33,8 @@ static const struct {
 };
 
 #define CPUID_MAX_ENTRIES 256
+/* KVM gives ten Hyper-V leaves (Linux 6.x); E2BIG would say it outgrew this. */
+#define HV_CPUID_MAX_ENTRIES 64
 
 int kvm_open(struct kvm *k, const char *device)
 {
@@ -63,6 +65,8 @@ int kvm_open(struct kvm *k, const char *device)
 		k->coalesced_page = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
 	/* Optional: without it the guest calibrates its LAPIC timer itself. */
 	k->tsc_deadline = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	/* Optional: a doorbell that matches any write size; see ioevent.c. */
+	k->ioeventfd_any_length = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD_ANY_LENGTH) > 0;
 	k->nr_memslots = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 	k->run_size = ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (k->run_size <= 0)
@@ -78,6 +82,58 @@ int kvm_open(struct kvm *k, const char *device)
 
 	k->max_routes = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING);
 	k->dev_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Before Linux 5.11 KVM answers KVM_GET_SUPPORTED_HV_CPUID on a vCPU only:
+ * ask one in a VM made for the question, with its LAPIC in the kernel as
+ * partvm's are (KVM offers direct-mode synthetic timers only then). */
+static int hv_cpuid_of_vcpu(int dev_fd, struct kvm_cpuid2 *t)
+{
+	_cleanup_close_ int vm = -1;
+	_cleanup_close_ int vcpu = -1;
+
+	vm = ioctl(dev_fd, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		return -errno;
+	if (ioctl(vm, KVM_CREATE_IRQCHIP, 0) < 0)
+		return -errno;
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		return -errno;
+	if (ioctl(vcpu, KVM_GET_SUPPORTED_HV_CPUID, t) < 0)
+		return -errno;
+	return 0;
+}
+
+int kvm_set_hypervisor(struct kvm *k, const struct kvm_hypervisor *h)
+{
+	_cleanup_free_ struct kvm_cpuid2 *t = NULL;
+	int r;
+
+	k->hypervisor = *h;
+	free(k->hv_cpuid);
+	k->hv_cpuid = NULL;
+	k->hv_synic = k->hv_enforce_cpuid = false;
+	if (!h->hyperv)
+		return 0;
+	if (ioctl(k->dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_HYPERV) <= 0)
+		return -EOPNOTSUPP;
+	t = calloc(1, sizeof(*t) + HV_CPUID_MAX_ENTRIES * sizeof(t->entries[0]));
+	if (!t)
+		return -ENOMEM;
+	t->nent = HV_CPUID_MAX_ENTRIES;
+	if (ioctl(k->dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYS_HYPERV_CPUID) > 0)
+		r = ioctl(k->dev_fd, KVM_GET_SUPPORTED_HV_CPUID, t) < 0 ? -errno : 0;
+	else if (ioctl(k->dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_HYPERV_CPUID) > 0)
+		r = hv_cpuid_of_vcpu(k->dev_fd, t);
+	else
+		r = -EOPNOTSUPP;
+	if (r < 0)
+		return r;
+	k->hv_synic = ioctl(k->dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_HYPERV_SYNIC2) > 0;
+	k->hv_enforce_cpuid = ioctl(k->dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_HYPERV_ENFORCE_CPUID) > 0;
+	k->hv_cpuid = TAKE_PTR(t);
 	return 0;
 }
 
@@ -179,6 +235,7 @@ void kvm_init(struct kvm *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->dev_fd = k->vm_fd = -1;
+	k->hypervisor.id = KVM_HYPERVISOR_ID_KVM;
 	pthread_mutex_init(&k->coalesced_lock, NULL);
 	pthread_mutex_init(&k->routing_lock, NULL);
 }
@@ -192,9 +249,11 @@ void kvm_release(struct kvm *k)
 	free(k->routing);
 	free(k->msi_gsi_used);
 	free(k->supported_cpuid);
+	free(k->hv_cpuid);
 	k->routing = NULL;
 	k->msi_gsi_used = NULL;
 	k->supported_cpuid = NULL;
+	k->hv_cpuid = NULL;
 	pthread_mutex_destroy(&k->coalesced_lock);
 	pthread_mutex_destroy(&k->routing_lock);
 }

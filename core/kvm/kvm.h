@@ -3,14 +3,14 @@
  * The hypervisor layer: every KVM ioctl partvm makes goes through here, and
  * nothing outside core/kvm/ includes <linux/kvm.h>.
  *
- *   kvm.c      /dev/kvm, its capabilities, the VM fd, memory slots,
- *              coalesced writes
+ *   kvm.c      /dev/kvm, its capabilities and Hyper-V leaves, the VM fd,
+ *              memory slots, coalesced writes
  *   irq.c      IRQ lines, GSI routing (with its own lock), irqfd
  *   ioevent.c  ioeventfd: guest writes that only signal an eventfd
  *   vfio.c     the KVM-VFIO pseudo device
- *   vcpu.c     vCPU fds: CPUID, LAPIC, entry registers, KVM_RUN and its
- *              exits decoded into struct kvm_exit
- *   cpuid.c    per-vCPU CPUID tables
+ *   vcpu.c     vCPU fds: CPUID, Hyper-V's SynIC, LAPIC, entry registers,
+ *              KVM_RUN and its exits decoded into struct kvm_exit
+ *   cpuid.c    per-vCPU CPUID tables, the hypervisor leaves among them
  *
  * A VM fd lives for one boot (kvm_create_vm() .. kvm_destroy_vm()); what
  * is tied to it (slots, routes, irqfds, ioeventfds) is set up again each
@@ -28,6 +28,29 @@ struct kvm_cpuid2;
 struct kvm_irq_routing;
 struct kvm_coalesced_mmio_ring;
 
+/* Where the guest's CPUID says which hypervisor it runs on ([partition]
+ * hypervisor-id): KVM's own leaves ("KVMKVMKVM") at 0x40000000 as KVM
+ * gives them; Hyper-V's there and KVM's moved to 0x40000100; or no KVM
+ * leaves at all. */
+enum kvm_hypervisor_id {
+	KVM_HYPERVISOR_ID_DEFAULT,    /* kvm, or hyperv with the enlightenments */
+	KVM_HYPERVISOR_ID_KVM,
+	KVM_HYPERVISOR_ID_HYPERV,
+	KVM_HYPERVISOR_ID_HIDE,
+};
+
+/* The Hyper-V vendor ID is the 12 bytes of CPUID 0x40000000 EBX/ECX/EDX;
+ * Windows' drivers expect Microsoft's. */
+#define KVM_HYPERV_VENDOR_MAX     12
+#define KVM_HYPERV_VENDOR_DEFAULT "Microsoft Hv"
+
+/* What every vCPU's CPUID says about its hypervisor. */
+struct kvm_hypervisor {
+	bool hyperv;                  /* Hyper-V enlightenments */
+	enum kvm_hypervisor_id id;    /* never DEFAULT once set */
+	char vendor[KVM_HYPERV_VENDOR_MAX + 1];   /* "": KVM_HYPERV_VENDOR_DEFAULT */
+};
+
 /* Writes KVM queued instead of exiting, replayed in order on the next
  * exit (see kvm_coalesce_pio()). */
 typedef void (*kvm_replay_fn)(void *opaque, bool pio, uint64_t addr, unsigned len,
@@ -40,6 +63,13 @@ struct kvm {
 	struct kvm_cpuid2 *supported_cpuid;
 	unsigned max_vcpus;
 	bool tsc_deadline;            /* KVM_CAP_TSC_DEADLINE_TIMER */
+	bool ioeventfd_any_length;    /* KVM_CAP_IOEVENTFD_ANY_LENGTH */
+	struct kvm_hypervisor hypervisor;   /* kvm_set_hypervisor() */
+	/* With hypervisor.hyperv: KVM_GET_SUPPORTED_HV_CPUID's leaves, taken
+	 * once so that every vCPU of every boot gets the same. */
+	struct kvm_cpuid2 *hv_cpuid;
+	bool hv_synic;                /* KVM_CAP_HYPERV_SYNIC2: SynIC and its timers */
+	bool hv_enforce_cpuid;        /* KVM_CAP_HYPERV_ENFORCE_CPUID */
 	unsigned nr_memslots, next_memslot;
 
 	int coalesced_page;           /* page offset in the vCPU mmap, 0: none */
@@ -75,6 +105,18 @@ int kvm_open(struct kvm *k, const char *device);
 int kvm_probe_api_version(const char *path);
 /* The version partvm is built for (KVM_API_VERSION). */
 int kvm_api_version(void);
+
+/* Set what the guest's CPUID says about its hypervisor (H's id resolved).
+ * With H->hyperv, fetch KVM's Hyper-V leaves. Returns 0, -EOPNOTSUPP when
+ * this host's KVM has no Hyper-V emulation (no KVM_CAP_HYPERV, or neither
+ * form of KVM_GET_SUPPORTED_HV_CPUID), or the ioctl's -errno. */
+int kvm_set_hypervisor(struct kvm *k, const struct kvm_hypervisor *h);
+
+/* The guest-physical address bits the guest's CPUID reports (0x80000008
+ * EAX[7:0]: what KVM passes on from this host's CPU, so the highest
+ * address a guest device may decode). 48, x86-64's four-level limit,
+ * before kvm_open() has read the table (unit tests). */
+unsigned kvm_phys_bits(const struct kvm *k);
 
 /* Create the VM fd, the in-kernel irqchip and PIT, and the default GSI
  * routing. Logs what failed. */
@@ -125,6 +167,9 @@ int kvm_irqfd_deassign(struct kvm *k, int fd, uint32_t gsi);
  * ADDR signal FD instead of exiting. */
 int kvm_ioeventfd_assign(struct kvm *k, int fd, uint64_t addr, unsigned len, bool pio);
 int kvm_ioeventfd_deassign(struct kvm *k, int fd, uint64_t addr, unsigned len, bool pio);
+/* The length to register an MMIO doorbell written LEN bytes wide with: 0
+ * (any size, the fast path) where KVM has it, else LEN. */
+unsigned kvm_doorbell_len(const struct kvm *k, unsigned len);
 
 /* ---- vfio.c -------------------------------------------------------------- */
 

@@ -31,6 +31,30 @@
 #define APIC_MODE_EXTINT (7 << 8)
 #define APIC_MODE_NMI    (4 << 8)
 
+/* Hyper-V TLFS 6.0, appendix B: the status of a hypercall nobody serves. */
+#define HV_STATUS_INVALID_HYPERCALL_CODE 0x0002
+
+static int enable_cap(int fd, uint32_t cap, uint64_t arg)
+{
+	struct kvm_enable_cap c = { .cap = cap, .args = { arg } };
+
+	return ioctl(fd, KVM_ENABLE_CAP, &c) < 0 ? -errno : 0;
+}
+
+/* What the Hyper-V leaves need of the vCPU before it runs. */
+static int enable_hyperv(struct kvm *k, int fd, unsigned index)
+{
+	int r;
+
+	if (k->hv_synic && (r = enable_cap(fd, KVM_CAP_HYPERV_SYNIC2, 0)) < 0)
+		return log_error_errno(r, "vcpu %u: KVM_ENABLE_CAP KVM_CAP_HYPERV_SYNIC2: %m", index);
+	/* Without it the guest could use what its CPUID leaves out. */
+	if (k->hv_enforce_cpuid && (r = enable_cap(fd, KVM_CAP_HYPERV_ENFORCE_CPUID, 1)) < 0)
+		return log_error_errno(r, "vcpu %u: KVM_ENABLE_CAP KVM_CAP_HYPERV_ENFORCE_CPUID: %m",
+				       index);
+	return 0;
+}
+
 int kvm_vcpu_create(struct kvm *k, struct kvm_vcpu *v, unsigned index, uint32_t apic_id,
 		    unsigned ncpus)
 {
@@ -51,9 +75,14 @@ int kvm_vcpu_create(struct kvm *k, struct kvm_vcpu *v, unsigned index, uint32_t 
 	if (index == 0 && k->coalesced_page > 0)
 		k->coalesced_ring = (void *)((uint8_t *)run + k->coalesced_page * 4096);
 
+	if (k->hypervisor.hyperv && (r = enable_hyperv(k, fd, index)) < 0)
+		return r;
 	r = cpuid_build(k->supported_cpuid,
 			&(struct cpuid_options){ .ncpus = ncpus, .apic_id = apic_id,
-						 .tsc_deadline = k->tsc_deadline },
+						 .tsc_deadline = k->tsc_deadline,
+						 .hypervisor = k->hypervisor,
+						 .hyperv_cpuid = k->hv_cpuid,
+						 .hyperv_synic = k->hv_synic },
 			&cpuid);
 	if (r < 0)
 		return log_error_errno(r, "vcpu %u: cannot build CPUID: %m", index);
@@ -213,6 +242,14 @@ static void decode(struct kvm_vcpu *v, struct kvm_exit *x)
 				 run->system_event.type);
 			return;
 		}
+	case KVM_EXIT_HYPERV:
+		/* SynIC's MSRs changed (nothing to remap: partvm has no VMBus),
+		 * or a hypercall KVM leaves to user space, none of which the
+		 * guest's CPUID offers: answer it as for an unknown one. */
+		if (run->hyperv.type == KVM_EXIT_HYPERV_HCALL)
+			run->hyperv.u.hcall.result = HV_STATUS_INVALID_HYPERCALL_CODE;
+		x->kind = KVM_EXIT_KIND_NONE;
+		return;
 	case KVM_EXIT_INTERNAL_ERROR:
 		snprintf(x->why, sizeof(x->why),
 			 "KVM internal error, suberror %u (KVM_EXIT_INTERNAL_ERROR)",

@@ -16,13 +16,26 @@
 
 #include "core/util/cleanup.h"
 #include "core/util/log.h"
+#include "core/vm/console.h"
+#include "core/vm/console_output.h"
 #include "core/vm/loop.h"
 #include "core/vm/vm.h"
 
+struct control;
+
 struct control_client {
 	struct vm *vm;
+	struct control *ctl;         /* NULL for a connection without a server (tests) */
 	int fd;
 	struct control_lines in;
+	/* A console: the guest's output from POS on goes out on FD; input
+	 * from the writer goes to the guest, INBUF what the guest had no room
+	 * for yet (FD is not read meanwhile). */
+	bool console, writer;
+	uint64_t pos;
+	uint8_t inbuf[256];
+	size_t inlen, inoff;
+	uint32_t events;             /* what the loop watches on FD */
 };
 
 struct control {
@@ -33,6 +46,7 @@ struct control {
 	dev_t dev;                   /* the socket file we made, so that we */
 	ino_t ino;                   /* never remove someone else's */
 	struct control_client *clients[CONTROL_MAX_CLIENTS];
+	unsigned consoles;           /* clients that are consoles */
 };
 
 int control_lines_feed(struct control_lines *lb, const char *data, size_t n, control_line_fn fn,
@@ -102,6 +116,156 @@ static int send_line(int fd, char *reply)
 	return (size_t)n == len + 1 ? 0 : -EAGAIN;
 }
 
+/* ---- Consoles ------------------------------------------------------------- */
+
+static void on_client(struct loop *l, int fd, uint32_t events, void *opaque);
+
+/* Watch what CL needs now: input unless it waits for the guest, output
+ * room when the socket was full. */
+static int console_rewatch(struct control_client *cl, uint32_t events)
+{
+	if (!cl->ctl || events == cl->events)
+		return 0;
+	loop_remove(cl->ctl->loop, cl->fd);
+	cl->events = events;
+	return loop_add(cl->ctl->loop, cl->fd, events, on_client, cl->ctl);
+}
+
+/* Send the guest's output from CL's position on, as much as the socket
+ * takes now; the rest when it has room (EPOLLOUT). A console that falls
+ * more than CONSOLE_HISTORY behind is told how much it missed. */
+static int console_send(struct control_client *cl)
+{
+	struct console_output *o = cl->vm->console_out;
+	uint8_t buf[16384];
+
+	for (;;) {
+		uint64_t at = cl->pos, skipped;
+		size_t n = console_output_history(o, &cl->pos, buf, sizeof(buf), &skipped);
+		ssize_t sent;
+
+		if (skipped) {
+			char note[96];
+			int k = snprintf(note, sizeof(note), "\r\n[partvm: %llu bytes of output missed]\r\n",
+					 (unsigned long long)skipped);
+
+			(void)!send(cl->fd, note, (size_t)k, MSG_NOSIGNAL | MSG_DONTWAIT);
+			at = cl->pos - n;
+		}
+		if (!n)
+			break;
+		sent = send(cl->fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (sent < 0 && errno != EAGAIN)
+			return -errno;
+		if (sent < (ssize_t)n) {
+			cl->pos = at + (uint64_t)(sent > 0 ? sent : 0);
+			return console_rewatch(cl, (cl->events & EPOLLIN) | EPOLLOUT);
+		}
+	}
+	return console_rewatch(cl, cl->events & ~(uint32_t)EPOLLOUT);
+}
+
+static void on_console_output(struct loop *l, int fd, uint32_t events, void *opaque)
+{
+	struct control *c = opaque;
+	uint64_t v;
+
+	(void)!read(fd, &v, sizeof(v));
+	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (c->clients[i] && c->clients[i]->console && !(c->clients[i]->events & EPOLLOUT))
+			(void)console_send(c->clients[i]);
+}
+
+/* Feed what the writer typed that the guest had no room for. */
+static void console_feed(struct control_client *cl)
+{
+	while (cl->inlen) {
+		size_t n = console_input_feed(cl->vm, cl->inbuf + cl->inoff, cl->inlen);
+
+		if (!n)
+			break;
+		cl->inoff += n;
+		cl->inlen -= n;
+	}
+	(void)console_rewatch(cl, (cl->inlen ? 0 : EPOLLIN) | (cl->events & EPOLLOUT));
+}
+
+static void console_room(void *opaque)
+{
+	struct control_client *cl = opaque;
+
+	if (cl->inlen)
+		console_feed(cl);
+}
+
+static int console_read(struct control_client *cl)
+{
+	ssize_t n = recv(cl->fd, cl->inbuf, sizeof(cl->inbuf), MSG_DONTWAIT);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (n == 0)
+		return -ECONNRESET;
+	if (!cl->writer)
+		return 0;   /* read-only: what it sends goes nowhere */
+	cl->inoff = 0;
+	cl->inlen = (size_t)n;
+	console_feed(cl);
+	return 0;
+}
+
+static int console_begin(struct control_client *cl)
+{
+	struct control *c = cl->ctl;
+	struct console_output *o = cl->vm->console_out;
+	char line[160];
+	uint64_t start;
+	int r;
+
+	if (!c)
+		return -EOPNOTSUPP;
+	cl->writer = true;
+	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (c->clients[i] && c->clients[i]->console && c->clients[i]->writer)
+			cl->writer = false;
+	if (c->consoles++ == 0) {
+		console_output_watch(o, true);
+		r = loop_add(c->loop, console_output_watch_fd(o), EPOLLIN, on_console_output, c);
+		if (r < 0) {
+			c->consoles--;
+			console_output_watch(o, false);
+			return r;
+		}
+	}
+	cl->console = true;
+	if (cl->writer)
+		console_input_on_room(cl->vm, console_room, cl);
+	start = console_output_history_start(o);
+	cl->pos = start;
+	snprintf(line, sizeof(line), "{\"ok\":true,\"console\":\"%s\",\"port\":\"%s\"}",
+		 cl->writer ? "read-write" : "read-only",
+		 console_port_name(cl->vm) ? console_port_name(cl->vm) : "none");
+	r = send_line(cl->fd, line);
+	if (r < 0)
+		return r;
+	return console_send(cl);
+}
+
+static void console_end(struct control_client *cl)
+{
+	struct control *c = cl->ctl;
+
+	if (!cl->console || !c)
+		return;
+	cl->console = false;
+	if (cl->writer)
+		console_input_on_room(cl->vm, NULL, NULL);
+	if (--c->consoles == 0) {
+		loop_remove(c->loop, console_output_watch_fd(cl->vm->console_out));
+		console_output_watch(cl->vm->console_out, false);
+	}
+}
+
 static int on_line(void *userdata, const char *line, size_t len, bool too_long)
 {
 	struct control_client *cl = userdata;
@@ -112,6 +276,8 @@ static int on_line(void *userdata, const char *line, size_t len, bool too_long)
 	r = too_long ? control_reply_too_long(&reply) : control_execute(cl->vm, line, len, &reply);
 	if (r < 0)
 		return r;
+	if (r == CONTROL_CONSOLE)
+		return console_begin(cl);
 	/* Room for send_line()'s newline. */
 	grown = realloc(reply, strlen(reply) + 2);
 	if (!grown)
@@ -123,6 +289,9 @@ static int on_line(void *userdata, const char *line, size_t len, bool too_long)
 int control_client_read(struct control_client *cl)
 {
 	char buf[CONTROL_MAX_LINE];
+
+	if (cl->console)
+		return console_read(cl);
 	ssize_t n = recv(cl->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 	if (n < 0)
@@ -134,6 +303,7 @@ int control_client_read(struct control_client *cl)
 
 static void drop_client(struct control *c, unsigned i)
 {
+	console_end(c->clients[i]);
 	loop_remove(c->loop, c->clients[i]->fd);
 	control_client_free(c->clients[i]);
 	c->clients[i] = NULL;
@@ -144,9 +314,16 @@ static void on_client(struct loop *l, int fd, uint32_t events, void *opaque)
 	struct control *c = opaque;
 
 	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++) {
-		if (!c->clients[i] || c->clients[i]->fd != fd)
+		struct control_client *cl = c->clients[i];
+		int r = 0;
+
+		if (!cl || cl->fd != fd)
 			continue;
-		if (control_client_read(c->clients[i]) < 0 || (events & (EPOLLHUP | EPOLLERR)))
+		if ((events & EPOLLOUT) && cl->console)
+			r = console_send(cl);
+		if (r == 0 && (events & EPOLLIN))
+			r = control_client_read(cl);
+		if (r < 0 || (events & (EPOLLHUP | EPOLLERR)))
 			drop_client(c, i);
 		return;
 	}
@@ -196,6 +373,8 @@ static void on_accept(struct loop *l, int fd, uint32_t events, void *opaque)
 		close(cfd);
 		return;
 	}
+	c->clients[i]->ctl = c;
+	c->clients[i]->events = EPOLLIN;
 	if (loop_add(l, cfd, EPOLLIN, on_client, c) < 0) {
 		control_client_free(c->clients[i]);
 		c->clients[i] = NULL;

@@ -11,7 +11,12 @@
  *   <- {"ok": false, "error": "unknown command 'frobnicate' (status, pause, ...)"}
  *
  * Commands: status, pause, resume, shutdown (the ACPI power button; the
- * guest powers off by itself), stop (at once), reboot. A bad request gets
+ * guest powers off by itself), stop (at once), reboot, stats, console. After
+ * console's reply ({"ok": true, "console": "read-write"|"read-only",
+ * "history": BYTES}) the connection carries raw bytes: the guest's last
+ * CONSOLE_HISTORY bytes of output, then its output as it comes; what the
+ * first attached client sends is the guest's console input (later ones
+ * are read-only while it stays). A bad request gets
  * an error reply and the connection stays open; nothing a client sends
  * stops the VMM but `stop`. Lines are at most CONTROL_MAX_LINE bytes.
  *
@@ -73,7 +78,9 @@ int control_lines_feed(struct control_lines *lb, const char *data, size_t n, con
 /* --- Requests (core/control_cmd.c) ------------------------------------ */
 
 /* Answer one request LINE (LEN bytes, no newline): *REPLY is one line of
- * JSON, malloc'ed, without a newline. Returns 0 or -ENOMEM. */
+ * JSON, malloc'ed, without a newline. Returns 0, CONTROL_CONSOLE when the
+ * connection is to become a console (the reply says ok), or -ENOMEM. */
+#define CONTROL_CONSOLE 1
 int control_execute(struct vm *vm, const char *line, size_t len, char **reply);
 /* The error reply to a line over CONTROL_MAX_LINE. */
 int control_reply_too_long(char **reply);

@@ -63,6 +63,19 @@ static struct json_object *memory_status(struct vm *vm)
 	return o;
 }
 
+/* [partition] hyperv, hypervisor-id and hyperv-vendor-id as the vCPUs
+ * have them. */
+static struct json_object *hypervisor_status(struct vm *vm)
+{
+	struct kvm_hypervisor h = config_hypervisor(vm->cfg);
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "hyperv", json_object_new_boolean(h.hyperv));
+	json_object_object_add(o, "hypervisor-id", json_object_new_string(config_hypervisor_id_name(h.id)));
+	json_object_object_add(o, "hyperv-vendor-id", h.hyperv ? json_object_new_string(h.vendor) : NULL);
+	return o;
+}
+
 static int cmd_status(struct vm *vm, struct json_object *reply, const char **why)
 {
 	char uptime[32];
@@ -75,6 +88,7 @@ static int cmd_status(struct vm *vm, struct json_object *reply, const char **why
 	json_object_object_add(reply, "boots", json_object_new_int((int)vm->boots));
 	json_object_object_add(reply, "vcpus", vcpus_status(vm));
 	json_object_object_add(reply, "memory", memory_status(vm));
+	json_object_object_add(reply, "hypervisor", hypervisor_status(vm));
 	json_object_object_add(reply, "kernel", vm->cfg->kernel ? json_object_new_string(vm->cfg->kernel) : NULL);
 	json_object_object_add(reply, "devices", json_object_new_array());
 	json_object_object_add(reply, "tpm", NULL);
@@ -160,6 +174,16 @@ static int cmd_stats(struct vm *vm, struct json_object *reply, const char **why)
 	return 0;
 }
 
+/* The connection becomes the console's (control.c does the rest). */
+static int cmd_console(struct vm *vm, struct json_object *reply, const char **why)
+{
+	if (!vm->console_out) {
+		*why = "this partition has no console output";
+		return -ENODEV;
+	}
+	return CONTROL_CONSOLE;
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(struct vm *vm, struct json_object *reply, const char **why);
@@ -171,6 +195,7 @@ static const struct command {
 	{ "stop", cmd_stop },
 	{ "reboot", cmd_reboot },
 	{ "stats", cmd_stats },
+	{ "console", cmd_console },
 };
 
 static int to_line(struct json_object *o, char **reply)
@@ -251,7 +276,7 @@ int control_execute(struct vm *vm, const char *line, size_t len, char **reply)
 			c = &commands[i];
 	if (!c)
 		return error_reply(id, reply, "unknown command '%.64s' (status, pause, resume, shutdown, "
-				   "stop, reboot)", name);
+				   "stop, reboot, stats, console)", name);
 
 	out = json_object_new_object();
 	if (!out)
@@ -262,5 +287,9 @@ int control_execute(struct vm *vm, const char *line, size_t len, char **reply)
 	r = c->run(vm, out, &why);
 	if (r < 0)
 		return error_reply(id, reply, "%s: %s", name, why ? why : strerror(-r));
+	if (r == CONTROL_CONSOLE) {
+		r = to_line(out, reply);
+		return r < 0 ? r : CONTROL_CONSOLE;
+	}
 	return to_line(out, reply);
 }

@@ -89,6 +89,20 @@ int notify_running(bool first, unsigned cpus, uint64_t memory)
 			   cpus == 1 ? "" : "s", (unsigned long long)(memory >> 20));
 }
 
+int notify_waiting_for_guest(unsigned cpus, uint64_t memory)
+{
+	return send_status("STATUS=running: %u vCPU%s, %llu MiB; waiting for the guest's READY=1", cpus,
+			   cpus == 1 ? "" : "s", (unsigned long long)(memory >> 20));
+}
+
+int notify_guest_ready(bool first, unsigned cpus, uint64_t memory, const char *status)
+{
+	return send_status("%sSTATUS=running: %u vCPU%s, %llu MiB; the guest is up (its READY=1%s%s)",
+			   first ? "READY=1\n" : "", cpus, cpus == 1 ? "" : "s",
+			   (unsigned long long)(memory >> 20), status && *status ? ": " : "",
+			   status ? status : "");
+}
+
 int notify_paused(void)
 {
 	return send_status("STATUS=paused");

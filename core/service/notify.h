@@ -35,6 +35,11 @@ int notify_load(const char *name, char *why, size_t len);
 int notify_booting(unsigned boot);
 /* "STATUS=running: N vCPUs, M MiB", preceded by "READY=1" when FIRST. */
 int notify_running(bool first, unsigned cpus, uint64_t memory);
+/* ready-on = guest: the vCPUs run, READY=1 waits for the guest's own. */
+int notify_waiting_for_guest(unsigned cpus, uint64_t memory);
+/* The guest's systemd said READY=1 (FIRST: tell systemd READY=1 too);
+ * STATUS, the guest's own status text, or NULL. */
+int notify_guest_ready(bool first, unsigned cpus, uint64_t memory, const char *status);
 int notify_paused(void);
 /*
  * The ACPI power button was pressed. With DEADLINE_S > 0 (SIGTERM) the

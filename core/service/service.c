@@ -28,6 +28,8 @@ struct service {
 	struct timespec start;       /* CLOCK_MONOTONIC at service_start() */
 	bool booted;                 /* the current boot's vCPUs run */
 	bool ready_sent;
+	bool guest_ready;            /* this boot's guest sent READY=1 */
+	char guest_status[128];      /* its last STATUS=, printable */
 	bool shutting_down;          /* the power button was pressed */
 	bool deadline_armed;         /* ... by SIGTERM: a stop follows */
 	const char *stop_text;       /* why it stops, when set */
@@ -67,6 +69,8 @@ static void on_deadline(struct loop *l, int fd, uint32_t events, void *opaque)
 	vm_request_stop(s->vm, VM_STOP_SIGNAL, 128 + SIGTERM);
 }
 
+static void on_guest_notify(struct vm *vm, const char *message);
+
 int service_start(struct vm *vm, struct loop *loop)
 {
 	struct service *s = calloc(1, sizeof(*s));
@@ -80,6 +84,7 @@ int service_start(struct vm *vm, struct loop *loop)
 	s->watchdog_fd = s->deadline_fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &s->start);
 	vm->service = s;
+	vm->guest_notify = on_guest_notify;
 
 	r = control_open(vm, loop, partvm_runtime_dir(), vm->cfg->name, &s->control);
 	if (r == -EADDRINUSE)
@@ -107,6 +112,42 @@ int service_start(struct vm *vm, struct loop *loop)
 	return 0;
 }
 
+/* What the guest's systemd sends (vsock, vmm.notify_socket): READY=1 and
+ * STATUS=, one per line; the rest (X_SYSTEMD_UNIT_ACTIVE=...) is not ours
+ * to act on. A guest is not trusted: the status is cut and made printable. */
+static void on_guest_notify(struct vm *vm, const char *message)
+{
+	struct service *s = vm->service;
+	bool ready = false;
+
+	if (!s)
+		return;
+	for (const char *l = message; *l;) {
+		size_t n = strcspn(l, "\n");
+
+		if (n == 7 && !strncmp(l, "READY=1", 7))
+			ready = true;
+		else if (n > 7 && !strncmp(l, "STATUS=", 7)) {
+			size_t k = n - 7 < sizeof(s->guest_status) - 1 ? n - 7 : sizeof(s->guest_status) - 1;
+
+			for (size_t i = 0; i < k; i++)
+				s->guest_status[i] = l[7 + i] >= 0x20 && l[7 + i] < 0x7f ? l[7 + i] : '?';
+			s->guest_status[k] = '\0';
+		}
+		l += n + (l[n] == '\n');
+	}
+	if (!ready || s->guest_ready)
+		return;
+	s->guest_ready = true;
+	log_info("the guest reports it is up (its systemd's READY=1%s%s)%s",
+		 s->guest_status[0] ? ": " : "", s->guest_status,
+		 vm->cfg->ready_on_guest && !s->ready_sent ? ", READY=1" : "");
+	if (vm->cfg->ready_on_guest && s->booted) {
+		notify_guest_ready(!s->ready_sent, vm->ncpus, vm->cfg->memory, s->guest_status);
+		s->ready_sent = true;
+	}
+}
+
 void service_booting(struct vm *vm)
 {
 	struct service *s = vm->service;
@@ -114,6 +155,8 @@ void service_booting(struct vm *vm)
 	if (!s)
 		return;
 	s->booted = false;
+	s->guest_ready = false;
+	s->guest_status[0] = '\0';
 	notify_booting(vm->boots + 1);
 }
 
@@ -152,6 +195,17 @@ void service_booted(struct vm *vm)
 				 !__atomic_load_n(&vm->vcpus[i].tid, __ATOMIC_ACQUIRE); ms++)
 			usleep(1000);
 	s->booted = true;
+	if (vm->cfg->ready_on_guest) {
+		/* READY=1 is the guest's to give (on_guest_notify()). */
+		log_vcpus(vm, false);
+		if (s->guest_ready) {
+			notify_guest_ready(!s->ready_sent, vm->ncpus, vm->cfg->memory, s->guest_status);
+			s->ready_sent = true;
+		} else {
+			notify_waiting_for_guest(vm->ncpus, vm->cfg->memory);
+		}
+		return;
+	}
 	log_vcpus(vm, !s->ready_sent);
 	notify_running(!s->ready_sent, vm->ncpus, vm->cfg->memory);
 	s->ready_sent = true;
@@ -178,6 +232,7 @@ void service_stop(struct vm *vm)
 	if (!s)
 		return;
 	notify_stopping(s->stop_text ? s->stop_text : stop_reason_text(vm->stop_reason));
+	vm->guest_notify = NULL;
 	control_close(s->control);
 	if (s->watchdog_fd >= 0) {
 		loop_remove(s->loop, s->watchdog_fd);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
+#include "core/util/gcrypt.h"
 
 struct alg_info {
 	uint16_t alg;
@@ -77,40 +78,36 @@ int tpm_banks_parse(const char *list, struct tpm_banks *banks)
 	return banks->n ? 0 : -EINVAL;
 }
 
-/* libgcrypt wants its version checked before first use; libsystemd may
- * have done it already in this process. No secure memory: what partvm
- * hashes (kernels, command lines, event data) is not secret. */
-static void gcrypt_ready(void)
-{
-	if (gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P))
-		return;
-	gcry_check_version(NULL);
-	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
-	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
-}
+struct md {
+	struct gcrypt g;
+	gcry_md_hd_t h;
+};
 
-static void md_closep(gcry_md_hd_t *h)
+static void md_closep(struct md *m)
 {
-	if (*h)
-		gcry_md_close(*h);
+	if (m->h)
+		m->g.md_close(m->h);
+	gcrypt_unload(&m->g);
 }
 
 /* One handle computes every bank's digest of the same bytes. */
-static int md_open(const struct tpm_banks *banks, gcry_md_hd_t *h)
+static int md_open(const struct tpm_banks *banks, struct md *m)
 {
-	gcrypt_ready();
-	*h = NULL;
+	int r = gcrypt_load(&m->g);
+
+	if (r < 0)
+		return r;
 	for (unsigned i = 0; i < banks->n; i++) {
 		const struct alg_info *a = find(banks->alg[i]);
 		gcry_error_t e;
 
 		if (!a)
 			return -EOPNOTSUPP;
-		e = *h ? gcry_md_enable(*h, a->gcry) : gcry_md_open(h, a->gcry, 0);
+		e = m->h ? m->g.md_enable(m->h, a->gcry) : m->g.md_open(&m->h, a->gcry, 0);
 		if (e)   /* an algorithm this libgcrypt refuses (FIPS mode and SHA-1) */
 			return gcry_err_code(e) == GPG_ERR_DIGEST_ALGO ? -EOPNOTSUPP : -ENOMEM;
 	}
-	return *h ? 0 : -EINVAL;
+	return m->h ? 0 : -EINVAL;
 }
 
 int tpm_hash(uint16_t alg, const void *data, size_t len, uint8_t *out)
@@ -125,7 +122,7 @@ int tpm_hash(uint16_t alg, const void *data, size_t len, uint8_t *out)
 }
 
 /* Feed the whole file FD to H. */
-static int update_from_file(gcry_md_hd_t h, int fd)
+static int update_from_file(struct md *m, int fd)
 {
 	uint8_t buf[65536];
 
@@ -138,14 +135,14 @@ static int update_from_file(gcry_md_hd_t h, int fd)
 			return -errno;
 		if (got == 0)
 			return 0;
-		gcry_md_write(h, buf, (size_t)got);
+		m->g.md_write(m->h, buf, (size_t)got);
 	}
 }
 
 int tpm_hash_banks(const struct tpm_banks *banks, const char *path, const void *data,
 		   size_t len, uint8_t out[][TPM_MAX_DIGEST])
 {
-	__attribute__((cleanup(md_closep))) gcry_md_hd_t h = NULL;
+	__attribute__((cleanup(md_closep))) struct md m = { 0 };
 	_cleanup_close_ int fd = -1;
 	int r;
 
@@ -156,19 +153,19 @@ int tpm_hash_banks(const struct tpm_banks *banks, const char *path, const void *
 		if (fd < 0)
 			return -errno;
 	}
-	r = md_open(banks, &h);
+	r = md_open(banks, &m);
 	if (r < 0)
 		return r;
 	if (path) {
-		r = update_from_file(h, fd);
+		r = update_from_file(&m, fd);
 		if (r < 0)
 			return r;
 	} else {
-		gcry_md_write(h, data, len);
+		m.g.md_write(m.h, data, len);
 	}
 	for (unsigned i = 0; i < banks->n; i++) {
 		const struct alg_info *a = find(banks->alg[i]);
-		const unsigned char *d = gcry_md_read(h, a->gcry);
+		const unsigned char *d = m.g.md_read(m.h, a->gcry);
 
 		if (!d)
 			return -ENOMEM;

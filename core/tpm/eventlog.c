@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/util/cleanup.h"
+#include "core/util/gcrypt.h"
 
 /* PC Client PFP 10.4.5.1, TCG_EfiSpecIDEventStruct. */
 static const char spec_id_signature[16] = "Spec ID Event03";
@@ -277,10 +278,15 @@ void tpm_eventlog_free(struct tpm_eventlog *log)
 int tpm_eventlog_replay(const struct tpm_event *ev, size_t n, unsigned bank, uint16_t alg,
 			uint32_t pcr, uint8_t *out)
 {
+	/* One load for every extend below. */
+	_cleanup_(gcrypt_unloadp) struct gcrypt g = { 0 };
 	int r;
 
 	if (bank >= TPM_MAX_BANKS || !tpm_alg_size(alg))
 		return -EINVAL;
+	r = gcrypt_load(&g);
+	if (r < 0)
+		return r;
 	memset(out, 0, tpm_alg_size(alg));
 	for (size_t i = 0; i < n; i++) {
 		if (ev[i].pcr != pcr || ev[i].type == EV_NO_ACTION)

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "core/boot/boot.h"
+#include "core/util/cleanup.h"
+#include "core/util/gcrypt.h"
 
 #define CMDLINE_PREFIX "kernel_cmdline: "
 
@@ -70,12 +72,19 @@ int tpm_measure_boot(const struct vm_config *cfg, const char *devices,
 		     struct tpm_measurements *m, const char **file)
 {
 	const char *cmdline = boot_cmdline(cfg);
+	/* One load for every digest below (each hash loads it, cheaply then). */
+	_cleanup_(gcrypt_unloadp) struct gcrypt g = { 0 };
 	size_t len;
 	int r;
 
 	memset(m, 0, sizeof(*m));
 	m->banks = *banks;
 	*file = NULL;
+	r = gcrypt_load(&g);
+	if (r < 0) {
+		*file = GCRYPT_LIB;
+		return r;
+	}
 
 	r = crtm_version(&m->crtm_version, &len);
 	if (r < 0)

@@ -44,6 +44,7 @@ int tpm_platform_devices(const char *root, const struct vm_config *cfg, char **o
 
 int tpm_platform_text(const struct vm_config *cfg, const char *devices, char **out)
 {
+	struct kvm_hypervisor h = config_hypervisor(cfg);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -54,6 +55,13 @@ int tpm_platform_text(const struct vm_config *cfg, const char *devices, char **o
 	fprintf(f, "cpus %u\n", cfg->cpus);
 	fprintf(f, "memory %llu\n", (unsigned long long)cfg->memory);
 	fprintf(f, "tpm crb\n");
+	/* Only when set: a partition without these keeps its PCR 1. */
+	if (h.hyperv || h.id != KVM_HYPERVISOR_ID_KVM) {
+		fprintf(f, "cpuid hypervisor-id=%s hyperv=%d", config_hypervisor_id_name(h.id), h.hyperv);
+		if (h.hyperv)
+			fprintf(f, " vendor-id=%s", h.vendor);
+		fprintf(f, "\n");
+	}
 	fputs(devices ? devices : "", f);
 	if (fclose(f) != 0 || !text) {
 		free(text);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
+#include "core/util/gcrypt.h"
 #include "core/tpm/crb.h"
 #include "core/vm/layout.h"
 #include "core/util/log.h"
@@ -32,6 +33,10 @@ struct vtpm {
 	struct tpm_worker worker;
 	bool worker_started;
 	bool mapped;
+	/* Held for the partition's life: every reset measures the boot again,
+	 * by then under the main thread's seccomp filter, which a first
+	 * dlopen() of the library (files opened, code mapped) must not meet. */
+	struct gcrypt gcrypt;
 };
 
 static const struct bus_ops crb_bus_ops = {
@@ -212,10 +217,16 @@ static int create(struct device *d, struct loop *loop)
 
 	if (!t)
 		return -ENOMEM;
+	int r;
+
 	t->dir = vtpm_state_dir(d->vm->cfg);
 	t->lock_fd = -1;
 	d->priv = t;
 	d->vm->keep_loaded = true;
+	r = gcrypt_load(&t->gcrypt);
+	if (r < 0)
+		return log_error_errno(r, "tpm: cannot load %s, which measures the boot: %m",
+				       GCRYPT_LIB);
 	return start(d->vm, t);
 }
 
@@ -282,6 +293,7 @@ static void destroy(struct device *d)
 		tpm_crb_destroy(&t->crb);
 	if (t->lock_fd >= 0)
 		close(t->lock_fd);
+	gcrypt_unload(&t->gcrypt);
 	free(t);
 	d->priv = NULL;
 }

@@ -60,7 +60,22 @@ bool process_alive(pid_t pid)
 struct target {
 	const char *path;
 	const struct stat *st;
+	const char *info;             /* a line the fd's fdinfo must have */
 };
+
+/* Does FDINFO (ROOT/proc/PID/fdinfo/N) have the line LINE? */
+static bool info_has(const char *fdinfo, const char *line)
+{
+	_cleanup_fclose_ FILE *f = fopen(fdinfo, "re");
+	char buf[256];
+
+	while (f && fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (!strcmp(buf, line))
+			return true;
+	}
+	return false;
+}
 
 static bool fd_matches(const char *fd, const struct target *t)
 {
@@ -127,8 +142,13 @@ static pid_t find_opener(const char *root, const struct target *t, pid_t skip, c
 		    dir_list(dir, &fds) < 0)
 			continue;
 		for (char **f = fds; *f; f++) {
+			char info[PATH_MAX];
+
 			if (snprintf(fd, sizeof(fd), "%s/%s", dir, *f) >= (int)sizeof(fd) ||
 			    !fd_matches(fd, t))
+				continue;
+			if (t->info && (snprintf(info, sizeof(info), "%s/proc/%s/fdinfo/%s", root, *p,
+						 *f) >= (int)sizeof(info) || !info_has(info, t->info)))
 				continue;
 			read_comm(root, *p, comm, len);
 			return pid;
@@ -140,6 +160,12 @@ static pid_t find_opener(const char *root, const struct target *t, pid_t skip, c
 pid_t process_find_opener(const char *root, const char *path, pid_t skip, char *comm, size_t len)
 {
 	return find_opener(root, &(struct target){ .path = path }, skip, comm, len);
+}
+
+pid_t process_find_opener_info(const char *root, const char *path, const char *info, pid_t skip,
+				char *comm, size_t len)
+{
+	return find_opener(root, &(struct target){ .path = path, .info = info }, skip, comm, len);
 }
 
 pid_t process_find_opener_of(const char *root, const struct stat *st, pid_t skip, char *comm,

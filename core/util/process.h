@@ -38,6 +38,10 @@ bool process_state_exited(char state);
  * shows ("/dev/vfio/12"); process_find_opener_of() by the file itself
  * (ST's device, inode and rdev), whatever path it was opened by. */
 pid_t process_find_opener(const char *root, const char *path, pid_t skip, char *comm, size_t len);
+/* The same, for an fd on PATH whose ROOT/proc/PID/fdinfo/N also has the
+ * line INFO: which /dev/net/tun fd is attached to tap X ("iff:\tX"). */
+pid_t process_find_opener_info(const char *root, const char *path, const char *info, pid_t skip,
+				char *comm, size_t len);
 pid_t process_find_opener_of(const char *root, const struct stat *st, pid_t skip, char *comm,
 			     size_t len);
 

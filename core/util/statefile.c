@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/util/cleanup.h"
+#include "core/util/process.h"
 
 static int path_of(char *buf, size_t len, const char *dir, const char *name)
 {
@@ -191,4 +192,45 @@ int statefile_parse(const char *text, const struct statefile_field *fields, size
 		seen |= 1ULL << i;
 	}
 	return seen == (n == 64 ? ~0ULL : (1ULL << n) - 1) ? 0 : -EBADMSG;
+}
+
+int statefile_hold(const char *dir, const char *name, const char *partition, char *path,
+		   size_t len)
+{
+	char text[300];
+	int r;
+
+	path[0] = '\0';
+	snprintf(text, sizeof(text), "%d %s\n", (int)getpid(), partition);
+	r = statefile_write(dir, name, text);
+	if (r < 0)
+		return r;
+	if (snprintf(path, len, "%s/%s", dir, name) >= (int)len)
+		path[0] = '\0';
+	return 0;
+}
+
+int statefile_holder(const char *dir, const char *name, char *buf, size_t len)
+{
+	char text[300], who[256];
+	int pid = 0;
+
+	if (statefile_read(dir, name, text, sizeof(text)) < 0 ||
+	    sscanf(text, "%d %255s", &pid, who) != 2 || !process_alive(pid))
+		return -ENOENT;
+	snprintf(buf, len, "partition '%s' (pid %d)", who, pid);
+	return 0;
+}
+
+void statefile_unhold(char *path)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	int pid = 0;
+
+	if (!path[0])
+		return;
+	f = fopen(path, "re");
+	if (f && fscanf(f, "%d", &pid) == 1 && pid == getpid())
+		unlink(path);
+	path[0] = '\0';
 }

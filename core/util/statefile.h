@@ -32,6 +32,21 @@ bool statefile_is_private(const char *name);
  * holds it (close it to unlock), or a negative errno. */
 int statefile_lock(const char *dir);
 
+/* Holder records, "PID NAME": which partition's partvm holds something that
+ * its lock or the kernel cannot name (a disk image, a vsock CID), for the
+ * refusal another partvm prints. Best effort: the lock or the kernel is
+ * what refuses, the record only names. */
+/* Write DIR/NAME naming this process as PARTITION's; PATH (LEN bytes) gets
+ * the record's path for statefile_unhold(), "" when it was not written. */
+int statefile_hold(const char *dir, const char *name, const char *partition, char *path,
+		   size_t len);
+/* "partition 'web' (pid 812)" into BUF when DIR/NAME names a process that
+ * still runs; -ENOENT otherwise. */
+int statefile_holder(const char *dir, const char *name, char *buf, size_t len);
+/* Remove the record at PATH while it still names this process (another
+ * holder may have written its own since); PATH becomes "". */
+void statefile_unhold(char *path);
+
 enum statefile_type {
 	STATEFILE_STRING,         /* into char[size], refusing what does not fit */
 	STATEFILE_UINT,           /* decimal, at most MAX, into an unsigned of SIZE bytes */

@@ -83,9 +83,12 @@ int disk_check(const char *path, bool readonly, uint64_t *size, const char **why
 	return 0;
 }
 
-static void record_path(const char *runtime, const struct stat *st, char *buf, size_t len)
+/* The image's holder record: RUNTIME/disks/DEV-INO. */
+static void record_name(const char *runtime, const struct stat *st, char *dir, size_t dlen,
+			char *name, size_t nlen)
 {
-	snprintf(buf, len, "%s/disks/%llx-%llx", runtime, (unsigned long long)st->st_dev,
+	snprintf(dir, dlen, "%s/disks", runtime);
+	snprintf(name, nlen, "%llx-%llx", (unsigned long long)st->st_dev,
 		 (unsigned long long)st->st_ino);
 }
 
@@ -93,16 +96,12 @@ static void record_path(const char *runtime, const struct stat *st, char *buf, s
  * else any process that has it open. */
 static void find_holder(const char *runtime, const struct stat *st, char *holder, size_t len)
 {
-	char rec[PATH_MAX], name[256] = "", comm[64];
-	_cleanup_fclose_ FILE *f = NULL;
-	int pid = 0;
+	char dir[PATH_MAX], name[64], comm[64];
+	pid_t pid;
 
-	record_path(runtime, st, rec, sizeof(rec));
-	f = fopen(rec, "re");
-	if (f && fscanf(f, "%d %255s", &pid, name) == 2 && process_alive(pid)) {
-		snprintf(holder, len, "partition '%s' (pid %d)", name, pid);
+	record_name(runtime, st, dir, sizeof(dir), name, sizeof(name));
+	if (statefile_holder(dir, name, holder, len) == 0)
 		return;
-	}
 	pid = process_find_opener_of("", st, getpid(), comm, sizeof(comm));
 	if (pid)
 		snprintf(holder, len, "process %s (pid %d)", comm, pid);
@@ -144,7 +143,7 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool direct, cons
 {
 	int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
 	struct stat st;
-	char dir[PATH_MAX], name[64], text[300];
+	char dir[PATH_MAX], name[64];
 	int r;
 
 	memset(d, 0, sizeof(*d));
@@ -185,29 +184,17 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool direct, cons
 		if (d->buffered_fd < 0)
 			return -errno;
 	}
-	/* Name ourselves for a refusal elsewhere (best effort: the lock is
-	 * what refuses). The runtime directory may not be there yet. */
-	snprintf(dir, sizeof(dir), "%s/disks", runtime);
-	snprintf(name, sizeof(name), "%llx-%llx", (unsigned long long)st.st_dev,
-		 (unsigned long long)st.st_ino);
-	snprintf(text, sizeof(text), "%d %s\n", (int)getpid(), partition);
-	if (statefile_write(dir, name, text) == 0)
-		record_path(runtime, &st, d->record, sizeof(d->record));
+	/* Name ourselves for a refusal elsewhere (the lock is what refuses).
+	 * The runtime directory may not be there yet. */
+	record_name(runtime, &st, dir, sizeof(dir), name, sizeof(name));
+	(void)statefile_hold(dir, name, partition, d->record, sizeof(d->record));
 	return 0;
 }
 
 void disk_close(struct disk *d)
 {
-	if (d->record[0]) {
-		_cleanup_fclose_ FILE *f = fopen(d->record, "re");
-		int pid = 0;
-
-		/* Remove it only while it still names us (a reader beside us
-		 * may have written its own since). */
-		if (f && fscanf(f, "%d", &pid) == 1 && pid == getpid())
-			unlink(d->record);
-		d->record[0] = '\0';
-	}
+	/* A reader beside us may have written its own record since. */
+	statefile_unhold(d->record);
 	if (d->buffered_fd >= 0)
 		close(d->buffered_fd);
 	if (d->fd >= 0)

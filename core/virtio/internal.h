@@ -5,7 +5,8 @@
  *   pci.c      the transport: capabilities, common/ISR/notify/device
  *              config in BAR0, MSI-X through irqfd, ioeventfd doorbells
  *   worker.c   queue threads: device work runs off the vCPU threads
- *   rng.c blk.c console.c, with disk.c and aio.c for blk: the devices
+ *   rng.c blk.c console.c net.c, with disk.c for blk, tap.c for net: the
+ *              devices; vhost.c, the kernel's data path for net
  */
 #ifndef PARTVM_VIRTIO_INTERNAL_H
 #define PARTVM_VIRTIO_INTERNAL_H
@@ -161,6 +162,10 @@ struct virtio_dev {
 	uint64_t bar_addr;            /* BAR0 where it is decoded, 0 if not */
 	bool bar_mapped;
 	bool ioeventfds;              /* the doorbells are KVM ioeventfds now */
+	uint64_t pio_addr;            /* BAR2, the I/O-port doorbells, if decoded */
+	unsigned pio_size;            /* its size; 0: none (too many queues) */
+	bool pio_mapped;
+	bool pio_ioeventfds;
 	uint32_t pci_cfg_data;        /* VIRTIO_PCI_CAP_PCI_CFG window */
 
 	struct ratelimit rl;          /* guest-triggered messages */
@@ -179,6 +184,12 @@ void virtio_pci_reset(struct virtio_dev *vdev);
 
 /* A used buffer is ready on VQ: interrupt the driver if it wants one. */
 void virtio_notify_queue(struct virtqueue *vq);
+/* Does the driver use MSI-X? */
+bool virtio_msix_enabled(const struct virtio_dev *vdev);
+/* The eventfd that raises VQ's MSI-X vector (a KVM irqfd while the guest
+ * lets it fire; the pending bit while masked), for a data path outside
+ * partvm (vhost) to write; -1 when the queue has no vector. */
+int virtio_queue_call_fd(const struct virtqueue *vq);
 /* The device config changed (or the device needs a reset). */
 void virtio_notify_config(struct virtio_dev *vdev);
 /* The guest broke the virtio contract on VQ (or the device itself): set
@@ -198,6 +209,9 @@ void virtio_warn(struct virtio_dev *vdev, const char *fmt, ...) __attribute__((f
 #define VIRTIO_BAR_PBA      0x5000
 #define VIRTIO_BAR_SIZE     0x8000
 #define VIRTIO_NOTIFY_MULT  4         /* bytes between queue doorbells */
+/* BAR2: the same doorbells as I/O ports, queue Q's at BAR2 + 2 * Q. */
+#define VIRTIO_PIO_BAR      2
+#define VIRTIO_PIO_MULT     2
 #define VIRTIO_DEVICE_CONFIG_MAX 0x1000
 
 /* ---- device.c: registry hooks for any device whose priv starts with
@@ -223,6 +237,10 @@ struct virtio_worker {
 	bool running;
 	struct virtqueue *vq;
 	int extra_fd;
+	/* Set by FN (on the worker's thread) to stop waiting on EXTRA_FD until
+	 * it clears it: a tap that is readable while the guest has no buffers
+	 * would otherwise wake the thread without end. */
+	bool extra_off;
 	void (*fn)(struct virtqueue *vq, void *opaque, bool kicked, bool extra);
 	void *opaque;
 	char name[16];

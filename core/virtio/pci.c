@@ -11,7 +11,13 @@
  *           ioeventfd the queue's thread waits on
  *   0x4000  MSI-X table, 0x5000 its PBA (core/vm/msi.h, as for vfio)
  *
- * and a VIRTIO_PCI_CAP_PCI_CFG window (4.1.4.9). Every access is checked
+ * The same doorbells are also I/O ports, in BAR2 (queue Q's at BAR2 + 2 * Q),
+ * and that notification capability comes first, so the driver uses it
+ * (Linux takes the first it finds): a port write exits with its port, size
+ * and value in hand, while an MMIO write on AMD (SVM) has KVM fetch and
+ * decode the guest's instruction first, on every kick. On Intel both are
+ * cheap. The MMIO doorbells stay, for a driver that cannot use I/O space.
+ * And a VIRTIO_PCI_CAP_PCI_CFG window (4.1.4.9). Every access is checked
  * against its structure's bounds; the guest's queue addresses are checked
  * when it enables a queue (queue.c); a driver that breaks the protocol
  * gets DEVICE_NEEDS_RESET and one rate-limited line, never a crash.
@@ -46,6 +52,7 @@
 #define CAP_DEVICE  0x80
 #define CAP_PCI_CFG 0x90
 #define PCI_CFG_DATA (CAP_PCI_CFG + sizeof(struct virtio_pci_cap))
+#define CAP_NOTIFY_PIO 0xa4
 
 /* The common configuration's size (up to queue_used_hi). */
 #define COMMON_SIZE 0x38
@@ -111,6 +118,18 @@ static void raise(struct virtio_dev *vdev, uint16_t vector, uint8_t isr_bit)
 	pthread_mutex_unlock(&vdev->irq_lock);
 }
 
+bool virtio_msix_enabled(const struct virtio_dev *vdev)
+{
+	return msix_on(vdev);
+}
+
+int virtio_queue_call_fd(const struct virtqueue *vq)
+{
+	uint16_t v = __atomic_load_n(&vq->msix_vector, __ATOMIC_RELAXED);
+
+	return v < vq->vdev->nvectors ? vq->vdev->vectors[v].efd : -1;
+}
+
 void virtio_notify_queue(struct virtqueue *vq)
 {
 	raise(vq->vdev, __atomic_load_n(&vq->msix_vector, __ATOMIC_RELAXED), ISR_QUEUE);
@@ -161,35 +180,49 @@ static void vectors_release(struct virtio_dev *vdev)
 
 /* ---- Doorbells ----------------------------------------------------------- */
 
-static uint64_t doorbell(const struct virtio_dev *vdev, unsigned q)
+static uint64_t doorbell(const struct virtio_dev *vdev, bool pio, unsigned q)
 {
+	if (pio)
+		return vdev->pio_addr + (uint64_t)q * VIRTIO_PIO_MULT;
 	return vdev->bar_addr + VIRTIO_BAR_NOTIFY + (uint64_t)q * VIRTIO_NOTIFY_MULT;
 }
 
-/* Doorbells as ioeventfds while BAR0 is decoded and the VM exists; the
- * notify region's MMIO handler covers the rest (other access sizes). */
-static void ioeventfds_set(struct virtio_dev *vdev, bool on)
+/* One set of doorbells (BAR0's, or BAR2's ports) as ioeventfds while its
+ * BAR is decoded and the VM exists; the BAR's handler covers the rest
+ * (other access sizes). */
+static void doorbells_set(struct virtio_dev *vdev, bool pio, bool on)
 {
 	struct kvm *k = &vdev->vm->kvm;
+	bool *now = pio ? &vdev->pio_ioeventfds : &vdev->ioeventfds;
+	/* The driver writes a 16-bit queue index (4.1.4.4.1); only MMIO has
+	 * a fast path for any length. */
+	unsigned len = pio ? 2 : kvm_doorbell_len(k, 2);
 
-	if (on == vdev->ioeventfds)
+	if (on == *now)
 		return;
-	if (on && (!vdev->bar_mapped || !kvm_vm_exists(k)))
+	if (on && (!(pio ? vdev->pio_mapped : vdev->bar_mapped) || !kvm_vm_exists(k)))
 		return;
 	for (unsigned q = 0; q < vdev->nvqs; q++) {
-		int r = on ? kvm_ioeventfd_assign(k, vdev->vqs[q].kick_fd, doorbell(vdev, q), 2, false)
-			   : kvm_ioeventfd_deassign(k, vdev->vqs[q].kick_fd, doorbell(vdev, q), 2, false);
+		int fd = vdev->vqs[q].kick_fd;
+		int r = on ? kvm_ioeventfd_assign(k, fd, doorbell(vdev, pio, q), len, pio)
+			   : kvm_ioeventfd_deassign(k, fd, doorbell(vdev, pio, q), len, pio);
 
 		if (r < 0 && on) {
-			virtio_warn(vdev, "queue %u: no ioeventfd (%s): its notifications exit", q,
-				    strerror(-r));
+			virtio_warn(vdev, "queue %u: no %s ioeventfd (%s): its notifications exit", q,
+				    pio ? "I/O-port" : "MMIO", strerror(-r));
 			for (unsigned i = 0; i < q; i++)
-				(void)kvm_ioeventfd_deassign(k, vdev->vqs[i].kick_fd, doorbell(vdev, i), 2,
-							     false);
+				(void)kvm_ioeventfd_deassign(k, vdev->vqs[i].kick_fd,
+							     doorbell(vdev, pio, i), len, pio);
 			return;
 		}
 	}
-	vdev->ioeventfds = on;
+	*now = on;
+}
+
+static void ioeventfds_set(struct virtio_dev *vdev, bool on)
+{
+	doorbells_set(vdev, false, on);
+	doorbells_set(vdev, true, on);
 }
 
 /* ---- The device's life, as the driver drives it ------------------------- */
@@ -471,6 +504,11 @@ static bool within(uint64_t off, unsigned size, uint64_t base, uint64_t len)
 	return off >= base && off - base <= len && size <= len - (off - base);
 }
 
+static void kick(struct virtio_dev *vdev, unsigned q)
+{
+	(void)!write(vdev->vqs[q].kick_fd, &(uint64_t){ 1 }, sizeof(uint64_t));
+}
+
 static uint64_t bar_read(void *opaque, uint64_t off, unsigned size)
 {
 	struct virtio_dev *vdev = opaque;
@@ -503,9 +541,7 @@ static void bar_write(void *opaque, uint64_t off, unsigned size, uint64_t value)
 	/* A doorbell that did not match the ioeventfd (another size, or
 	 * none registered): ring it here. No lock: it touches one fd. */
 	if (within(off, size, VIRTIO_BAR_NOTIFY, (uint64_t)vdev->nvqs * VIRTIO_NOTIFY_MULT)) {
-		unsigned q = (unsigned)((off - VIRTIO_BAR_NOTIFY) / VIRTIO_NOTIFY_MULT);
-
-		(void)!write(vdev->vqs[q].kick_fd, &(uint64_t){ 1 }, sizeof(uint64_t));
+		kick(vdev, (unsigned)((off - VIRTIO_BAR_NOTIFY) / VIRTIO_NOTIFY_MULT));
 		return;
 	}
 	pthread_mutex_lock(&vdev->lock);
@@ -524,28 +560,61 @@ static void bar_write(void *opaque, uint64_t off, unsigned size, uint64_t value)
 
 static const struct bus_ops bar_ops = { .read = bar_read, .write = bar_write };
 
+/* ---- BAR2: the doorbells as I/O ports ------------------------------------ */
+
+/* Write-only (4.1.4.4): reads see 0. */
+static uint64_t pio_read(void *opaque, uint64_t off, unsigned size)
+{
+	return 0;
+}
+
+/* A doorbell that did not match its ioeventfd. No lock: it touches one fd. */
+static void pio_write(void *opaque, uint64_t off, unsigned size, uint64_t value)
+{
+	struct virtio_dev *vdev = opaque;
+
+	if (within(off, size, 0, (uint64_t)vdev->nvqs * VIRTIO_PIO_MULT))
+		kick(vdev, (unsigned)(off / VIRTIO_PIO_MULT));
+}
+
+static const struct bus_ops pio_ops = { .read = pio_read, .write = pio_write };
+
+/* Decode BAR0 (on the MMIO bus) or BAR2 (the doorbell ports) at ADDR, or
+ * stop decoding it; its doorbells' ioeventfds follow. */
+static int bar_decode(struct virtio_dev *vdev, bool pio, uint64_t addr, bool enable)
+{
+	struct bus *bus = pio ? &vdev->vm->pio : &vdev->vm->mmio;
+	uint64_t *at = pio ? &vdev->pio_addr : &vdev->bar_addr;
+	bool *mapped = pio ? &vdev->pio_mapped : &vdev->bar_mapped;
+	int r;
+
+	if (!enable) {
+		doorbells_set(vdev, pio, false);
+		if (*mapped)
+			bus_unregister(bus, *at, vdev);
+		*mapped = false;
+		*at = 0;
+		return 0;
+	}
+	r = bus_register(bus, addr, pio ? vdev->pio_size : VIRTIO_BAR_SIZE, vdev->name,
+			 pio ? &pio_ops : &bar_ops, vdev);
+	if (r == 0) {
+		*at = addr;
+		*mapped = true;
+		doorbells_set(vdev, pio, true);
+	}
+	return r;
+}
+
 static int bar_map(struct pci_device *d, unsigned index, uint64_t addr, bool enable)
 {
 	struct virtio_dev *vdev = d->opaque;
-	int r = 0;
+	int r;
 
-	if (index != 0)
+	if (index != 0 && !(index == VIRTIO_PIO_BAR && vdev->pio_size))
 		return -EINVAL;
 	pthread_mutex_lock(&vdev->lock);
-	if (!enable) {
-		ioeventfds_set(vdev, false);
-		if (vdev->bar_mapped)
-			bus_unregister(&vdev->vm->mmio, vdev->bar_addr, vdev);
-		vdev->bar_mapped = false;
-		vdev->bar_addr = 0;
-	} else {
-		r = bus_register(&vdev->vm->mmio, addr, VIRTIO_BAR_SIZE, vdev->name, &bar_ops, vdev);
-		if (r == 0) {
-			vdev->bar_addr = addr;
-			vdev->bar_mapped = true;
-			ioeventfds_set(vdev, true);
-		}
-	}
+	r = bar_decode(vdev, index == VIRTIO_PIO_BAR, addr, enable);
 	pthread_mutex_unlock(&vdev->lock);
 	return r;
 }
@@ -554,25 +623,32 @@ static int bar_map(struct pci_device *d, unsigned index, uint64_t addr, bool ena
 
 static const uint8_t msix_control_hi = (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8;
 
-/* The VIRTIO_PCI_CAP_PCI_CFG window: BAR0 through config space. */
-static bool pci_cfg_target(struct virtio_dev *vdev, uint64_t *off, unsigned *len)
+/* The VIRTIO_PCI_CAP_PCI_CFG window: BAR0 (or BAR2) through config space. */
+static bool pci_cfg_target(struct virtio_dev *vdev, unsigned *bar, uint64_t *off, unsigned *len)
 {
 	const uint8_t *c = &vdev->pci.cfg[CAP_PCI_CFG];
+	uint64_t size;
 
+	*bar = c[VIRTIO_PCI_CAP_BAR];
 	*off = le_get(&c[VIRTIO_PCI_CAP_OFFSET], 4);
 	*len = le_get(&c[VIRTIO_PCI_CAP_LENGTH], 4);
-	return c[VIRTIO_PCI_CAP_BAR] == 0 && (*len == 1 || *len == 2 || *len == 4) &&
-	       *off + *len <= VIRTIO_BAR_SIZE;
+	if (*bar == 0)
+		size = VIRTIO_BAR_SIZE;
+	else if (*bar == VIRTIO_PIO_BAR)
+		size = vdev->pio_size;
+	else
+		return false;
+	return (*len == 1 || *len == 2 || *len == 4) && *off + *len <= size;
 }
 
 static uint32_t config_read(struct pci_device *d, unsigned offset, unsigned size)
 {
 	struct virtio_dev *vdev = d->opaque;
 	uint64_t off;
-	unsigned len;
+	unsigned bar, len;
 
-	if (offset >= PCI_CFG_DATA && offset < PCI_CFG_DATA + 4 && pci_cfg_target(vdev, &off, &len)) {
-		uint32_t v = (uint32_t)bar_read(vdev, off, len);
+	if (offset >= PCI_CFG_DATA && offset < PCI_CFG_DATA + 4 && pci_cfg_target(vdev, &bar, &off, &len)) {
+		uint32_t v = (uint32_t)(bar == 0 ? bar_read(vdev, off, len) : pio_read(vdev, off, len));
 
 		le_put(&d->cfg[PCI_CFG_DATA], 4, v);
 	}
@@ -583,11 +659,17 @@ static void config_write(struct pci_device *d, unsigned offset, unsigned size, u
 {
 	struct virtio_dev *vdev = d->opaque;
 	uint64_t off;
-	unsigned len;
+	unsigned bar, len;
 
 	pci_config_write_emulated(d, offset, size, value);
-	if (offset >= PCI_CFG_DATA && offset < PCI_CFG_DATA + 4 && pci_cfg_target(vdev, &off, &len))
-		bar_write(vdev, off, len, le_get(&d->cfg[PCI_CFG_DATA], len));
+	if (offset >= PCI_CFG_DATA && offset < PCI_CFG_DATA + 4 && pci_cfg_target(vdev, &bar, &off, &len)) {
+		uint64_t v = le_get(&d->cfg[PCI_CFG_DATA], len);
+
+		if (bar == 0)
+			bar_write(vdev, off, len, v);
+		else
+			pio_write(vdev, off, len, v);
+	}
 	if (offset <= CAP_MSIX + PCI_MSIX_FLAGS + 1 && offset + size > CAP_MSIX + PCI_MSIX_FLAGS + 1) {
 		uint8_t hi = d->cfg[CAP_MSIX + PCI_MSIX_FLAGS + 1];
 
@@ -615,8 +697,8 @@ static const struct pci_device_ops virtio_pci_ops = {
 	.reset = pci_reset,
 };
 
-static void put_cap(struct pci_device *d, unsigned at, unsigned next, uint8_t type, uint32_t off,
-		    uint32_t len, uint8_t cap_len)
+static void put_cap(struct pci_device *d, unsigned at, unsigned next, uint8_t type, uint8_t bar,
+		    uint32_t off, uint32_t len, uint8_t cap_len)
 {
 	uint8_t *c = &d->cfg[at];
 
@@ -624,7 +706,7 @@ static void put_cap(struct pci_device *d, unsigned at, unsigned next, uint8_t ty
 	c[VIRTIO_PCI_CAP_NEXT] = (uint8_t)next;
 	c[VIRTIO_PCI_CAP_LEN] = cap_len;
 	c[VIRTIO_PCI_CAP_CFG_TYPE] = type;
-	c[VIRTIO_PCI_CAP_BAR] = 0;
+	c[VIRTIO_PCI_CAP_BAR] = bar;
 	le_put(&c[VIRTIO_PCI_CAP_OFFSET], 4, off);
 	le_put(&c[VIRTIO_PCI_CAP_LENGTH], 4, len);
 }
@@ -646,17 +728,22 @@ static void build_config_space(struct virtio_dev *vdev)
 	le_put(&d->cfg[CAP_MSIX + PCI_MSIX_PBA], 4, VIRTIO_BAR_PBA);
 	d->wmask[CAP_MSIX + PCI_MSIX_FLAGS + 1] = msix_control_hi;
 
-	put_cap(d, CAP_COMMON, CAP_NOTIFY, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_BAR_COMMON, COMMON_SIZE,
-		sizeof(struct virtio_pci_cap));
-	put_cap(d, CAP_NOTIFY, CAP_ISR, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_BAR_NOTIFY,
+	put_cap(d, CAP_COMMON, vdev->pio_size ? CAP_NOTIFY_PIO : CAP_NOTIFY, VIRTIO_PCI_CAP_COMMON_CFG,
+		0, VIRTIO_BAR_COMMON, COMMON_SIZE, sizeof(struct virtio_pci_cap));
+	if (vdev->pio_size) {
+		put_cap(d, CAP_NOTIFY_PIO, CAP_NOTIFY, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PIO_BAR, 0,
+			vdev->nvqs * VIRTIO_PIO_MULT, sizeof(struct virtio_pci_notify_cap));
+		le_put(&d->cfg[CAP_NOTIFY_PIO + VIRTIO_PCI_NOTIFY_CAP_MULT], 4, VIRTIO_PIO_MULT);
+	}
+	put_cap(d, CAP_NOTIFY, CAP_ISR, VIRTIO_PCI_CAP_NOTIFY_CFG, 0, VIRTIO_BAR_NOTIFY,
 		vdev->nvqs * VIRTIO_NOTIFY_MULT, sizeof(struct virtio_pci_notify_cap));
 	le_put(&d->cfg[CAP_NOTIFY + VIRTIO_PCI_NOTIFY_CAP_MULT], 4, VIRTIO_NOTIFY_MULT);
-	put_cap(d, CAP_ISR, ops->config_size ? CAP_DEVICE : CAP_PCI_CFG, VIRTIO_PCI_CAP_ISR_CFG,
+	put_cap(d, CAP_ISR, ops->config_size ? CAP_DEVICE : CAP_PCI_CFG, VIRTIO_PCI_CAP_ISR_CFG, 0,
 		VIRTIO_BAR_ISR, 1, sizeof(struct virtio_pci_cap));
 	if (ops->config_size)
-		put_cap(d, CAP_DEVICE, CAP_PCI_CFG, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_BAR_DEVICE,
+		put_cap(d, CAP_DEVICE, CAP_PCI_CFG, VIRTIO_PCI_CAP_DEVICE_CFG, 0, VIRTIO_BAR_DEVICE,
 			(uint32_t)ops->config_size, sizeof(struct virtio_pci_cap));
-	put_cap(d, CAP_PCI_CFG, 0, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, sizeof(struct virtio_pci_cfg_cap));
+	put_cap(d, CAP_PCI_CFG, 0, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, 0, sizeof(struct virtio_pci_cfg_cap));
 	/* The window's bar, offset, length and data are the driver's. */
 	d->wmask[CAP_PCI_CFG + VIRTIO_PCI_CAP_BAR] = 0xff;
 	memset(&d->wmask[CAP_PCI_CFG + VIRTIO_PCI_CAP_OFFSET], 0xff, 8);
@@ -710,6 +797,15 @@ int virtio_pci_create(struct virtio_dev *vdev, struct vm *vm, const struct virti
 	r = pci_device_add_bar(&vdev->pci, 0, PCI_BAR_MEM64, VIRTIO_BAR_SIZE, false);
 	if (r < 0)
 		return r;
+	/* I/O BARs are powers of two up to 256 bytes (the PCI host's rule):
+	 * a device with more than 128 queues rings through BAR0 only. */
+	if (vdev->nvqs * VIRTIO_PIO_MULT <= PCI_IO_BAR_MAX) {
+		vdev->pio_size = (unsigned)pci_pow2_ceil(vdev->nvqs * VIRTIO_PIO_MULT < 4 ? 4 :
+							  vdev->nvqs * VIRTIO_PIO_MULT);
+		r = pci_device_add_bar(&vdev->pci, VIRTIO_PIO_BAR, PCI_BAR_IO, vdev->pio_size, false);
+		if (r < 0)
+			return r;
+	}
 	build_config_space(vdev);
 	return pci_host_add_device(vm->pci, &vdev->pci, -1, 1);
 }
@@ -720,9 +816,8 @@ void virtio_pci_free(struct virtio_dev *vdev)
 		pci_host_remove_device(vdev->pci.host, &vdev->pci);
 	pthread_mutex_lock(&vdev->lock);
 	stop_work(vdev);
-	if (vdev->bar_mapped)
-		bus_unregister(&vdev->vm->mmio, vdev->bar_addr, vdev);
-	vdev->bar_mapped = false;
+	bar_decode(vdev, false, 0, false);
+	bar_decode(vdev, true, 0, false);
 	pthread_mutex_unlock(&vdev->lock);
 	for (unsigned q = 0; vdev->vqs && q < vdev->nvqs; q++)
 		if (vdev->vqs[q].kick_fd >= 0)

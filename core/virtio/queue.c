@@ -138,7 +138,7 @@ int virtq_pop(struct virtqueue *vq, struct virtq_req *req, struct iovec *iov, un
 {
 	const volatile uint8_t *table;
 	uint16_t avail_idx, pending, head;
-	unsigned tlen, idx, visited = 0, k = 0;
+	unsigned tlen, idx, visited = 0, total = 0, k = 0;
 	bool in_indirect = false;
 	uint64_t out = 0, in = 0;
 	struct desc d;
@@ -189,6 +189,11 @@ int virtq_pop(struct virtqueue *vq, struct virtq_req *req, struct iovec *iov, un
 			in_indirect = true;
 			continue;
 		}
+		/* And the chain, through both tables, at most as long as the
+		 * queue (2.7.5.3.1): what callers size their iovecs for. */
+		if (++total > vq->size)
+			return broken(vq, "descriptor chain from %u has more than %u descriptors",
+				      head, vq->size);
 		if (d.flags & VRING_DESC_F_WRITE) {
 			in += d.len;
 		} else {

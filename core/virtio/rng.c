@@ -40,6 +40,11 @@
 #define RNG_QUEUE_SIZE 64
 /* The bucket holds at least this, so any buffer up to it is served whole. */
 #define RNG_MIN_BURST 4096
+/* The most one request gets: a driver asks for tens of bytes at a time
+ * (Linux's for 64 at most), a hostile one for up to 4 GiB in one buffer,
+ * which would keep a host thread filling it for seconds; used.len tells
+ * the driver how much it got (virtio 1.2, 5.4.6.1). */
+#define RNG_MAX_REQUEST (64 * 1024)
 /* PCI class "other" with the device ID naming what it is. */
 #define RNG_CLASS 0x00ff00
 
@@ -146,11 +151,14 @@ static uint32_t fill(const struct virtq_req *req, size_t limit)
  * back to the guest. */
 static bool serve(struct rng *g, struct virtqueue *vq)
 {
-	size_t limit = SIZE_MAX;
+	size_t limit = RNG_MAX_REQUEST;
 	uint32_t n;
 
 	if (g->rate) {
 		double need = (double)g->held.in_len < g->burst ? (double)g->held.in_len : g->burst;
+
+		if (need > RNG_MAX_REQUEST)
+			need = RNG_MAX_REQUEST;
 
 		refill(g);
 		if (g->tokens < need) {

@@ -32,7 +32,6 @@ static void *run(void *arg)
 		{ .fd = w->vq->kick_fd, .events = POLLIN },
 		{ .fd = w->extra_fd, .events = POLLIN },
 	};
-	nfds_t n = w->extra_fd >= 0 ? 3 : 2;
 	struct vm *vm = w->vq->vdev ? w->vq->vdev->vm : NULL;
 	sigset_t all;
 
@@ -50,6 +49,7 @@ static void *run(void *arg)
 	/* Requests may have come before the thread did. */
 	w->fn(w->vq, w->opaque, true, false);
 	for (;;) {
+		nfds_t n = w->extra_fd >= 0 && !w->extra_off ? 3 : 2;
 		int r = poll(pfd, n, -1);
 		bool kicked, extra;
 

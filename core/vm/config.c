@@ -53,6 +53,7 @@ void config_free(struct vm_config *c)
 	free(c->cmdline);
 	free(c->kvm_device);
 	free(c->user);
+	free(c->hyperv_vendor_id);
 	for (size_t i = 0; i < c->ndevices; i++) {
 		struct device_conf *d = &c->devices[i];
 
@@ -114,6 +115,28 @@ int config_parse_bool(const char *s, bool *out)
 		}
 	}
 	return -EINVAL;
+}
+
+int config_parse_uuid(const char *s, uint8_t out[16])
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash) {
+			if (s[i] != '-')
+				return -EINVAL;
+			continue;
+		}
+		if (!isxdigit((unsigned char)s[i]))
+			return -EINVAL;
+		out[k / 2] = (uint8_t)((k % 2 ? out[k / 2] << 4 : 0) |
+				       (isdigit((unsigned char)s[i]) ? s[i] - '0'
+								    : (tolower((unsigned char)s[i]) - 'a' + 10)));
+		k++;
+	}
+	return s[36] ? -EINVAL : 0;
 }
 
 int config_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -234,6 +257,64 @@ int config_set_shutdown_timeout(struct vm_config *c, const char *value, const ch
 	return 0;
 }
 
+static const char *const hypervisor_ids[] = {
+	[KVM_HYPERVISOR_ID_KVM] = "kvm",
+	[KVM_HYPERVISOR_ID_HYPERV] = "hyperv",
+	[KVM_HYPERVISOR_ID_HIDE] = "hide",
+};
+
+const char *config_hypervisor_id_name(enum kvm_hypervisor_id id)
+{
+	if ((size_t)id < ARRAY_SIZE(hypervisor_ids) && hypervisor_ids[id])
+		return hypervisor_ids[id];
+	return "kvm";
+}
+
+int config_set_hypervisor_id(struct vm_config *c, const char *value, const char **why)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hypervisor_ids); i++) {
+		if (hypervisor_ids[i] && !strcmp(value, hypervisor_ids[i])) {
+			c->hypervisor_id = (enum kvm_hypervisor_id)i;
+			return 0;
+		}
+	}
+	*why = "expected hide, kvm or hyperv";
+	return -EINVAL;
+}
+
+int config_set_hyperv_vendor_id(struct vm_config *c, const char *value, const char **why)
+{
+	size_t n = strlen(value);
+
+	if (!n) {
+		*why = "empty (without the key it is Microsoft Hv)";
+		return -EINVAL;
+	}
+	if (n > KVM_HYPERV_VENDOR_MAX) {
+		*why = "longer than 12 characters (CPUID 0x40000000 holds 12 bytes)";
+		return -EINVAL;
+	}
+	for (const char *s = value; *s; s++) {
+		if (*s < 0x20 || *s > 0x7e) {
+			*why = "only printable ASCII characters";
+			return -EINVAL;
+		}
+	}
+	return config_set_string(&c->hyperv_vendor_id, value);
+}
+
+struct kvm_hypervisor config_hypervisor(const struct vm_config *c)
+{
+	struct kvm_hypervisor h = { .hyperv = c->hyperv, .id = c->hypervisor_id };
+
+	if (h.id == KVM_HYPERVISOR_ID_DEFAULT)
+		h.id = c->hyperv ? KVM_HYPERVISOR_ID_HYPERV : KVM_HYPERVISOR_ID_KVM;
+	if (c->hyperv)
+		snprintf(h.vendor, sizeof(h.vendor), "%s",
+			 c->hyperv_vendor_id ? c->hyperv_vendor_id : KVM_HYPERV_VENDOR_DEFAULT);
+	return h;
+}
+
 /* Relative paths in a config file are relative to the file's directory. */
 int config_set_path(const struct config_ctx *ctx, char **field, const char *value,
 		    const char **why)
@@ -250,6 +331,29 @@ int config_set_path(const struct config_ctx *ctx, char **field, const char *valu
 		value = abs;
 	}
 	return config_set_string(field, value);
+}
+
+int config_parse_items(const char *arg,
+		       int (*set)(void *conf, const char *key, const char *value, const char **why),
+		       void *conf, const char *usage, const char **why)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	char *save = NULL, *word;
+	int r = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (word = strtok_r(copy, ",", &save); word && r == 0; word = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(word, '=');
+
+		if (!eq) {
+			*why = usage;
+			return -EINVAL;
+		}
+		*eq++ = '\0';
+		r = set(conf, word, eq, why);
+	}
+	return r;
 }
 
 static int key_name(struct parse *p, const char *v, const char **why)
@@ -323,6 +427,28 @@ static int key_seccomp(struct parse *p, const char *v, const char **why)
 	return 0;
 }
 
+static int key_hyperv(struct parse *p, const char *v, const char **why)
+{
+	p->ctx.cfg->hyperv_line = p->src.line;
+	if (config_parse_bool(v, &p->ctx.cfg->hyperv) < 0) {
+		*why = "expected yes or no";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int key_hypervisor_id(struct parse *p, const char *v, const char **why)
+{
+	p->ctx.cfg->hypervisor_id_line = p->src.line;
+	return config_set_hypervisor_id(p->ctx.cfg, v, why);
+}
+
+static int key_hyperv_vendor_id(struct parse *p, const char *v, const char **why)
+{
+	p->ctx.cfg->hyperv_vendor_id_line = p->src.line;
+	return config_set_hyperv_vendor_id(p->ctx.cfg, v, why);
+}
+
 static int key_user(struct parse *p, const char *v, const char **why)
 {
 	int r = config_set_user(p->ctx.cfg, v);
@@ -332,6 +458,26 @@ static int key_user(struct parse *p, const char *v, const char **why)
 		return -EINVAL;
 	}
 	return r;
+}
+
+static int key_ready_on(struct parse *p, const char *v, const char **why)
+{
+	if (strcmp(v, "guest") && strcmp(v, "vcpus")) {
+		*why = "expected guest (its systemd's READY=1, over [vsock]) or vcpus";
+		return -EINVAL;
+	}
+	p->ctx.cfg->ready_on_guest = !strcmp(v, "guest");
+	return 0;
+}
+
+static int key_uuid(struct parse *p, const char *v, const char **why)
+{
+	if (config_parse_uuid(v, p->ctx.cfg->uuid) < 0) {
+		*why = "not a UUID (8-4-4-4-12 hex digits)";
+		return -EINVAL;
+	}
+	p->ctx.cfg->uuid_set = true;
+	return 0;
 }
 
 static int key_numa_node(struct parse *p, const char *v, const char **why)
@@ -355,6 +501,11 @@ static const struct own_key partition_keys[] = {
 	{ "user", key_user },
 	{ "numa-node", key_numa_node },
 	{ "shutdown-timeout", key_shutdown_timeout },
+	{ "uuid", key_uuid },
+	{ "ready-on", key_ready_on },
+	{ "hyperv", key_hyperv },
+	{ "hypervisor-id", key_hypervisor_id },
+	{ "hyperv-vendor-id", key_hyperv_vendor_id },
 	{ NULL, NULL },
 };
 
@@ -746,11 +897,41 @@ static int validate_resources(const struct vm_config *c, struct config_error *er
 	return 0;
 }
 
+/* hypervisor-id and hyperv-vendor-id against hyperv, once all are known. */
+static int validate_hypervisor(const struct vm_config *c, struct config_error *err)
+{
+	char at[300];
+
+	if (c->hyperv && c->hypervisor_id == KVM_HYPERVISOR_ID_KVM) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "%shypervisor-id = kvm with hyperv = yes: the Hyper-V leaves take CPUID 0x40000000, "
+			 "KVM's place; use hypervisor-id = hyperv (KVM's move to 0x40000100) or hide",
+			 config_where(c, c->hypervisor_id_line, at, sizeof(at)));
+		return -EINVAL;
+	}
+	if (!c->hyperv && c->hypervisor_id == KVM_HYPERVISOR_ID_HYPERV) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "%shypervisor-id = hyperv needs hyperv = yes (the Hyper-V leaves it names)",
+			 config_where(c, c->hypervisor_id_line, at, sizeof(at)));
+		return -EINVAL;
+	}
+	if (!c->hyperv && c->hyperv_vendor_id) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "%shyperv-vendor-id needs hyperv = yes (it is the Hyper-V leaves' vendor)",
+			 config_where(c, c->hyperv_vendor_id_line, at, sizeof(at)));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int config_validate(const struct vm_config *c, struct config_error *err)
 {
 	int r;
 
 	r = validate_resources(c, err);
+	if (r < 0)
+		return r;
+	r = validate_hypervisor(c, err);
 	if (r < 0)
 		return r;
 

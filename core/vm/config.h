@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/kvm/kvm.h"
 #include "core/util/sandbox.h"
 
 #include "core/vm/device.h"
@@ -55,6 +56,14 @@ struct vm_config {
 	uid_t user_uid;         /* ... its ids, looked up once (config_set_user()) */
 	gid_t user_gid;
 	bool no_restorer;       /* --no-restorer: the caller gives devices back */
+	bool ready_on_guest;    /* [partition] ready-on = guest: READY=1 is the guest's */
+	uint8_t uuid[16];       /* [partition] uuid, as written (big-endian fields) */
+	bool uuid_set;          /* else derived from the name (core/devices/smbios.c) */
+	/* What the guest's CPUID says about its hypervisor: [partition] hyperv
+	 * (--hyperv), hypervisor-id and hyperv-vendor-id. */
+	bool hyperv;
+	enum kvm_hypervisor_id hypervisor_id;   /* DEFAULT: see config_hypervisor() */
+	char *hyperv_vendor_id;                 /* NULL: "Microsoft Hv" */
 
 	/* Devices' sections and options, in the order they came. */
 	struct device_conf *devices;
@@ -73,6 +82,7 @@ struct vm_config {
 	/* Lines the values came from, for errors found after parsing. */
 	int kernel_line, initrd_line;
 	int cpu_affinity_line, memory_backing_line;
+	int hyperv_line, hypervisor_id_line, hyperv_vendor_id_line;
 };
 
 /* TYPES: the device types sections and options may name, NULL-terminated
@@ -111,6 +121,9 @@ int config_set_user_from_passwd(struct vm_config *c, const char *name, const cha
 /* C's user when partvm is to go on as someone other than who it runs as
  * now (privileges_drop() becomes it, swtpm runs as it); NULL otherwise. */
 const char *config_other_user(const struct vm_config *c);
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into its 16 bytes, in the order
+ * written. Returns 0 or -EINVAL. */
+int config_parse_uuid(const char *s, uint8_t out[16]);
 /* A decimal unsigned integer in [min, max]. Returns 0, -EINVAL or -ERANGE. */
 int config_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
@@ -124,6 +137,14 @@ int config_set_cpu_affinity(struct vm_config *c, const char *value, const char *
 int config_set_memory_backing(struct vm_config *c, const char *value, const char **why);
 int config_set_numa_node(struct vm_config *c, const char *value, const char **why);
 int config_set_shutdown_timeout(struct vm_config *c, const char *value, const char **why);
+int config_set_hypervisor_id(struct vm_config *c, const char *value, const char **why);
+int config_set_hyperv_vendor_id(struct vm_config *c, const char *value, const char **why);
+
+/* What C's hypervisor keys come to, the default id resolved (kvm, or
+ * hyperv with hyperv = yes): for the vCPUs, the status and PCR 1. */
+struct kvm_hypervisor config_hypervisor(const struct vm_config *c);
+/* "kvm", "hyperv" or "hide". */
+const char *config_hypervisor_id_name(enum kvm_hypervisor_id id);
 
 /* What a device type's key setter gets. */
 struct config_ctx {
@@ -141,6 +162,14 @@ struct config_ctx {
 /* Set *FIELD to VALUE, relative to the config file's directory. */
 int config_set_path(const struct config_ctx *ctx, char **field, const char *value,
 		    const char **why);
+
+/* --OPTION KEY=VALUE[,KEY=VALUE...] (--net tap=t0,queues=2): each item
+ * to SET in the order given, as a config file's key goes to its setter.
+ * An item without '=' is refused with *WHY = USAGE. Returns 0, or the
+ * first failure's negative errno with *WHY set. */
+int config_parse_items(const char *arg,
+		       int (*set)(void *conf, const char *key, const char *value, const char **why),
+		       void *conf, const char *usage, const char **why);
 
 /* The type named NAME among C's types, or NULL. */
 const struct device_type *config_find_type(const struct vm_config *c, const char *name);

@@ -110,6 +110,11 @@ struct console_input {
 	bool stdin_watched, stdin_eof;
 	uint8_t pending[256];        /* input the port had no room for */
 	size_t npending, pending_off;
+	/* An attached `partvm console`, told when pending input has gone:
+	 * not from within its own feed (it would feed the same bytes again). */
+	void (*room)(void *opaque);
+	void *room_opaque;
+	bool feeding;
 };
 
 int console_claim(struct vm *vm, const struct console_port *port)
@@ -145,6 +150,8 @@ static void pump(struct console_input *c)
 		c->pending_off += n;
 		c->npending -= n;
 	}
+	if (c->npending == 0 && c->room && !c->feeding)
+		c->room(c->room_opaque);
 	if (c->npending == 0 && !c->stdin_eof && !c->stdin_watched) {
 		/* epoll refuses regular files and /dev/null: no console input. */
 		if (loop_add(c->loop, STDIN_FILENO, EPOLLIN, on_stdin, c) == 0)
@@ -180,6 +187,35 @@ static void on_stdin(struct loop *l, int fd, uint32_t events, void *opaque)
 		}
 	}
 	pump(c);
+}
+
+size_t console_input_feed(struct vm *vm, const uint8_t *buf, size_t len)
+{
+	struct console_input *c = vm->console;
+
+	if (!c || !c->port.receive || !c->loop)
+		return len;   /* no console input: it goes nowhere */
+	if (c->npending)
+		return 0;
+	if (len > sizeof(c->pending))
+		len = sizeof(c->pending);
+	memcpy(c->pending, buf, len);
+	c->npending = len;
+	c->pending_off = 0;
+	c->feeding = true;
+	pump(c);
+	c->feeding = false;
+	return len;
+}
+
+void console_input_on_room(struct vm *vm, void (*room)(void *opaque), void *opaque)
+{
+	struct console_input *c = vm->console;
+
+	if (!c)
+		return;
+	c->room = room;
+	c->room_opaque = opaque;
 }
 
 static void on_room(struct loop *l, int fd, uint32_t events, void *opaque)

@@ -40,6 +40,12 @@ int console_claim(struct vm *vm, const struct console_port *port);
 int console_start(struct vm *vm, struct loop *loop);
 /* Stop reading stdin and restore the terminal. */
 void console_stop(struct vm *vm);
+/* Input from an attached `partvm console` (main thread): taken whole or
+ * in part (returns how much), or not at all while earlier input waits for
+ * the port; ROOM is called once it has gone (one caller at a time; NULL
+ * ROOM stops the calls). Without a console port the bytes are dropped. */
+size_t console_input_feed(struct vm *vm, const uint8_t *buf, size_t len);
+void console_input_on_room(struct vm *vm, void (*room)(void *opaque), void *opaque);
 /* The chosen port's name ("com1"), or NULL. */
 const char *console_port_name(struct vm *vm);
 

@@ -2,11 +2,13 @@
 #include "core/vm/console_output.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,7 +36,91 @@ struct console_output {
 	const struct sandbox *sandbox;
 	uint64_t first_ns;            /* CLOCK_MONOTONIC of the first byte, 0 before */
 	pthread_t thread;
+	/* The last CONSOLE_HISTORY bytes, for `partvm console`: byte N of all
+	 * the guest wrote is at N % CONSOLE_HISTORY while N >= total - size. */
+	uint8_t *hist;
+	uint64_t total;
+	unsigned watchers;            /* attached consoles: wake them */
+	int watch_fd;
 };
+
+/* LEN bytes (at most SIZE) into RING from index AT on, wrapping. */
+static void ring_put(uint8_t *ring, size_t size, size_t at, const uint8_t *p, size_t len)
+{
+	while (len) {
+		size_t n = len < size - at ? len : size - at;
+
+		memcpy(ring + at, p, n);
+		p += n;
+		len -= n;
+		at = (at + n) % size;
+	}
+}
+
+/* Caller holds the lock. */
+static void history_append(struct console_output *o, const uint8_t *p, size_t len)
+{
+	if (len > CONSOLE_HISTORY) {
+		o->total += len - CONSOLE_HISTORY;
+		p += len - CONSOLE_HISTORY;
+		len = CONSOLE_HISTORY;
+	}
+	ring_put(o->hist, CONSOLE_HISTORY, (size_t)(o->total % CONSOLE_HISTORY), p, len);
+	o->total += len;
+}
+
+uint64_t console_output_history_start(struct console_output *o)
+{
+	uint64_t start;
+
+	pthread_mutex_lock(&o->lock);
+	start = o->total > CONSOLE_HISTORY ? o->total - CONSOLE_HISTORY : 0;
+	pthread_mutex_unlock(&o->lock);
+	return start;
+}
+
+size_t console_output_history(struct console_output *o, uint64_t *pos, void *buf, size_t len,
+			      uint64_t *skipped)
+{
+	uint8_t *out = buf;
+	size_t done = 0;
+
+	*skipped = 0;
+	pthread_mutex_lock(&o->lock);
+	if (o->total > CONSOLE_HISTORY && *pos < o->total - CONSOLE_HISTORY) {
+		*skipped = o->total - CONSOLE_HISTORY - *pos;
+		*pos = o->total - CONSOLE_HISTORY;
+	}
+	while (done < len && *pos < o->total) {
+		size_t at = (size_t)(*pos % CONSOLE_HISTORY);
+		size_t n = CONSOLE_HISTORY - at;
+
+		if (n > len - done)
+			n = len - done;
+		if (n > o->total - *pos)
+			n = (size_t)(o->total - *pos);
+		memcpy(out + done, o->hist + at, n);
+		done += n;
+		*pos += n;
+	}
+	pthread_mutex_unlock(&o->lock);
+	return done;
+}
+
+int console_output_watch_fd(const struct console_output *o)
+{
+	return o->watch_fd;
+}
+
+void console_output_watch(struct console_output *o, bool on)
+{
+	pthread_mutex_lock(&o->lock);
+	if (on)
+		o->watchers++;
+	else if (o->watchers)
+		o->watchers--;
+	pthread_mutex_unlock(&o->lock);
+}
 
 void console_output_write(struct console_output *o, const void *buf, size_t len)
 {
@@ -45,6 +131,9 @@ void console_output_write(struct console_output *o, const void *buf, size_t len)
 	pthread_mutex_lock(&o->lock);
 	if (!o->first_ns)
 		__atomic_store_n(&o->first_ns, stats_now_ns(), __ATOMIC_RELAXED);
+	history_append(o, p, len);
+	if (o->watchers)
+		(void)!write(o->watch_fd, &(uint64_t){ 1 }, sizeof(uint64_t));
 	if (o->error) {
 		o->dropped += len;
 		goto out;
@@ -62,14 +151,8 @@ void console_output_write(struct console_output *o, const void *buf, size_t len)
 		o->len -= lose;
 		o->dropped += lose;
 	}
-	for (size_t done = 0; done < len;) {
-		size_t at = (o->head + o->len) % o->size;
-		size_t n = len - done < o->size - at ? len - done : o->size - at;
-
-		memcpy(o->ring + at, p + done, n);
-		o->len += n;
-		done += n;
-	}
+	ring_put(o->ring, o->size, (o->head + o->len) % o->size, p, len);
+	o->len += len;
 	pthread_cond_signal(&o->more);
 out:
 	pthread_mutex_unlock(&o->lock);
@@ -194,7 +277,9 @@ int console_output_create(struct console_output **out, int fd, size_t size,
 	if (!o || !size)
 		goto nomem;
 	o->ring = malloc(size);
-	if (!o->ring)
+	o->hist = malloc(CONSOLE_HISTORY);
+	o->watch_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!o->ring || !o->hist || o->watch_fd < 0)
 		goto nomem;
 	o->size = size;
 	o->fd = fd;
@@ -207,6 +292,8 @@ int console_output_create(struct console_output **out, int fd, size_t size,
 	thread_kick_install();
 	r = -pthread_create(&o->thread, NULL, writer, o);
 	if (r < 0) {
+		close(o->watch_fd);
+		free(o->hist);
 		free(o->ring);
 		free(o);
 		return r;
@@ -214,6 +301,12 @@ int console_output_create(struct console_output **out, int fd, size_t size,
 	*out = o;
 	return 0;
 nomem:
+	if (o) {
+		if (o->watch_fd > 0)
+			close(o->watch_fd);
+		free(o->hist);
+		free(o->ring);
+	}
 	free(o);
 	return -ENOMEM;
 }
@@ -263,6 +356,8 @@ void console_output_free(struct console_output *o, int timeout_ms)
 	pthread_cond_destroy(&o->more);
 	pthread_cond_destroy(&o->idle);
 	pthread_mutex_destroy(&o->lock);
+	close(o->watch_fd);
+	free(o->hist);
 	free(o->ring);
 	free(o);
 }

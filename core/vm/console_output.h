@@ -11,6 +11,7 @@
 #ifndef PARTVM_CONSOLE_OUTPUT_H
 #define PARTVM_CONSOLE_OUTPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,9 @@ struct sandbox;
 struct console_output;
 
 #define CONSOLE_OUTPUT_BUFFER (128 * 1024)
+/* What `partvm console` shows first: the last this many bytes. */
+#define CONSOLE_HISTORY_KIB 64
+#define CONSOLE_HISTORY (CONSOLE_HISTORY_KIB * 1024)
 
 /* Buffer SIZE bytes in front of FD, with the writer thread started. */
 int console_output_create(struct console_output **out, int fd, size_t size,
@@ -27,6 +31,19 @@ int console_output_create(struct console_output **out, int fd, size_t size,
 uint64_t console_output_first_ns(const struct console_output *o);
 /* Append LEN bytes; never waits for FD. Any thread. A NULL O discards. */
 void console_output_write(struct console_output *o, const void *buf, size_t len);
+/* The guest's output as a stream for attached consoles: bytes are
+ * numbered from the first the guest wrote; the last CONSOLE_HISTORY of
+ * them are kept. The position of the oldest kept: */
+uint64_t console_output_history_start(struct console_output *o);
+/* Copy kept bytes from *POS on into BUF (at most LEN), advance *POS.
+ * *SKIPPED: bytes after *POS that are no longer kept (a console that fell
+ * behind). Returns the bytes copied. Any thread. */
+size_t console_output_history(struct console_output *o, uint64_t *pos, void *buf, size_t len,
+			      uint64_t *skipped);
+/* An eventfd made readable by new output while anyone watches (ON
+ * counts watchers up, !ON down). */
+int console_output_watch_fd(const struct console_output *o);
+void console_output_watch(struct console_output *o, bool on);
 /* Bytes dropped so far (overwritten before FD took them, or FD gone). */
 uint64_t console_output_dropped(struct console_output *o);
 /* Wait until FD has taken what is buffered, at most TIMEOUT_MS: 0, or

@@ -105,7 +105,8 @@ struct device_type {
 	int (*preflight)(const struct device_conf *dc, const struct vm_config *cfg);
 	/* The same for a refusal that is about the user's input (an image
 	 * another partition holds): ERR gets the one line, and `partvm run`
-	 * exits 2 as for a bad config. */
+	 * exits 2 as for a bad config. A host problem found on the way is
+	 * logged by the hook, ERR left empty: exit 1, as from PREFLIGHT. */
 	int (*preflight_usage)(const struct device_conf *dc, const struct vm_config *cfg,
 			       struct config_error *err);
 

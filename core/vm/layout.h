@@ -5,7 +5,8 @@
  *   0x00000000 - 0x0009fbff  RAM (real-mode area, boot_params, page tables)
  *   0x0009fc00 - 0x0009ffff  reserved (EBDA)
  *   0x000e0000 - 0x000effff  reserved: ACPI tables, RSDP (legacy scan area)
- *   0x000f0000 - 0x000fffff  reserved: TPM event log (the TPM2 table's LASA)
+ *   0x000f0000 - 0x000f7fff  reserved: TPM event log (the TPM2 table's LASA)
+ *   0x000f8000 - 0x000fffff  reserved: SMBIOS entry point and tables
  *   0x00100000 - low end     RAM (kernel at 1 MiB)
  *   0x80000000 - 0xdfffffff  32-bit PCI MMIO window      \
  *   0xe0000000 - 0xe00fffff  PCIe ECAM (bus 0)            |  PCI hole
@@ -13,7 +14,7 @@
  *   0xfed40000 - 0xfed44fff  TPM CRB (localities 0-4)     |
  *   0xfee00000               LAPIC                       /
  *   4 GiB - high end         RAM above the hole
- *   64-bit PCI MMIO window   naturally aligned above RAM
+ *   64-bit PCI MMIO window   from a 64 GiB multiple above RAM, sized to the BARs
  *
  * RAM up to 2 GiB lies below the hole; the rest starts at 4 GiB. A 2 GiB
  * hole, as on q35, leaves 1.5 GiB of 32-bit MMIO for devices whose BARs
@@ -28,13 +29,16 @@
 
 #define LAYOUT_EBDA_START        0x9fc00ULL
 /* The BIOS area, e820-reserved: the ACPI tables, then the TPM event log
- * (Linux ignores a log outside reserved memory). */
+ * (Linux ignores a log outside reserved memory), then SMBIOS (its entry
+ * point where Linux scans for it without EFI: 0xf0000-0xfffff). */
 #define LAYOUT_BIOS_START        0xe0000ULL
 #define LAYOUT_BIOS_SIZE         0x20000ULL
 #define LAYOUT_ACPI_START        LAYOUT_BIOS_START
 #define LAYOUT_ACPI_SIZE         0x10000ULL
 #define LAYOUT_TPM_LOG_START     (LAYOUT_ACPI_START + LAYOUT_ACPI_SIZE)
-#define LAYOUT_TPM_LOG_SIZE      0x10000ULL
+#define LAYOUT_TPM_LOG_SIZE      0x8000ULL
+#define LAYOUT_SMBIOS_START      (LAYOUT_TPM_LOG_START + LAYOUT_TPM_LOG_SIZE)
+#define LAYOUT_SMBIOS_SIZE       0x8000ULL
 #define LAYOUT_HIGH_MEMORY_START SZ_1M
 
 #define LAYOUT_PCI_HOLE_START    0x80000000ULL
@@ -49,8 +53,9 @@
 #define LAYOUT_TPM_CRB_SIZE      0x5000ULL
 #define LAYOUT_LAPIC_START       0xfee00000ULL
 
-/* The 64-bit window starts at the first multiple of its own size above
- * RAM, so a BAR as large as half the window stays naturally aligned. */
+/* The 64-bit window starts at the first multiple of this above RAM and is
+ * at least this large; pci_host_size_mmio64() grows it with the BARs in
+ * it, up to the guest's physical address bits. */
 #define LAYOUT_MMIO64_SIZE       (64 * SZ_1G)
 
 /* Legacy I/O ports. */

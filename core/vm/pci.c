@@ -73,7 +73,7 @@ int pci_device_add_bar(struct pci_device *d, unsigned index, enum pci_bar_type t
 		return -EINVAL;
 	/* Smallest decodable sizes: 4 bytes of I/O, 16 bytes of memory (we
 	 * round memory BARs up to a page so KVM can map them), 2 KiB ROM. */
-	if (type == PCI_BAR_IO && (size < 4 || size > 256))
+	if (type == PCI_BAR_IO && (size < 4 || size > PCI_IO_BAR_MAX))
 		return -EINVAL;
 	if ((type == PCI_BAR_MEM32 || type == PCI_BAR_ROM) && size > (1ULL << 31))
 		return -EINVAL;
@@ -423,7 +423,7 @@ int pci_host_add_device(struct pci_host *h, struct pci_device *d, int slot, unsi
 			if (!h->slots[s])
 				slot = (int)s;
 		if (slot < 0) {
-			r = -ENOSPC;
+			r = -EBUSY;
 			goto out;
 		}
 	} else if (slot >= PCI_MAX_SLOTS || h->slots[slot]) {
@@ -481,8 +481,13 @@ int pci_host_init(struct vm *vm)
 	pthread_mutex_init(&h->lock, NULL);
 	h->mmio32_next = LAYOUT_MMIO32_START;
 	h->mmio32_end = LAYOUT_MMIO32_START + LAYOUT_MMIO32_SIZE;
+	/* Up to the highest address the guest can reach: a device's BARs
+	 * decide how much of it the window takes (pci_host_size_mmio64()). */
+	h->phys_bits = kvm_phys_bits(&vm->kvm);
 	h->mmio64_next = vm->mem.layout.mmio64_base;
-	h->mmio64_end = vm->mem.layout.mmio64_base + vm->mem.layout.mmio64_size;
+	h->mmio64_end = 1ULL << h->phys_bits;
+	if (h->mmio64_end < h->mmio64_next)
+		h->mmio64_end = h->mmio64_next;
 	h->io_next = PCI_IO_WINDOW_START;
 
 	pci_device_init(&h->bridge, "host-bridge", HOST_BRIDGE_VENDOR, HOST_BRIDGE_DEVICE,
@@ -506,6 +511,70 @@ int pci_host_init(struct vm *vm)
 int pci_host_attach(struct vm *vm)
 {
 	return kvm_coalesce_pio(&vm->kvm, PORT_PCI_CONFIG, 4);
+}
+
+void pci_host_size_mmio64(struct vm *vm)
+{
+	struct pci_host *h = vm->pci;
+	struct mem_layout *l = &vm->mem.layout;
+	uint64_t used = h->mmio64_next - l->mmio64_base, size = LAYOUT_MMIO64_SIZE;
+
+	/* Twice what the BARs take, so that a BAR as large as all of them
+	 * together would still fit (Linux moves BARs within the window). */
+	while (size < 2 * used && size < (1ULL << 62))
+		size <<= 1;
+	if (size > h->mmio64_end - l->mmio64_base)
+		size = h->mmio64_end - l->mmio64_base;
+	l->mmio64_size = size;
+}
+
+static void describe_windows(struct pci_host *h, char *buf, size_t len)
+{
+	char w32[32], w64[32];
+
+	snprintf(buf, len, "32-bit: %s free at 0x%llx; 64-bit: %s free at 0x%llx, up to 0x%llx (%u "
+		 "physical address bits)",
+		 bytes_format_size(h->mmio32_end - h->mmio32_next, w32, sizeof(w32)),
+		 (unsigned long long)h->mmio32_next,
+		 bytes_format_size(h->mmio64_end - h->mmio64_next, w64, sizeof(w64)),
+		 (unsigned long long)h->mmio64_next, (unsigned long long)h->mmio64_end, h->phys_bits);
+}
+
+/* "BAR0 16 KiB, BAR2 8 GiB 64-bit". */
+static void describe_bars(const struct pci_device *d, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i <= PCI_ROM_BAR && used < len; i++) {
+		const struct pci_bar *b = &d->bars[i];
+		char s[32];
+
+		if (b->type == PCI_BAR_NONE)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s%u %s%s", used ? ", " : "",
+					 i == PCI_ROM_BAR ? "ROM" : "BAR", i == PCI_ROM_BAR ? 0 : i,
+					 bytes_format_size(b->size, s, sizeof(s)),
+					 b->type == PCI_BAR_MEM64 ? " 64-bit" :
+					 b->type == PCI_BAR_IO ? " I/O" : "");
+	}
+}
+
+bool pci_host_explain_refusal(struct pci_host *h, const struct pci_device *d, int r, char *buf,
+			      size_t len)
+{
+	char bars[160], windows[256];
+
+	if (r == -EBUSY) {
+		snprintf(buf, len, "no PCI slot is free for it (a guest has %u)", PCI_MAX_SLOTS - 1);
+		return true;
+	}
+	if (r != -ENOSPC)
+		return false;
+	describe_bars(d, bars, sizeof(bars));
+	describe_windows(h, windows, sizeof(windows));
+	snprintf(buf, len, "its BARs (%s) do not fit in the guest's MMIO windows (%s)", bars, windows);
+	return true;
 }
 
 void pci_host_reset(struct vm *vm)

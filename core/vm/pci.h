@@ -27,6 +27,17 @@ struct pci_device;
 /* Window for I/O BARs, inside the DSDT's I/O window. */
 #define PCI_IO_WINDOW_START 0xc000
 #define PCI_IO_WINDOW_END   0x10000
+#define PCI_IO_BAR_MAX      256     /* the largest I/O BAR (PCI 3.0, 6.2.5.1) */
+
+/* The smallest power of two >= V (a BAR's size for V bytes); 0 past 2^63. */
+static inline uint64_t pci_pow2_ceil(uint64_t v)
+{
+	uint64_t r = 1;
+
+	while (r < v && r)
+		r <<= 1;
+	return r;
+}
 
 enum pci_bar_type {
 	PCI_BAR_NONE,
@@ -76,9 +87,12 @@ struct pci_host {
 	uint32_t cf8;
 	struct pci_device *slots[PCI_MAX_SLOTS];
 	struct pci_device bridge;
-	/* Allocation cursors for BARs the VMM assigns at start, like firmware. */
+	/* Allocation cursors for BARs the VMM assigns at start, like firmware.
+	 * The 64-bit window runs from the layout's base up to what the guest's
+	 * physical address bits reach; pci_host_size_mmio64() then sizes it. */
 	uint64_t mmio32_next, mmio32_end;
 	uint64_t mmio64_next, mmio64_end;
+	unsigned phys_bits;
 	uint32_t io_next;
 };
 
@@ -87,6 +101,18 @@ unsigned pci_intx_gsi(unsigned slot, unsigned pin);
 
 int pci_host_init(struct vm *vm);
 void pci_host_exit(struct vm *vm);
+/* Once every device is plugged in: the 64-bit window the ACPI tables
+ * declare (the layout's mmio64_size) covers their BARs with room to spare,
+ * a power of two at least LAYOUT_MMIO64_SIZE, within the address bits. */
+void pci_host_size_mmio64(struct vm *vm);
+/* Why pci_host_add_device() refused D with R, for its caller's message:
+ * "no PCI slot is free for it (a guest has 31)" for -EBUSY, "its BARs
+ * (BAR0 16 MiB, BAR2 256 GiB 64-bit) do not fit in the guest's MMIO windows
+ * (32-bit: 1536 MiB free at 0x80000000; 64-bit: 0 bytes free at
+ * 0x8000000000, up to 0x8000000000 (39 physical address bits))" for
+ * -ENOSPC. False (BUF untouched) for any other R. */
+bool pci_host_explain_refusal(struct pci_host *h, const struct pci_device *d, int r, char *buf,
+			      size_t len);
 int pci_host_attach(struct vm *vm);
 void pci_host_reset(struct vm *vm);
 
@@ -99,7 +125,8 @@ void pci_device_init(struct pci_device *d, const char *name, uint16_t vendor, ui
 int pci_device_add_bar(struct pci_device *d, unsigned index, enum pci_bar_type type,
 		       uint64_t size, bool prefetchable);
 /* Plug D into SLOT (or the first free slot when SLOT is -1) and give its
- * BARs addresses from the windows. PIN 0 means no INTx. */
+ * BARs addresses from the windows. PIN 0 means no INTx. -EBUSY: SLOT is
+ * taken, or no slot is free; -ENOSPC: a BAR does not fit its window. */
 int pci_host_add_device(struct pci_host *h, struct pci_device *d, int slot, unsigned pin);
 void pci_host_remove_device(struct pci_host *h, struct pci_device *d);
 

@@ -126,6 +126,8 @@ int vm_power_button(struct vm *vm)
 int vm_create(struct vm *vm, const struct vm_config *cfg)
 {
 	const char *dev = cfg->kvm_device ? cfg->kvm_device : "/dev/kvm";
+	struct kvm_hypervisor hypervisor = config_hypervisor(cfg);
+	char at[300];
 	int r;
 
 	memset(vm, 0, sizeof(*vm));
@@ -150,6 +152,15 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (vm->ncpus > vm->kvm.max_vcpus)
 		return log_error_errno(-EINVAL, "cpus = %u: this host's KVM allows at most %u "
 					       "(KVM_CAP_MAX_VCPUS)", vm->ncpus, vm->kvm.max_vcpus);
+	r = kvm_set_hypervisor(&vm->kvm, &hypervisor);
+	if (r == -EOPNOTSUPP)
+		return log_error_errno(r, "%shyperv = yes: this host's KVM has no Hyper-V emulation (no "
+				       "KVM_CAP_HYPERV or KVM_GET_SUPPORTED_HV_CPUID; from Linux 6.8 it "
+				       "needs CONFIG_KVM_HYPERV)",
+				       config_where(cfg, cfg->hyperv_line, at, sizeof(at)));
+	if (r < 0)
+		return log_error_errno(r, "%shyperv = yes: KVM_GET_SUPPORTED_HV_CPUID: %m",
+				       config_where(cfg, cfg->hyperv_line, at, sizeof(at)));
 
 	/* Guest RAM as [partition] asks (backing, NUMA node, mlock), and the
 	 * VMM's own threads off the vCPUs' host CPUs. */
@@ -208,6 +219,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	r = devices_create(vm, vm->loop);
 	if (r < 0)
 		return r;
+	pci_host_size_mmio64(vm);
+	log_debug("64-bit PCI window: %llu GiB at 0x%llx",
+		  (unsigned long long)(vm->mem.layout.mmio64_size >> 30),
+		  (unsigned long long)vm->mem.layout.mmio64_base);
 	r = console_start(vm, vm->loop);
 	if (r < 0)
 		return log_error_errno(r, "cannot connect the console: %m");
@@ -218,6 +233,7 @@ void vm_destroy(struct vm *vm)
 {
 	console_stop(vm);
 	devices_free(vm);
+	strv_freep(&vm->guest_credentials);
 	/* What the guest said last still reaches stdout, unless nobody
 	 * takes it within a second. */
 	console_output_free(vm->console_out, 1000);

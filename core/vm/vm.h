@@ -96,6 +96,13 @@ struct vm {
 	struct console_input *console;
 	/* Where guest console output goes (core/vm/console_output.h). */
 	struct console_output *console_out;
+	/* Credentials devices add for the guest's systemd (NULL-terminated
+	 * SMBIOS type 11 strings: vsock's vmm.notify_socket), after the
+	 * config's; set up by the devices' create hooks, freed with the VM. */
+	char **guest_credentials;
+	/* The guest's own sd_notify messages ("READY=1\nSTATUS=..."), on the
+	 * main thread; the service layer's (NULL: nobody listens). */
+	void (*guest_notify)(struct vm *vm, const char *message);
 
 	/* Boot state recomputed on each (re)boot. */
 	uint64_t rsdp_gpa;

@@ -57,14 +57,9 @@ append="console=ttyS0 panic=-1 quiet"
 
 # run NAME CMD...: boot, let fio run, keep its lines in $tmp/NAME.out.
 run() {
-	local name=$1 status=0
+	local name=$1
 	shift
-	timeout 900 "$@" </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" || status=$?
-	grep -q 'bench-fio: done' "$tmp/$name.out" && return 0
-	tail -n 20 "$tmp/$name.out" "$tmp/$name.err" >&2
-	echo "bench: the lab host's kernel log:" >&2
-	dmesg | tail -n 20 >&2
-	bench_fail "virtio-blk: $name: fio did not finish (exit status $status)"
+	bench_boot "$tmp/$name" 'bench-fio: done' "virtio-blk: $name: fio did not finish" "$@"
 }
 # field NAME JOB COLUMN: a number from the job's line (3 read KiB/s,
 # 4 read IOPS, 5 write KiB/s, 6 write IOPS).
@@ -109,6 +104,7 @@ metric() {
 	done
 	bench_metric "$name" "$tmp/m-ours" "$tmp/m-qemu" "$scale"
 }
+bench_redos
 metric virtio_blk_randread_iops randread 4 1
 metric virtio_blk_seqread_mbs seqread 3 1024
 metric virtio_blk_seqwrite_mbs seqwrite 5 1024

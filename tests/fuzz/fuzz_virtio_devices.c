@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Every virtio device a guest drives, through its PCI transport: one VM
- * (no KVM) with virtio-rng, virtio-console and three virtio-blk disks (a
+ * (no KVM) with virtio-rng, virtio-console, three virtio-blk disks (a
  * read-write image with two queues and discard, a read-only one, and one
- * with cache = none), made once from config text. Each input is a guest:
+ * with cache = none) and a virtio-net NIC with two queue pairs on a tap
+ * (userspace data path, in a network namespace of the fuzzer's own), made
+ * once from config text. Each input is a guest:
  * common-configuration writes and reads (features, queue select, size,
  * addresses, enable, vectors, status with resets at any point),
  * device-configuration and ISR accesses, the MSI-X table, config space
  * (command, BARs, the MSI-X enable, the PCI_CFG window), raw writes to its
  * RAM, doorbells, and requests it builds: blk headers with any type,
  * sector and length split over any buffers, direct or indirect, RNG and
- * console buffers, console input; and a host that refuses a queue's
+ * console buffers, console input, frames into the NIC's tap; and a host that refuses a queue's
  * thread when the driver sets DRIVER_OK.
  *
  * The queues' threads are replaced (-Wl,--wrap=virtio_worker_start/stop)
@@ -37,12 +39,17 @@
 // LDFLAGS: -Wl,--wrap=virtio_worker_start -Wl,--wrap=virtio_worker_stop -Wl,--wrap=console_claim -Wl,--wrap=getrandom
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <ftw.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,12 +57,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fuzz.h"
 #include "core/board.h"
 #include "core/kvm/kvm.h"
+#include "core/util/cleanup.h"
+#include "core/util/dir.h"
 #include "core/util/log.h"
 #include "core/virtio/internal.h"
 #include "core/vm/config.h"
@@ -67,10 +77,12 @@
 #include "core/vm/vm.h"
 
 #define RAM       (2 * SZ_1G + 8 * SZ_1M)
-#define NDEV      5
+#define NDEV      6
 #define DEV_RNG   0
 #define DEV_CON   1
 #define DEV_RW    2     /* first disk; DEV_RW + 1 read-only, + 2 cache = none */
+#define DEV_NET   5
+#define NET_TAP   "pvfuzz0"
 #define IMG_SIZE  (64 * 1024)
 #define RO_SIZE   (32 * 1024)
 #define SERIAL_RW "fuzz-rw"
@@ -97,6 +109,7 @@ static uint32_t bar_lo[NDEV], bar_hi[NDEV];
 static unsigned cap_msix[NDEV], cap_pcicfg[NDEV];
 static uint64_t offered[NDEV];
 static struct console_port port;
+static int net_sock = -1;          /* a packet socket on the NIC's tap */
 static char dir[64];
 static uint8_t pattern[IMG_SIZE];
 static struct disk_info disks[3] = {
@@ -208,7 +221,7 @@ static void pump(void)
 				continue;
 			}
 			kicked = read(w->vq->kick_fd, &n, sizeof(n)) == sizeof(n);
-			extra = readable(w->extra_fd);
+			extra = !w->extra_off && readable(w->extra_fd);
 			if (kicked || extra) {
 				w->fn(w->vq, w->opaque, kicked, extra);
 				ran = true;
@@ -343,8 +356,10 @@ static void check_device(unsigned d)
 	if ((v->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    ((v->driver_features & ~offered[d]) || !(v->driver_features & (1ULL << VIRTIO_F_VERSION_1))))
 		abort();                /* a feature never offered was accepted */
-	/* No queue thread outlives its device's start. */
-	if (device_has_worker(d) != v->started)
+	/* No queue thread outlives its device's start. (The NIC starts
+	 * threads only for the queue pairs and control queue the driver
+	 * enabled: it may run with none.) */
+	if (device_has_worker(d) != v->started && (d != DEV_NET || !v->started))
 		abort();
 	if (v->config_msix_vector != VIRTIO_MSI_NO_VECTOR && v->config_msix_vector >= v->nvectors)
 		abort();
@@ -918,6 +933,23 @@ static void console_rx(struct fuzz_input *in)
 		abort();
 }
 
+/* ---- virtio-net ------------------------------------------------------------ */
+
+/* A frame from the host's side of the tap: whatever the NIC's RX does
+ * with it (delivered into posted buffers, held for more, dropped). */
+static void net_frame(struct fuzz_input *in)
+{
+	uint8_t fr[2048];
+	size_t len = 14 + (size_t)fuzz_take(in, 2) % (sizeof(fr) - 14);
+
+	memset(fr, 0xff, 6);
+	memcpy(fr + 6, "\x02\x00\x00\x00\x00\x01\x88\xb5", 8);
+	for (size_t i = 14; i < len; i++)
+		fr[i] = (uint8_t)i;
+	(void)!send(net_sock, fr, len, MSG_DONTWAIT);
+	pump();
+}
+
 /* A descriptor chain the input writes itself, offered and kicked. */
 static void raw_chain(unsigned d, struct fuzz_input *in)
 {
@@ -989,6 +1021,15 @@ static void restore_images(void)
 	}
 }
 
+static void write_sysctl(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		abort();
+	close(fd);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct config_error err = { { 0 } };
@@ -1004,6 +1045,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		make_image(&disks[i]);
 	setenv("PARTVM_RUNTIME_DIR", dir, 1);
 
+	/* The NIC's tap in a network namespace of our own (root, as `make
+	 * check` runs), quiet: no IPv6 chatter arriving between inputs. */
+	if (unshare(CLONE_NEWNET) < 0) {
+		perror("fuzz_virtio_devices: a network namespace of its own (needs root)");
+		abort();
+	}
+	write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6");
+	write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6");
 	config_init(&cfg, board_device_types);
 	vm.cfg = &cfg;
 	vm.ncpus = 1;
@@ -1019,7 +1068,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		 "[console]\ndevice = virtio\n"
 		 "[disk]\npath = %s\nserial = " SERIAL_RW "\nqueues = 2\naio = sync\n"
 		 "[disk]\npath = %s\nreadonly = yes\naio = sync\n"
-		 "[disk]\npath = %s\nserial = " SERIAL_DIRECT "\ncache = none\ndiscard = no\naio = sync\n",
+		 "[disk]\npath = %s\nserial = " SERIAL_DIRECT "\ncache = none\ndiscard = no\naio = sync\n"
+		 "[net]\ntap = " NET_TAP "\nqueues = 2\nvhost = no\n",
 		 disks[0].path, disks[1].path, disks[2].path);
 	if (config_load_string(&cfg, "fuzz.conf", text, &err) < 0) {
 		fprintf(stderr, "config: %s\n", err.msg);
@@ -1031,6 +1081,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		const struct device_conf *dc = &cfg.devices[i];
 		static const char *const names[NDEV] = {
 			"virtio-rng", "virtio-console", "virtio-blk", "virtio-blk", "virtio-blk",
+			"virtio-net",
 		};
 
 		if (strcmp(dc->type->name, names[i]))
@@ -1055,8 +1106,38 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	if (!port.receive)
 		abort();
+	net_sock = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (net_sock < 0 || bind(net_sock, (struct sockaddr *)&(struct sockaddr_ll){
+			.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+			.sll_ifindex = (int)if_nametoindex(NET_TAP) }, sizeof(struct sockaddr_ll)) < 0)
+		abort();
 	cleanup_dir();
 	return 0;
+}
+
+/* Frames an input left in the tap's queues (the NIC was not started, or
+ * had no buffers) would reach the next input: read them out through the
+ * device's own fds, the ones on /dev/net/tun. */
+static void drain_tap(void)
+{
+	_cleanup_strv_free_ char **fds = NULL;
+	char path[64], link[64], buf[2048];
+
+	if (dir_list("/proc/self/fd", &fds) < 0)
+		abort();
+	for (char **f = fds; *f; f++) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", *f);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, "/dev/net/tun"))
+			continue;
+		while (read(atoi(*f), buf, sizeof(buf)) > 0)
+			;
+	}
 }
 
 /* Every input ends here: resets through the status register, then a PCI
@@ -1090,6 +1171,7 @@ static void end_input(void)
 	fail_start_in = 0;
 	if (nworkers)
 		abort();
+	drain_tap();
 	restore_images();
 	if (memory_clear(&vm.mem) < 0)
 		abort();
@@ -1106,7 +1188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 		unsigned d = (unsigned)fuzz_take(&in, 1) % NDEV;
 		bool ok;
 
-		switch (op % 18) {
+		switch (op % 19) {
 		case 0: {       /* common configuration: any offset, size, value */
 			unsigned off = (unsigned)fuzz_take(&in, 1) % 0x40, sz = 1u << (fuzz_take(&in, 1) % 4);
 
@@ -1132,9 +1214,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 			unsigned off = (unsigned)fuzz_take(&in, 1) % 0x80, sz = 1u << (fuzz_take(&in, 1) % 4);
 			uint64_t v = bar_rd(d, VIRTIO_BAR_DEVICE + off, sz, &ok);
 
-			if (ok && decoded(d) && d >= DEV_RW && off == 0 && sz == 8 &&
+			if (ok && decoded(d) && d >= DEV_RW && d < DEV_RW + 3 && off == 0 && sz == 8 &&
 			    v != disks[d - DEV_RW].size / 512)
 				abort();        /* capacity, in sectors */
+			if (ok && decoded(d) && d == DEV_NET && off == 8 && sz == 2 && v != 2)
+				abort();        /* max_virtqueue_pairs */
 			break;
 		}
 		case 3: {
@@ -1223,6 +1307,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 			break;
 		case 16:
 			fail_start_in = 1 + (int)fuzz_take(&in, 1) % 3;
+			break;
+		case 17:
+			net_frame(&in);
 			break;
 		default:
 			raw_chain(d, &in);

@@ -22,6 +22,18 @@ if [ -z "${LAB_KVER:-}" ] || [ -z "${LAB_KROOT:-}" ]; then
 fi
 export LAB_CHECKOUT LAB_KVER LAB_KROOT LAB_MODDIR LAB_BZIMAGE LAB_VMLINUX
 
+# A test that `set -e` ends says which command ended it, not only its
+# status: the ERR trap fires where errexit would, and only then (an error
+# under `set +e` is the test's to handle; a failing command substitution is
+# reported by the command that used it).
+lab_on_err() {
+	local st=$? file=$1 line=$2 cmd=$3
+	[[ $- == *e* ]] && [ "$BASH_SUBSHELL" = 0 ] || return 0
+	echo "FAIL: ${file##*/}:$line: \`$cmd\` exited with status $st" >&2
+}
+set -E
+trap 'lab_on_err "${BASH_SOURCE[0]:-$0}" "$LINENO" "$BASH_COMMAND"' ERR
+
 # run-all gives each test a fresh, empty TMPDIR.
 export TMPDIR=${TMPDIR:-/tmp}
 
@@ -69,6 +81,16 @@ lab_read() {
 	echo "$line"
 }
 
+# lab_hex TEXT: TEXT's bytes as hex digits, as bar-mem takes and prints them.
+lab_hex() {
+	printf '%s' "$1" | od -An -tx1 | tr -d ' \n'
+}
+
+# lab_file_hex FILE OFFSET LEN: FILE's LEN bytes at OFFSET, the same way.
+lab_file_hex() {
+	od -An -tx1 -j "$2" -N "$3" "$1" | tr -d ' \n'
+}
+
 # lab_pci_find VENDOR:DEVICE: the addresses (0000:00:02.0) of matching PCI
 # functions, one a line.
 lab_pci_find() {
@@ -94,6 +116,114 @@ lab_kill() {
 	for p in "$@"; do
 		[ -z "$p" ] || kill "$sig" "$p" 2>/dev/null || true
 	done
+}
+
+# lab_run_bounded SECONDS OUT CMD...: CMD (a partvm run) with its output
+# into OUT. Should it still run after SECONDS, say what it was doing (each
+# running partition's `ctl stats`, every thread's state, wchan and kernel
+# stack, the output's last lines), stop it (TERM, then KILL 30 s later)
+# and return 124; otherwise CMD's status. A hung partvm thus fails its test
+# with a diagnosis, long before the test's own timeout ends the lab batch
+# with nothing to read (test-vfio-three, CI 26).
+# _lab_wait_gone PID SECONDS: succeed once PID has exited, fail if it
+# still runs after SECONDS.
+_lab_wait_gone() {
+	local waited=0
+	while kill -0 "$1" 2>/dev/null; do
+		[ "$waited" -lt "$2" ] || return 1
+		sleep 1
+		waited=$((waited + 1))
+	done
+}
+
+lab_run_bounded() {
+	local limit=$1 out=$2 pid status=0 t
+	shift 2
+	"$@" </dev/null >"$out" 2>&1 &
+	pid=$!
+	if _lab_wait_gone "$pid" "$limit"; then
+		wait "$pid" || status=$?
+		return "$status"
+	fi
+	echo "lab: $1 (pid $pid) still runs after $limit s; what it is doing:"
+	"$PARTVM" list 2>&1 | sed 's/^/    list| /' || true
+	for t in /run/partvm/*.sock; do
+		[ -S "$t" ] || continue
+		t=$(basename "$t" .sock)
+		"$PARTVM" ctl "$t" stats 2>&1 | sed "s/^/    $t stats| /" || true
+	done
+	lab_diagnose "$pid"
+	echo "    the output's last lines:"
+	tail -n 40 "$out" | sed 's/^/    | /'
+	lab_kill "$pid"
+	_lab_wait_gone "$pid" 30 || lab_kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	return 124
+}
+
+# lab_diagnose PID: what a stuck partvm is doing. A guest that never
+# reports (with "quiet", its console may stay empty)
+# could be spinning, halted, or never entered: tell them apart with each
+# thread's state and kernel stack and the VM's KVM exit counts over 1 s.
+lab_diagnose() {
+	local pid=$1 t d f a b
+	echo "lab: partvm (pid $pid) threads:"
+	for t in /proc/"$pid"/task/*; do
+		echo "    $(cat "$t/comm") state $(sed 's/.*) //; s/ .*//' "$t/stat") wchan $(cat "$t/wchan")"
+		sed 's/^/      /' "$t/stack" | head -n 12
+	done 2>/dev/null
+	for d in /sys/kernel/debug/kvm/"$pid"-*; do
+		[ -d "$d" ] || continue
+		declare -A before=()
+		for f in exits halt_exits halt_wakeup io_exits mmio_exits irq_injections nmi_injections; do
+			[ -r "$d/$f" ] && before[$f]=$(cat "$d/$f")
+		done
+		sleep 1
+		for f in "${!before[@]}"; do
+			a=${before[$f]} b=$(cat "$d/$f")
+			echo "    KVM $f: $b (+$((b - a)) in 1 s)"
+		done
+		for f in "$d"/vcpu*/guest_mode; do
+			[ -r "$f" ] && echo "    $(basename "$(dirname "$f")") guest_mode $(cat "$f")"
+		done
+	done
+	lab_trace_exits
+	# Where each thread is in partvm itself: a vCPU waiting on a lock and
+	# one stuck in KVM_RUN look alike from the kernel's side.
+	if command -v gdb >/dev/null; then
+		echo "    partvm's threads in gdb:"
+		timeout 60 gdb -p "$pid" -batch -nx -ex "thread apply all bt 15" 2>/dev/null |
+			grep -E '^(Thread|#)' | sed 's/^/      /'
+	fi
+}
+
+# What the vCPUs exit for, and where in the guest: KVM's tracepoints over
+# half a second, the most frequent (event, vCPU, reason, guest RIP) first.
+# A guest spinning without I/O shows here what the exit counts cannot.
+lab_trace_exits() {
+	local t=/sys/kernel/debug/tracing
+	[ -w "$t/events/kvm/enable" ] || t=/sys/kernel/tracing
+	[ -w "$t/events/kvm/enable" ] || { echo "    (no KVM tracepoints to read)"; return 0; }
+	echo > "$t/trace"
+	echo 1 > "$t/events/kvm/enable"
+	sleep 0.5
+	echo 0 > "$t/events/kvm/enable"
+	echo "    KVM events in 0.5 s, most frequent first:"
+	sed -n 's/^.*-\([0-9]*\) *\[[0-9]*\].* \(kvm_[a-z_]*\): */\2 /p' "$t/trace" |
+		sed -E 's/ (info1|info2|intr_info|error_code) 0x[0-9a-f]+//g' |
+		sort | uniq -c | sort -rn | head -n 25 | sed 's/^/      /'
+	echo > "$t/trace"
+}
+
+# lab_notify_listen SOCKET LOG: a fake service manager: sock-tool's
+# datagram socket at SOCKET (the NOTIFY_SOCKET to give partvm), each
+# message a line of LOG; sets LAB_NOTIFY_PID, once the socket is there.
+lab_notify_listen() {
+	local i
+	"$(lab_helper sock-tool)" notify "$1" >"$2" 2>&1 &
+	LAB_NOTIFY_PID=$!
+	for i in $(seq 50); do [ -S "$1" ] && return 0; sleep 0.1; done
+	lab_fail "sock-tool notify: no socket at $1 after 5 s"
 }
 
 lab_fail() {

@@ -81,57 +81,8 @@ guest_wait() {
 	done
 }
 
-# A guest that never reports (with "quiet", its console may stay empty)
-# could be spinning, halted, or never entered: tell them apart with each
-# thread's state and kernel stack and the VM's KVM exit counts over 1 s.
 guest_diagnose() {
-	local t d f a b
-	echo "lab: partvm (pid $GUEST_PID) threads:"
-	for t in /proc/"$GUEST_PID"/task/*; do
-		echo "    $(cat "$t/comm") state $(sed 's/.*) //; s/ .*//' "$t/stat") wchan $(cat "$t/wchan")"
-		sed 's/^/      /' "$t/stack" | head -n 12
-	done 2>/dev/null
-	for d in /sys/kernel/debug/kvm/"$GUEST_PID"-*; do
-		[ -d "$d" ] || continue
-		declare -A before=()
-		for f in exits halt_exits halt_wakeup io_exits mmio_exits irq_injections nmi_injections; do
-			[ -r "$d/$f" ] && before[$f]=$(cat "$d/$f")
-		done
-		sleep 1
-		for f in "${!before[@]}"; do
-			a=${before[$f]} b=$(cat "$d/$f")
-			echo "    KVM $f: $b (+$((b - a)) in 1 s)"
-		done
-		for f in "$d"/vcpu*/guest_mode; do
-			[ -r "$f" ] && echo "    $(basename "$(dirname "$f")") guest_mode $(cat "$f")"
-		done
-	done
-	guest_trace_exits
-	# Where each thread is in partvm itself: a vCPU waiting on a lock and
-	# one stuck in KVM_RUN look alike from the kernel's side.
-	if command -v gdb >/dev/null; then
-		echo "    partvm's threads in gdb:"
-		timeout 60 gdb -p "$GUEST_PID" -batch -nx -ex "thread apply all bt 15" 2>/dev/null |
-			grep -E '^(Thread|#)' | sed 's/^/      /'
-	fi
-}
-
-# What the vCPUs exit for, and where in the guest: KVM's tracepoints over
-# half a second, the most frequent (event, vCPU, reason, guest RIP) first.
-# A guest spinning without I/O shows here what the exit counts cannot.
-guest_trace_exits() {
-	local t=/sys/kernel/debug/tracing
-	[ -w "$t/events/kvm/enable" ] || t=/sys/kernel/tracing
-	[ -w "$t/events/kvm/enable" ] || { echo "    (no KVM tracepoints to read)"; return 0; }
-	echo > "$t/trace"
-	echo 1 > "$t/events/kvm/enable"
-	sleep 0.5
-	echo 0 > "$t/events/kvm/enable"
-	echo "    KVM events in 0.5 s, most frequent first:"
-	sed -n 's/^.*-\([0-9]*\) *\[[0-9]*\].* \(kvm_[a-z_]*\): */\2 /p' "$t/trace" |
-		sed -E 's/ (info1|info2|intr_info|error_code) 0x[0-9a-f]+//g' |
-		sort | uniq -c | sort -rn | head -n 25 | sed 's/^/      /'
-	echo > "$t/trace"
+	lab_diagnose "$GUEST_PID"
 }
 
 # guest_lines FILE: FILE without CRs and without a last line that has not

@@ -10,6 +10,7 @@
 #   sd_guest_initrd OUT MOD.. the guest's initramfs (button, evdev + MODs)
 #   sd_wait_journal UNIT REGEX SECONDS [JOURNALCTL-ARG...]
 #   sd_wait_state UNIT STATE SECONDS   (ActiveState)
+#   sd_start UNIT SECONDS     start --no-block, follow it; SD_STATES
 #   sd_poweroff               systemctl poweroff, wait for systemd to end
 # The EXIT trap (sd_cleanup) stops systemd and removes every mount.
 
@@ -155,15 +156,57 @@ sd_journal() {
 	sd journalctl -q -o cat --no-pager -u "$@" 2>/dev/null || true
 }
 
+# sd_host_pid PID: the lab host's PID of the container's process PID.
+sd_host_pid() {
+	local want=$1 ns f ids
+	ns=$(readlink "/proc/$SD_PID/ns/pid") || return 1
+	for f in /proc/[0-9]*/status; do
+		ids=$(sed -n 's/^NSpid:[[:space:]]*//p' "$f" 2>/dev/null) || continue
+		set -- $ids
+		[ $# -ge 2 ] && [ "${!#}" = "$want" ] || continue
+		[ "$(readlink "/proc/$1/ns/pid" 2>/dev/null)" = "$ns" ] || continue
+		echo "$1"
+		return 0
+	done
+	return 1
+}
+
+# A unit whose partvm is still there but did not get where the test waits
+# (a guest that hangs): where its threads and the lab host's KVM are.
+sd_diagnose() {
+	local pid host
+	pid=$(sd systemctl show -P MainPID "$1" 2>/dev/null) || return 0
+	[ -n "$pid" ] && [ "$pid" != 0 ] && host=$(sd_host_pid "$pid") || return 0
+	lab_diagnose "$host" || true
+}
+
 sd_wait_journal() {
 	local unit=$1 re=$2 deadline=$((SECONDS + $3)) out
 	until out=$(sd_journal "$unit" "${@:4}") && grep -qE -- "$re" <<<"$out"; do
 		[ $SECONDS -lt $deadline ] || {
 			tail -n 40 <<<"$out" | sed 's/^/    | /'
+			sd_diagnose "$unit"
 			lab_fail "$unit: no /$re/ in its journal within $3 s"
 		}
 		sd_nap 1
 	done
+}
+
+# sd_start UNIT SECONDS: systemctl start --no-block UNIT and follow it until
+# it is active (running), failed or dead again; SD_STATES is the list of
+# "ActiveState SubState" it went through, printed.
+sd_start() {
+	local unit=$1 deadline=$((SECONDS + $2)) st
+	sd systemctl start --no-block "$unit"
+	SD_STATES=()
+	while :; do
+		st=$(sd_state "$unit")
+		{ [ ${#SD_STATES[@]} -gt 0 ] && [ "${SD_STATES[-1]}" = "$st" ]; } || SD_STATES+=("$st")
+		case $st in "active running" | failed* | "inactive dead") [ ${#SD_STATES[@]} -gt 1 ] && break ;; esac
+		[ $SECONDS -lt $deadline ] || break
+		sd_nap 0.2
+	done
+	echo "lab: $unit went through: $(printf '[%s] ' "${SD_STATES[@]}")"
 }
 
 sd_wait_state() {
@@ -211,6 +254,9 @@ if [ -z "$devs" ]; then
 	echo "guest: no power button device; input devices:"
 	for i in /sys/class/input/*; do echo "guest:   ${i##*/} $(cat "$i/name" "$i/device/name" 2>/dev/null)"; done
 fi
+# Commands typed on the console (`partvm console`) run here. An explicit
+# redirection: a background list's stdin would be /dev/null.
+(while read -r cmd; do eval "$cmd"; done) </dev/ttyS0 &
 echo "guest: ready, waiting for the power button on$devs"
 for d in $devs; do
 	(dd if="$d" of=/dev/null bs=24 count=1 2>/dev/null && : >/tmp/pressed) &

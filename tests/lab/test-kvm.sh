@@ -7,6 +7,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# A run that hangs says where partvm and the lab host's KVM were.
+export KVM_TEST_DIAGNOSE=$LAB_DIR/diagnose
 "$LAB_CHECKOUT/tests/kvm/run-all" "${PARTVM_PLAIN:-$PARTVM}"
 
 san=${PARTVM_SANITIZED:-$LAB_CHECKOUT/build-san/partvm}

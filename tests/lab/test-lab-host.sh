@@ -21,6 +21,8 @@ assert_eq "kernel release" "$LAB_KVER" "$(uname -r)"
 
 # /dev/kvm runs guest code.
 assert_eq "kvm_amd nested" 1 "$(lab_read /sys/module/kvm_amd/parameters/nested)"
+# The older MMU (run's -append; README.md, "Known behaviour").
+assert_eq "kvm tdp_mmu" N "$(lab_read /sys/module/kvm/parameters/tdp_mmu)"
 hello=$("$(lab_helper kvm-hello)")
 assert_eq "kvm-hello output" "api_version 12 io_out port=0x10 byte=K hlt" "$(echo $hello)"
 

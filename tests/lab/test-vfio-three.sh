@@ -6,26 +6,8 @@
 # lab: timeout=1800
 . "$(dirname "$0")/vfio-lib.sh"
 
-EDU=$(lab_pci_find 1234:11e8)
-NV=
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1b36:0x0010 ] || continue
-	grep -q "^partvm-passthrough *$" "$d"/nvme/nvme*/serial 2>/dev/null && NV=$(basename "$d")
-done
-PF=$(lab_pci_find 8086:10c9)
-PFSYS=/sys/bus/pci/devices/$PF
-PFDEV=$(ls "$PFSYS/net")
-[ -n "$EDU" ] && [ -n "$NV" ] && [ -n "$PF" ] || lab_fail "edu, the passthrough NVMe or the igb PF is missing"
-cleanup() {
-	"$PARTVM" vfio restore --all --force >/dev/null 2>&1 || true
-	echo 0 >"$PFSYS/sriov_numvfs" || true
-	echo 1 >"$PFSYS/sriov_drivers_autoprobe" || true
-	ip link set "$PFDEV" down || true
-}
-trap cleanup EXIT
-ip link set "$PFDEV" up
-assert_eq "sriov create" "$PFDEV: 1 VFs (was 0)" "$("$PARTVM" sriov create "$PFDEV" 1 --no-autoprobe)"
-VF=$(basename "$(readlink "$PFSYS/virtfn0")")
+trap vfio_pool_vf_cleanup EXIT
+vfio_pool_vf_setup
 
 cat >"$TMPDIR/three.conf" <<EOC
 [partition]

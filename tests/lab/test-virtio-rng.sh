@@ -28,6 +28,14 @@ assert_ge "rng: distinct 16-byte lines in 4 KiB of /dev/hwrng" 250 "$(guest_valu
 guest_send 'echo "guest: msi-input $(awk '"'"'/PCI-MSI.*virtio0-input/ {print $2}'"'"' /proc/interrupts)"'
 guest_wait rng '^guest: msi-input' 1 60
 assert_ge "rng: MSI interrupts of virtio0-input" 1 "$(guest_value rng msi-input)"
+# Its doorbell is an I/O port: the driver claims for virtio-pci-modern only
+# the BARs of the capabilities it uses, and its one I/O BAR (BAR2) holds
+# nothing but the doorbells ("c000-c003 : virtio-pci-modern", nested under
+# the device in /proc/ioports).
+guest_send 'grep -B1 virtio-pci-modern /proc/ioports | sed "s/^/guest-ioports: /"; echo "guest: pio-doorbell $(grep -c virtio-pci-modern /proc/ioports)"'
+guest_wait rng '^guest: pio-doorbell' 1 60
+guest_lines "$GUEST_LOG" | grep '^guest-ioports: ' | sed 's/^/    /' || true
+assert_eq "rng: the driver took BAR2, the I/O-port doorbells" 1 "$(guest_value rng pio-doorbell)"
 guest_check_dmesg rng
 guest_send "poweroff -f"
 guest_end

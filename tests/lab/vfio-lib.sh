@@ -17,6 +17,8 @@
 #                          sets NVME_WROTE to the sha256 written
 #   nvme_host_sha BDF MIB  sha256 of the first MIB MiB of BDF's namespace,
 #                          read by the host's nvme driver (O_DIRECT)
+#   vfio_pool_vf_setup     EDU, NV and a pool VF (see below);
+#   vfio_pool_vf_cleanup   gives them back
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 TMPDIR=${TMPDIR:-/tmp}
@@ -30,7 +32,8 @@ driver_of() {
 vfio_boot() {
 	local out=$1 status=0 t0=$SECONDS
 	shift
-	"$PARTVM" run --kernel "$LAB_BZIMAGE" "$@" </dev/null >"$out" 2>&1 || status=$?
+	# Every vfio boot in the lab takes well under 5 minutes.
+	lab_run_bounded "${VFIO_BOOT_LIMIT:-420}" "$out" "$PARTVM" run --kernel "$LAB_BZIMAGE" "$@" || status=$?
 	sed 's/^/  | /' "$out"
 	echo "partvm ran $((SECONDS - t0)) s, exit status $status"
 	return "$status"
@@ -76,6 +79,31 @@ nvme_passthrough() {
 		grep -q "^partvm-passthrough *$" "$d"/nvme/nvme*/serial 2>/dev/null && basename "$d" && return 0
 	done
 	lab_fail "no nvme controller with serial partvm-passthrough (tests/lab/run adds it)"
+}
+
+# vfio_pool_vf_setup: edu (EDU), the passthrough NVMe (NV) and one VF of
+# the igb PF for an [sriov] pool (PF, PFSYS, PFDEV up, VF; created without
+# autoprobe); vfio_pool_vf_cleanup, for the EXIT trap, gives every device
+# back (vfio restore --all --force) and removes the VF.
+vfio_pool_vf_setup() {
+	EDU=$(lab_pci_find 1234:11e8)
+	NV=$(nvme_passthrough)
+	PF=$(lab_pci_find 8086:10c9)
+	[ -n "$EDU" ] && [ -n "$NV" ] && [ -n "$PF" ] || lab_fail "edu, the passthrough NVMe or the igb PF is missing"
+	PFSYS=/sys/bus/pci/devices/$PF
+	PFDEV=$(ls "$PFSYS/net")
+	ip link set "$PFDEV" up
+	assert_eq "sriov create" "$PFDEV: 1 VFs (was 0)" "$("$PARTVM" sriov create "$PFDEV" 1 --no-autoprobe)"
+	VF=$(basename "$(readlink "$PFSYS/virtfn0")")
+}
+
+vfio_pool_vf_cleanup() {
+	"$PARTVM" vfio restore --all --force >/dev/null 2>&1 || true
+	# No PF interface found: setup stopped before it made a VF.
+	[ -n "${PFDEV:-}" ] || return 0
+	echo 0 >"$PFSYS/sriov_numvfs" || true
+	echo 1 >"$PFSYS/sriov_drivers_autoprobe" || true
+	ip link set "$PFDEV" down || true
 }
 
 nvme_guest_checks() {

@@ -147,6 +147,44 @@ static void test_errors(void **state)
 	expect("--initrd needs --kernel", 3, "run", "--initrd", "/etc/hostname");
 }
 
+/* --hyperv, --hypervisor-id and --hyperv-vendor-id, over the file's keys. */
+static void test_hypervisor_options(void **state)
+{
+	struct vm_config c;
+	struct config_error err;
+	struct kvm_hypervisor h;
+
+	assert_int_equal(parse(&c, &err, 2, "run", "--hyperv"), 0);
+	h = config_hypervisor(&c);
+	assert_true(h.hyperv);
+	assert_int_equal(h.id, KVM_HYPERVISOR_ID_HYPERV);
+	assert_string_equal(h.vendor, "Microsoft Hv");
+	config_free(&c);
+
+	assert_int_equal(parse(&c, &err, 6, "run", "--hyperv", "--hypervisor-id", "hide",
+			       "--hyperv-vendor-id", "AuthenticHv"), 0);
+	h = config_hypervisor(&c);
+	assert_int_equal(h.id, KVM_HYPERVISOR_ID_HIDE);
+	assert_string_equal(h.vendor, "AuthenticHv");
+	config_free(&c);
+
+	assert_int_equal(parse(&c, &err, 3, "run", "--hypervisor-id", "hide"), 0);
+	h = config_hypervisor(&c);
+	assert_false(h.hyperv);
+	assert_int_equal(h.id, KVM_HYPERVISOR_ID_HIDE);
+	config_free(&c);
+}
+
+static void test_hypervisor_option_errors(void **state)
+{
+	expect("--hypervisor-id xen: expected hide, kvm or hyperv", 3, "run", "--hypervisor-id", "xen");
+	expect("--hyperv-vendor-id 1234567890abc: longer than 12 characters (CPUID 0x40000000 holds 12 bytes)",
+	       4, "run", "--hyperv", "--hyperv-vendor-id", "1234567890abc");
+	expect("hypervisor-id = hyperv needs hyperv = yes", 3, "run", "--hypervisor-id", "hyperv");
+	expect("hyperv-vendor-id needs hyperv = yes", 3, "run", "--hyperv-vendor-id", "AuthenticHv");
+	expect("hypervisor-id = kvm with hyperv = yes", 4, "run", "--hyperv", "--hypervisor-id", "kvm");
+}
+
 static void test_help(void **state)
 {
 	struct vm_config c;
@@ -163,6 +201,8 @@ int main(void)
 		cmocka_unit_test(test_options_override_config),
 		cmocka_unit_test(test_linux_default_cmdline),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_hypervisor_options),
+		cmocka_unit_test(test_hypervisor_option_errors),
 		cmocka_unit_test(test_help),
 	};
 	return cmocka_run_group_tests_name("cli", tests, setup, teardown);

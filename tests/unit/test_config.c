@@ -272,9 +272,95 @@ static void test_user_from_passwd(void **state)
 	unlink(path);
 }
 
+/* [partition] hyperv, hypervisor-id and hyperv-vendor-id, and what they
+ * come to: the default id follows hyperv. */
+static void test_hypervisor_keys(void **state)
+{
+	struct config_error err = { { 0 } };
+	struct kvm_hypervisor h;
+	struct vm_config c;
+
+	config_init(&c, board_device_types);
+	h = config_hypervisor(&c);
+	assert_false(h.hyperv);
+	assert_int_equal(h.id, KVM_HYPERVISOR_ID_KVM);
+	assert_string_equal(config_hypervisor_id_name(h.id), "kvm");
+	assert_int_equal(config_load_string(&c, "p.conf", "[partition]\nhyperv = yes\n", &err), 0);
+	h = config_hypervisor(&c);
+	assert_true(h.hyperv);
+	assert_int_equal(h.id, KVM_HYPERVISOR_ID_HYPERV);
+	assert_string_equal(h.vendor, "Microsoft Hv");
+	assert_int_equal(config_validate(&c, &err), -EINVAL);      /* only: a file needs a kernel */
+	assert_string_equal(err.msg, "p.conf: no kernel (set 'kernel = PATH' in [boot] or pass --kernel)");
+	config_free(&c);
+
+	config_init(&c, board_device_types);
+	assert_int_equal(config_load_string(&c, "p.conf", "[partition]\nhyperv = on\nhypervisor-id = hide\n"
+					    "hyperv-vendor-id = 1234567890ab\n", &err), 0);
+	h = config_hypervisor(&c);
+	assert_true(h.hyperv);
+	assert_int_equal(h.id, KVM_HYPERVISOR_ID_HIDE);
+	assert_string_equal(config_hypervisor_id_name(h.id), "hide");
+	assert_string_equal(h.vendor, "1234567890ab");
+	assert_int_equal(c.hyperv_line, 2);
+	assert_int_equal(c.hypervisor_id_line, 3);
+	assert_int_equal(c.hyperv_vendor_id_line, 4);
+	config_free(&c);
+
+	config_init(&c, board_device_types);
+	assert_int_equal(config_load_string(&c, "p.conf", "[partition]\nhypervisor-id = hide\n", &err), 0);
+	h = config_hypervisor(&c);
+	assert_false(h.hyperv);
+	assert_int_equal(h.id, KVM_HYPERVISOR_ID_HIDE);
+	assert_string_equal(h.vendor, "");
+	assert_int_equal(config_load_string(&c, "p.conf", "[partition]\nhypervisor-id = kvm\n", &err), 0);
+	assert_int_equal(config_hypervisor(&c).id, KVM_HYPERVISOR_ID_KVM);
+	config_free(&c);
+}
+
+/* TEXT parses, and config_validate() refuses it with MSG. */
+static void expect_invalid(const char *text, const char *msg)
+{
+	struct config_error err = { { 0 } };
+	struct vm_config c;
+
+	config_init(&c, board_device_types);
+	if (config_load_string(&c, "p.conf", text, &err) != 0)
+		fail_msg("\"%s\" did not parse: %s", text, err.msg);
+	if (config_validate(&c, &err) != -EINVAL)
+		fail_msg("\"%s\" accepted", text);
+	if (strcmp(err.msg, msg))
+		fail_msg("expected \"%s\", got \"%s\"", msg, err.msg);
+	config_free(&c);
+}
+
+static void test_hypervisor_errors(void **state)
+{
+	expect_error("[partition]\nhyperv = maybe\n", -EINVAL, "p.conf:2: hyperv = 'maybe': expected yes or no");
+	expect_error("[partition]\nhypervisor-id = xen\n", -EINVAL,
+		     "p.conf:2: hypervisor-id = 'xen': expected hide, kvm or hyperv");
+	expect_error("[partition]\nhyperv = yes\nhyperv-vendor-id = 1234567890abc\n", -EINVAL,
+		     "p.conf:3: hyperv-vendor-id = '1234567890abc': longer than 12 characters (CPUID "
+		     "0x40000000 holds 12 bytes)");
+	expect_error("[partition]\nhyperv-vendor-id =\n", -EINVAL,
+		     "p.conf:2: hyperv-vendor-id = '': empty (without the key it is Microsoft Hv)");
+	expect_error("[partition]\nhyperv-vendor-id = Micr\xc3\xb6soft\n", -EINVAL,
+		     "p.conf:2: hyperv-vendor-id = 'Micr\xc3\xb6soft': only printable ASCII characters");
+	/* Combinations, once every key is known. */
+	expect_invalid("[partition]\nhypervisor-id = kvm\nhyperv = yes\n",
+		       "p.conf:2: hypervisor-id = kvm with hyperv = yes: the Hyper-V leaves take CPUID "
+		       "0x40000000, KVM's place; use hypervisor-id = hyperv (KVM's move to 0x40000100) or hide");
+	expect_invalid("[partition]\nname = x\nhypervisor-id = hyperv\n",
+		       "p.conf:3: hypervisor-id = hyperv needs hyperv = yes (the Hyper-V leaves it names)");
+	expect_invalid("[partition]\nhyperv = no\nhyperv-vendor-id = AuthenticHv\n",
+		       "p.conf:3: hyperv-vendor-id needs hyperv = yes (it is the Hyper-V leaves' vendor)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hypervisor_keys),
+		cmocka_unit_test(test_hypervisor_errors),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_bools),
 		cmocka_unit_test(test_good_file),

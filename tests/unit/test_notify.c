@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/unit/mapped.h"
 #include "core/service/control.h"
 #include "core/devices/pm.h"
 #include "core/vm/device.h"
@@ -86,19 +87,6 @@ static void drain(void)
 		;
 }
 
-static bool mapped(const char *lib)
-{
-	char line[512];
-	bool found = false;
-	FILE *f = fopen("/proc/self/maps", "re");
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		found |= strstr(line, lib) != NULL;
-	fclose(f);
-	return found;
-}
-
 /* libsystemd (and what it pulls in) is mapped only under a service
  * manager: partvm started by hand does without its 0.7 MiB. The first
  * test: the ones after it send through the library it loads. */
@@ -108,7 +96,7 @@ static void test_loaded_on_demand(void **state)
 
 	unsetenv("NOTIFY_SOCKET");
 	assert_int_equal(notify_init(why, sizeof(why)), 0);
-	assert_false(mapped("libsystemd"));
+	assert_false(lib_mapped("libsystemd"));
 	assert_int_equal(notify_booting(1), 0);
 	assert_int_equal(notify_watchdog_interval_usec(), 0);
 
@@ -120,7 +108,7 @@ static void test_loaded_on_demand(void **state)
 	assert_string_equal(next_msg(100), "");
 
 	assert_int_equal(notify_init(why, sizeof(why)), 0);
-	assert_true(mapped("libsystemd"));
+	assert_true(lib_mapped("libsystemd"));
 	assert_true(notify_booting(1) > 0);
 	assert_string_equal(next_msg(1000), "STATUS=booting");
 	/* Once is enough. */
@@ -421,6 +409,67 @@ static void test_sigterm_paused_and_shutdown(void **state)
 	sigterm_vm_free(&t);
 }
 
+/* ready-on = guest: the vCPUs running is not READY=1; the guest's own
+ * READY=1 (what its systemd sends over vsock, handed to vm->guest_notify)
+ * is, with its status made printable and cut; other lines are ignored; a
+ * reboot waits for the guest again without a second READY=1. */
+static void test_ready_on_guest(void **state)
+{
+	struct vm_config cfg;
+	struct loop *loop;
+	struct vm vm;
+	char msg[512];
+
+	fake_vm_init(&vm, &cfg, "guestready", 2);
+	cfg.ready_on_guest = true;
+	vm.vcpus[0].tid = vm.vcpus[1].tid = gettid();
+	unsetenv("WATCHDOG_USEC");
+	loop = loop_create();
+	assert_non_null(loop);
+	drain();
+	assert_int_equal(service_start(&vm, loop), 0);
+	assert_non_null(vm.guest_notify);
+	service_booting(&vm);
+	assert_string_equal(next_msg(1000), "STATUS=booting");
+	service_booted(&vm);
+	assert_string_equal(next_msg(1000),
+			    "STATUS=running: 2 vCPUs, 256 MiB; waiting for the guest's READY=1");
+	/* Not READY: status only, or other keys. */
+	vm.guest_notify(&vm, "X_SYSTEMD_UNIT_ACTIVE=basic.target\nSTATUS=Starting\x01 up");
+	assert_string_equal(next_msg(200), "");
+	vm.guest_notify(&vm, "READY=1");
+	assert_string_equal(next_msg(1000), "READY=1\nSTATUS=running: 2 vCPUs, 256 MiB; the guest is up "
+			    "(its READY=1: Starting? up)");
+	/* Again: nothing more. */
+	vm.guest_notify(&vm, "READY=1\nSTATUS=again");
+	assert_string_equal(next_msg(200), "");
+	/* A long status is cut, not sent whole. */
+	memset(msg, 'x', sizeof(msg) - 1);
+	memcpy(msg, "STATUS=", 7);
+	msg[sizeof(msg) - 1] = '\0';
+	vm.boots = 1;
+	service_booting(&vm);
+	assert_string_equal(next_msg(1000), "STATUS=rebooting (boot 2)");
+	service_booted(&vm);
+	assert_string_equal(next_msg(1000),
+			    "STATUS=running: 2 vCPUs, 256 MiB; waiting for the guest's READY=1");
+	vm.guest_notify(&vm, msg);
+	vm.guest_notify(&vm, "READY=1");
+	{
+		const char *m = next_msg(1000);
+
+		assert_non_null(strstr(m, "STATUS=running: 2 vCPUs, 256 MiB; the guest is up (its READY=1: xxx"));
+		assert_null(strstr(m, "READY=1\n"));   /* no second READY=1 */
+		assert_true(strlen(m) < 250);
+	}
+	vm.stop_reason = VM_STOP_POWEROFF;
+	service_stop(&vm);
+	drain();
+	assert_null(vm.guest_notify);
+	loop_free(loop);
+	fake_vm_free(&vm, &cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_sigterm_deadline),
 		cmocka_unit_test(test_sigterm_immediate),
 		cmocka_unit_test(test_sigterm_paused_and_shutdown),
+		cmocka_unit_test(test_ready_on_guest),
 	};
 	return cmocka_run_group_tests_name("notify", tests, setup, teardown);
 }

@@ -7,7 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <linux/kvm.h>
 
 #include "core/vm/layout.h"
 #include "core/vm/pci.h"
@@ -247,6 +251,90 @@ static void test_bad_accesses(void **state)
 	assert_true(v == 0xffffffffffffffffULL);
 }
 
+static struct pci_device big, more;
+
+/* BAR2 of D, as the guest reads it back. */
+static uint64_t bar2_of(unsigned slot)
+{
+	return (ecam_rd(slot, PCI_BASE_ADDRESS_2, 4) |
+		(uint64_t)ecam_rd(slot, PCI_BASE_ADDRESS_3, 4) << 32) & ~0xfULL;
+}
+
+static void add_big(struct pci_device *d, uint64_t size, int slot, int expect)
+{
+	pci_device_init(d, "big", 0x10de, 0x2204, 0x030000, 0xa1);
+	d->ops = &test_ops;
+	assert_int_equal(pci_device_add_bar(d, 0, PCI_BAR_MEM32, 16 << 20, false), 0);
+	assert_int_equal(pci_device_add_bar(d, 2, PCI_BAR_MEM64, size, true), 0);
+	assert_int_equal(pci_host_add_device(vm.pci, d, slot, 1), expect);
+}
+
+/* The 64-bit window takes what the BARs need: a GPU's 128 GiB BAR fits,
+ * naturally aligned, and the window the ACPI tables declare grows to
+ * cover it with room to spare. */
+static void test_mmio64_window_grows(void **state)
+{
+	struct mem_layout *l = &vm.mem.layout;
+
+	assert_int_equal(l->mmio64_base, 64ULL << 30);
+	pci_host_size_mmio64(&vm);
+	assert_int_equal(l->mmio64_size, LAYOUT_MMIO64_SIZE);   /* 8 GiB: the minimum */
+
+	add_big(&big, 128ULL << 30, 4, 0);
+	assert_int_equal(bar2_of(4), 128ULL << 30);
+	pci_host_size_mmio64(&vm);
+	/* 64 + 8 GiB, then 128 GiB at 128 GiB: 192 GiB used, 512 GiB declared. */
+	assert_int_equal(l->mmio64_size, 512ULL << 30);
+	assert_true(bar2_of(4) + (128ULL << 30) <= l->mmio64_base + l->mmio64_size);
+	pci_host_remove_device(vm.pci, &big);
+}
+
+/* No BAR beyond the guest's physical address bits: the host CPU's (from
+ * KVM's CPUID) bound the window, and what does not fit is refused with
+ * the numbers a user needs. */
+static void test_mmio64_phys_bits(void **state)
+{
+	struct mem_layout *l = &vm.mem.layout;
+	struct kvm_cpuid2 *t = calloc(1, sizeof(*t) + sizeof(t->entries[0]));
+	char text[512];
+
+	assert_non_null(t);
+	t->nent = 1;
+	t->entries[0].function = 0x80000008;
+	t->entries[0].eax = 0x3026;           /* 48 virtual, 38 physical bits: 256 GiB */
+	pci_host_exit(&vm);
+	bus_destroy(&vm.pio);
+	bus_destroy(&vm.mmio);
+	assert_int_equal(bus_init(&vm.pio, "pio"), 0);
+	assert_int_equal(bus_init(&vm.mmio, "mmio"), 0);
+	vm.kvm.supported_cpuid = t;
+	assert_int_equal(kvm_phys_bits(&vm.kvm), 38);
+	assert_int_equal(pci_host_init(&vm), 0);
+	assert_int_equal(pci_host_add_device(vm.pci, &dev, 3, 1), 0);
+
+	add_big(&big, 128ULL << 30, 4, 0);      /* 128-256 GiB: the last that fits */
+	assert_int_equal(bar2_of(4), 128ULL << 30);
+	add_big(&more, 64ULL << 30, 5, -ENOSPC);
+	assert_true(pci_host_explain_refusal(vm.pci, &more, -ENOSPC, text, sizeof(text)));
+	assert_string_equal(text, "its BARs (BAR0 16 MiB, BAR2 64 GiB 64-bit) do not fit in the "
+			    "guest's MMIO windows (32-bit: 1504 MiB free at 0x82000000; 64-bit: 0 "
+			    "bytes free at 0x4000000000, up to 0x4000000000 (38 physical address "
+			    "bits))");
+	assert_true(pci_host_explain_refusal(vm.pci, &more, -EBUSY, text, sizeof(text)));
+	assert_string_equal(text, "no PCI slot is free for it (a guest has 31)");
+	assert_false(pci_host_explain_refusal(vm.pci, &more, -EINVAL, text, sizeof(text)));
+	/* The window stops where the address bits do. */
+	pci_host_size_mmio64(&vm);
+	assert_int_equal(l->mmio64_base + l->mmio64_size, 256ULL << 30);
+
+	/* Without the leaf, the SDM's 36 bits; before KVM is open, 48. */
+	t->entries[0].function = 0x80000001;
+	assert_int_equal(kvm_phys_bits(&vm.kvm), 36);
+	vm.kvm.supported_cpuid = NULL;
+	free(t);
+	assert_int_equal(kvm_phys_bits(&vm.kvm), 48);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +344,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bar_sizing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bar_enable_and_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_accesses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mmio64_window_grows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mmio64_phys_bits, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("pci", tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/util/statefile.h"
@@ -102,12 +103,61 @@ static void test_lock(void **state)
 	rmdir(dir);
 }
 
+/* Holder records: written as "PID NAME", read back as a name while the
+ * process lives, removed only by the process they name. */
+static void test_holder(void **state)
+{
+	char dir[] = "/tmp/test-holder-XXXXXX", sub[64], path[128], buf[128], text[64];
+	pid_t child;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/disks", dir);   /* made by the write */
+	assert_int_equal(statefile_hold(sub, "8-12", "web", path, sizeof(path)), 0);
+	snprintf(buf, sizeof(buf), "%s/8-12", sub);
+	assert_string_equal(path, buf);
+	snprintf(buf, sizeof(buf), "%d web\n", (int)getpid());
+	assert_int_equal(statefile_read(sub, "8-12", text, sizeof(text)), 0);
+	assert_string_equal(text, buf);
+	assert_int_equal(statefile_holder(sub, "8-12", buf, sizeof(buf)), 0);
+	snprintf(text, sizeof(text), "partition 'web' (pid %d)", (int)getpid());
+	assert_string_equal(buf, text);
+	assert_int_equal(statefile_holder(sub, "nothing", buf, sizeof(buf)), -ENOENT);
+
+	/* A record of a process that has gone names nobody. */
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	snprintf(text, sizeof(text), "%d db\n", (int)child);
+	assert_int_equal(statefile_write(sub, "gone", text), 0);
+	assert_int_equal(statefile_holder(sub, "gone", buf, sizeof(buf)), -ENOENT);
+	/* Nor does a damaged one. */
+	assert_int_equal(statefile_write(sub, "bad", "web\n"), 0);
+	assert_int_equal(statefile_holder(sub, "bad", buf, sizeof(buf)), -ENOENT);
+
+	/* Someone else's record stays; ours goes. */
+	snprintf(buf, sizeof(buf), "%s/gone", sub);
+	statefile_unhold(buf);
+	assert_string_equal(buf, "");
+	assert_int_equal(statefile_read(sub, "gone", text, sizeof(text)), 0);
+	statefile_unhold(path);
+	assert_string_equal(path, "");
+	assert_int_equal(statefile_read(sub, "8-12", text, sizeof(text)), -ENOENT);
+	statefile_unhold(path);   /* "" is nothing to do */
+
+	assert_int_equal(statefile_remove(sub, "gone"), 0);
+	assert_int_equal(statefile_remove(sub, "bad"), 0);
+	assert_int_equal(rmdir(sub), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_read_remove),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_lock),
+		cmocka_unit_test(test_holder),
 	};
 	return cmocka_run_group_tests_name("statefile", tests, NULL, NULL);
 }

@@ -534,9 +534,47 @@ static void test_platform_virtio(void **state)
 	config_free(&c);
 }
 
+/* The hypervisor keys change what the guest's CPUID says, so PCR 1 has
+ * them: one line after the TPM's when set, none (the text of before)
+ * when not. */
+static void test_platform_hypervisor(void **state)
+{
+	struct files *f = *state;
+	struct vm_config c;
+	char *text = NULL;
+
+	config(&c, f, NULL);
+	assert_int_equal(tpm_platform_text(&c, "", &text) > 0, 1);
+	assert_string_equal(text, "partvm-platform 1\ncpus 2\nmemory 536870912\ntpm crb\n");
+	free(text);
+	c.hypervisor_id = KVM_HYPERVISOR_ID_KVM;
+	assert_int_equal(tpm_platform_text(&c, "", &text) > 0, 1);
+	assert_string_equal(text, "partvm-platform 1\ncpus 2\nmemory 536870912\ntpm crb\n");
+	free(text);
+	c.hypervisor_id = KVM_HYPERVISOR_ID_HIDE;
+	assert_int_equal(tpm_platform_text(&c, "pci 0000:03:00.0 8086:10ca\n", &text) > 0, 1);
+	assert_string_equal(text, "partvm-platform 1\ncpus 2\nmemory 536870912\ntpm crb\n"
+				  "cpuid hypervisor-id=hide hyperv=0\npci 0000:03:00.0 8086:10ca\n");
+	free(text);
+	c.hyperv = true;
+	c.hypervisor_id = KVM_HYPERVISOR_ID_DEFAULT;
+	assert_int_equal(tpm_platform_text(&c, "", &text) > 0, 1);
+	assert_string_equal(text, "partvm-platform 1\ncpus 2\nmemory 536870912\ntpm crb\n"
+				  "cpuid hypervisor-id=hyperv hyperv=1 vendor-id=Microsoft Hv\n");
+	free(text);
+	assert_int_equal(config_set_string(&c.hyperv_vendor_id, "AuthenticHv"), 0);
+	c.hypervisor_id = KVM_HYPERVISOR_ID_HIDE;
+	assert_int_equal(tpm_platform_text(&c, "", &text) > 0, 1);
+	assert_string_equal(text, "partvm-platform 1\ncpus 2\nmemory 536870912\ntpm crb\n"
+				  "cpuid hypervisor-id=hide hyperv=1 vendor-id=AuthenticHv\n");
+	free(text);
+	config_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_platform_hypervisor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crtm_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_options, setup, teardown),

@@ -112,15 +112,30 @@ static void test_bar_too_big(void **state)
 	int r;
 
 	fake_init();
+	/* A host CPU with 39 physical address bits (512 GiB): the 64-bit
+	 * window runs from 64 GiB to there, too little for two 256 GiB BARs. */
+	pci_host_exit(&vm);
+	bus_destroy(&vm.pio);
+	bus_destroy(&vm.mmio);
+	assert_int_equal(bus_init(&vm.pio, "pio"), 0);
+	assert_int_equal(bus_init(&vm.mmio, "mmio"), 0);
+	vm.kvm.supported_cpuid = calloc(1, sizeof(struct kvm_cpuid2) + sizeof(struct kvm_cpuid_entry2));
+	assert_non_null(vm.kvm.supported_cpuid);
+	vm.kvm.supported_cpuid->nent = 1;
+	vm.kvm.supported_cpuid->entries[0] = (struct kvm_cpuid_entry2){ .function = 0x80000008,
+									 .eax = 0x3027 };
+	assert_int_equal(pci_host_init(&vm), 0);
 	fake_bar(0, 16384, 0, false);
-	fake_bar(2, 128ULL << 30, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH, false);
+	fake_bar(2, 256ULL << 30, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH, false);
+	fake_bar(4, 256ULL << 30, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH, false);
 	fake.model_fd = dup(fake.dev_fd);
 	r = vfio_pci_create(&vm, fake.model_fd, "0000:00:03.0", NULL, &p, err,
 			    sizeof(err));
 	assert_int_equal(r, -ENOSPC);
 	assert_null(p);
-	assert_non_null(strstr(err, "BAR0 16 KiB, BAR2 128 GiB 64-bit"));
-	assert_non_null(strstr(err, "64-bit: 64 GiB at 0x"));
+	assert_non_null(strstr(err, "BAR0 16 KiB, BAR2 256 GiB 64-bit, BAR4 256 GiB 64-bit"));
+	assert_non_null(strstr(err, "64-bit: 0 bytes free at 0x8000000000, up to 0x8000000000 (39 "
+				    "physical address bits)"));
 	/* Nothing of it stays on the bus. */
 	for (unsigned s = 1; s < PCI_MAX_SLOTS; s++)
 		assert_null(vm.pci->slots[s]);

@@ -272,6 +272,43 @@ static void test_indirect_too_long(void **state)
 	expect_broken("indirect table of 144 bytes");
 }
 
+/* Buffers in the ring's table and then a full indirect table: each table
+ * is within its bounds, the chain is longer than the queue (2.7.5.3.1),
+ * and a caller sized for a chain of the queue's length must be safe. The
+ * fuzzer's virtqueue target found it (more buffers than the queue size). */
+static void test_chain_into_indirect_too_long(void **state)
+{
+	struct iovec big[2 * QSIZE];
+	struct virtq_req req;
+
+	put_desc(0, BUF, 8, VRING_DESC_F_NEXT, 1);
+	put_desc(1, BUF + 0x10000, 16 * QSIZE, VRING_DESC_F_INDIRECT, 0);
+	for (unsigned i = 0; i < QSIZE; i++)
+		put_indirect(BUF + 0x10000, i, BUF + 4096 * (i + 1), 8,
+			     i + 1 < QSIZE ? VRING_DESC_F_NEXT : 0, (uint16_t)(i + 1));
+	offer(0);
+	assert_int_equal(virtq_pop(&vq, &req, big, 2 * QSIZE), -EBADMSG);
+	assert_true(vq.broken);
+	if (!strstr(vq.broken_why, "more than 8 descriptors"))
+		fail_msg("broken_why '%s'", vq.broken_why);
+}
+
+/* The same with one buffer fewer in the indirect table: QSIZE in all. */
+static void test_chain_into_indirect_at_limit(void **state)
+{
+	struct virtq_req req;
+
+	put_desc(0, BUF, 8, VRING_DESC_F_NEXT, 1);
+	put_desc(1, BUF + 0x10000, 16 * (QSIZE - 1), VRING_DESC_F_INDIRECT, 0);
+	for (unsigned i = 0; i < QSIZE - 1; i++)
+		put_indirect(BUF + 0x10000, i, BUF + 4096 * (i + 1), 8,
+			     i + 2 < QSIZE ? VRING_DESC_F_NEXT : 0, (uint16_t)(i + 1));
+	offer(0);
+	assert_int_equal(virtq_pop(&vq, &req, iov, QSIZE), 1);
+	assert_int_equal(req.nout, QSIZE);
+	assert_int_equal(req.out_len, 8 * QSIZE);
+}
+
 static void test_indirect_with_next(void **state)
 {
 	put_desc(0, BUF, 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
@@ -385,6 +422,8 @@ int main(void)
 		T(test_nested_indirect),
 		T(test_indirect_bad_length),
 		T(test_indirect_too_long),
+		T(test_chain_into_indirect_too_long),
+		T(test_chain_into_indirect_at_limit),
 		T(test_indirect_with_next),
 		T(test_indirect_not_negotiated),
 		T(test_indirect_table_outside_ram),
