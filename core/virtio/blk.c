@@ -986,7 +986,7 @@ static int measure(const struct device_conf *dc, const char *root, FILE *text, c
 		return r;
 	}
 	fprintf(text, "virtio-blk 1af4:%04x capacity=%llu readonly=%d serial=%s\n",
-		0x1040 + VIRTIO_ID_BLOCK, (unsigned long long)size, c->readonly,
+		VIRTIO_PCI_DEVICE_BASE + VIRTIO_ID_BLOCK, (unsigned long long)size, c->readonly,
 		c->serial[0] ? c->serial : "-");
 	return 0;
 }

@@ -262,7 +262,7 @@ static int measure(const struct device_conf *dc, const char *root, FILE *text, c
 	const struct console_conf *c = dc->conf;
 
 	if (c->virtio)
-		fprintf(text, "virtio-console 1af4:%04x\n", 0x1040 + VIRTIO_ID_CONSOLE);
+		fprintf(text, "virtio-console 1af4:%04x\n", VIRTIO_PCI_DEVICE_BASE + VIRTIO_ID_CONSOLE);
 	return 0;
 }
 

@@ -200,6 +200,11 @@ bool virtio_has_feature(const struct virtio_dev *vdev, unsigned bit);
 /* A guest-triggered warning, rate-limited per device. */
 void virtio_warn(struct virtio_dev *vdev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The PCI IDs of a modern-only virtio device: 1af4:1040 + its type
+ * (virtio 1.x, 4.1.2.1); the devices' PCR 1 lines name them too. */
+#define VIRTIO_PCI_VENDOR       0x1af4
+#define VIRTIO_PCI_DEVICE_BASE  0x1040
+
 /* BAR0 layout of every virtio device. */
 #define VIRTIO_BAR_COMMON   0x0000
 #define VIRTIO_BAR_ISR      0x1000

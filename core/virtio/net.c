@@ -906,11 +906,11 @@ static int measure(const struct device_conf *dc, const char *root, FILE *text, c
 
 	if (c->mac_set)
 		fprintf(text, "virtio-net 1af4:%04x mac=%02x:%02x:%02x:%02x:%02x:%02x queues=%u\n",
-			0x1040 + VIRTIO_ID_NET, c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4],
-			c->mac[5], c->queues);
+			VIRTIO_PCI_DEVICE_BASE + VIRTIO_ID_NET, c->mac[0], c->mac[1], c->mac[2],
+			c->mac[3], c->mac[4], c->mac[5], c->queues);
 	else
-		fprintf(text, "virtio-net 1af4:%04x mac=derived queues=%u\n", 0x1040 + VIRTIO_ID_NET,
-			c->queues);
+		fprintf(text, "virtio-net 1af4:%04x mac=derived queues=%u\n",
+			VIRTIO_PCI_DEVICE_BASE + VIRTIO_ID_NET, c->queues);
 	return 0;
 }
 

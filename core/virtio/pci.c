@@ -39,8 +39,6 @@
 #include "core/virtio/internal.h"
 #include "core/vm/vm.h"
 
-#define VIRTIO_PCI_VENDOR       0x1af4
-#define VIRTIO_PCI_DEVICE_BASE  0x1040   /* + device type: modern-only (4.1.2.1) */
 #define VIRTIO_PCI_SUBSYSTEM    0x1100
 #define VIRTIO_PCI_REVISION     1
 

@@ -291,7 +291,7 @@ static int measure(const struct device_conf *dc, const char *root, FILE *text, c
 {
 	const struct rng_conf *c = dc->conf;
 
-	fprintf(text, "virtio-rng 1af4:%04x rate=%llu\n", 0x1040 + VIRTIO_ID_RNG,
+	fprintf(text, "virtio-rng 1af4:%04x rate=%llu\n", VIRTIO_PCI_DEVICE_BASE + VIRTIO_ID_RNG,
 		(unsigned long long)c->rate);
 	return 0;
 }

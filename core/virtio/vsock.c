@@ -428,7 +428,7 @@ static int measure(const struct device_conf *dc, const char *root, FILE *text, c
 {
 	const struct vsock_conf *c = dc->conf;
 
-	fprintf(text, "virtio-vsock 1af4:%04x cid=%llu\n", 0x1040 + VIRTIO_ID_VSOCK,
+	fprintf(text, "virtio-vsock 1af4:%04x cid=%llu\n", VIRTIO_PCI_DEVICE_BASE + VIRTIO_ID_VSOCK,
 		(unsigned long long)c->cid);
 	return 0;
 }
