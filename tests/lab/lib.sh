@@ -170,7 +170,7 @@ lab_diagnose() {
 	echo "lab: partvm (pid $pid) threads:"
 	for t in /proc/"$pid"/task/*; do
 		echo "    $(cat "$t/comm") state $(sed 's/.*) //; s/ .*//' "$t/stat") wchan $(cat "$t/wchan")"
-		sed 's/^/      /' "$t/stack" | head -n 12
+		sed -n '1,12s/^/      /p' "$t/stack"
 	done 2>/dev/null
 	for d in /sys/kernel/debug/kvm/"$pid"-*; do
 		[ -d "$d" ] || continue
@@ -209,10 +209,18 @@ lab_trace_exits() {
 	sleep 0.5
 	echo 0 > "$t/events/kvm/enable"
 	echo "    KVM events in 0.5 s, most frequent first:"
-	sed -n 's/^.*-\([0-9]*\) *\[[0-9]*\].* \(kvm_[a-z_]*\): */\2 /p' "$t/trace" |
-		sed -E 's/ (info1|info2|intr_info|error_code) 0x[0-9a-f]+//g' |
-		sort | uniq -c | sort -rn | head -n 25 | sed 's/^/      /'
+	lab_tally_events <"$t/trace"
 	echo > "$t/trace"
+}
+
+# lab_tally_events: the 25 most frequent KVM trace events on stdin (ftrace's
+# text), each once with its count. Reads all its input: a "head" ending the
+# pipeline early would kill sort with SIGPIPE, and under pipefail a failing
+# diagnosis ended the test with a false "FAIL: ... status 141" line.
+lab_tally_events() {
+	sed -n 's/^.*-\([0-9]*\) *\[[0-9]*\].* \(kvm_[a-z_]*\): */\2 /p' |
+		sed -E 's/ (info1|info2|intr_info|error_code) 0x[0-9a-f]+//g' |
+		sort | uniq -c | sort -rn | sed -n '1,25s/^/      /p'
 }
 
 # lab_notify_listen SOCKET LOG: a fake service manager: sock-tool's
