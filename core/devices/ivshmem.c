@@ -210,13 +210,6 @@ static int conf_check(const struct device_conf *dc, const char *file, struct con
 	return -EINVAL;
 }
 
-static int line_of(const struct device_conf *dc)
-{
-	const struct ivshmem_conf *c = dc->conf;
-
-	return c->line ? c->line : dc->line;
-}
-
 /* What is wrong with the file ST describes for a device of SIZE bytes
  * (into WHY), or 0. An empty file is grown to SIZE; a larger one is
  * shared in its first SIZE bytes; a smaller one is refused, as QEMU's
@@ -265,7 +258,7 @@ static int conf_validate(const struct device_conf *dc, const struct vm_config *c
 	}
 	if (r < 0)
 		snprintf(err->msg, sizeof(err->msg), "%sivshmem '%s': %s",
-			 config_where(cfg, line_of(dc), at, sizeof(at)), c->path, why);
+			 config_where(cfg, device_conf_line(dc, c->line), at, sizeof(at)), c->path, why);
 	return r;
 }
 

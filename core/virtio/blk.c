@@ -300,13 +300,6 @@ static int conf_check(const struct device_conf *dc, const char *file, struct con
 	return -EINVAL;
 }
 
-static int line_of(const struct device_conf *dc)
-{
-	const struct blk_conf *c = dc->conf;
-
-	return c->line ? c->line : dc->line;
-}
-
 /* The image is there, is a disk, fits what the config says; and no other
  * disk of this partition is the same image. */
 static int conf_validate(const struct device_conf *dc, const struct vm_config *cfg,
@@ -321,7 +314,7 @@ static int conf_validate(const struct device_conf *dc, const struct vm_config *c
 	r = disk_check(c->path, c->readonly, NULL, &why);
 	if (r < 0) {
 		snprintf(err->msg, sizeof(err->msg), "%sdisk '%s': %s",
-			 config_where(cfg, line_of(dc), at, sizeof(at)), c->path, why);
+			 config_where(cfg, device_conf_line(dc, c->line), at, sizeof(at)), c->path, why);
 		return r;
 	}
 	if (stat(c->path, &st) < 0)
@@ -333,7 +326,7 @@ static int conf_validate(const struct device_conf *dc, const struct vm_config *c
 			continue;
 		if (other.st_dev == st.st_dev && other.st_ino == st.st_ino && other.st_rdev == st.st_rdev) {
 			snprintf(err->msg, sizeof(err->msg), "%sdisk '%s': the same image as disk '%s'",
-				 config_where(cfg, line_of(dc), at, sizeof(at)), c->path, oc->path);
+				 config_where(cfg, device_conf_line(dc, c->line), at, sizeof(at)), c->path, oc->path);
 			return -EEXIST;
 		}
 	}
@@ -356,13 +349,13 @@ static int preflight(const struct device_conf *dc, const struct vm_config *cfg,
 	r = disk_probe_lock(c->path, c->readonly, partvm_runtime_dir(), holder, sizeof(holder));
 	if (r == -EBUSY) {
 		snprintf(err->msg, sizeof(err->msg), "%sdisk '%s': in use by %s; stop it first, or "
-			 "use another image", config_where(cfg, line_of(dc), at, sizeof(at)), c->path,
+			 "use another image", config_where(cfg, device_conf_line(dc, c->line), at, sizeof(at)), c->path,
 			 holder);
 		return r;
 	}
 	if (r < 0) {
 		snprintf(err->msg, sizeof(err->msg), "%sdisk '%s': cannot lock it: %s",
-			 config_where(cfg, line_of(dc), at, sizeof(at)), c->path, strerror(-r));
+			 config_where(cfg, device_conf_line(dc, c->line), at, sizeof(at)), c->path, strerror(-r));
 		return r;
 	}
 	return 0;

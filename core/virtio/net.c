@@ -213,13 +213,6 @@ static void conf_free(void *conf)
 	free(c->bridge);
 }
 
-static int line_of(const struct device_conf *dc)
-{
-	const struct net_conf *c = dc->conf;
-
-	return c->line ? c->line : dc->line;
-}
-
 static int conf_check(const struct device_conf *dc, const char *file, struct config_error *err)
 {
 	const struct net_conf *c = dc->conf;
@@ -243,8 +236,8 @@ static int conf_validate(const struct device_conf *dc, const struct vm_config *c
 
 		if (o->type == dc->type && oc->tap && !strcmp(oc->tap, c->tap)) {
 			snprintf(err->msg, sizeof(err->msg), "%snet: tap '%s' is already this "
-				 "partition's (line %d)", config_where(cfg, line_of(dc), at, sizeof(at)),
-				 c->tap, line_of(o));
+				 "partition's (line %d)", config_where(cfg, device_conf_line(dc, c->line), at, sizeof(at)),
+				 c->tap, device_conf_line(o, oc->line));
 			return -EEXIST;
 		}
 	}
@@ -281,12 +274,12 @@ static int preflight(const struct device_conf *dc, const struct vm_config *cfg,
 	r = tap_check(&req, why, sizeof(why));
 	if (r < 0) {
 		snprintf(err->msg, sizeof(err->msg), "%snet: %s",
-			 config_where(cfg, line_of(dc), at, sizeof(at)), why);
+			 config_where(cfg, device_conf_line(dc, c->line), at, sizeof(at)), why);
 		return r;
 	}
 	if (c->vhost == VHOST_YES && access(NET_VHOST_DEV, R_OK | W_OK) < 0) {
 		snprintf(err->msg, sizeof(err->msg), "%snet: vhost = yes, but %s: %s (modprobe "
-			 "vhost_net, or vhost = auto)", config_where(cfg, line_of(dc), at, sizeof(at)),
+			 "vhost_net, or vhost = auto)", config_where(cfg, device_conf_line(dc, c->line), at, sizeof(at)),
 			 NET_VHOST_DEV, strerror(errno));
 		return -ENODEV;
 	}

@@ -156,13 +156,6 @@ static int take_cid(uint64_t cid)
 	return r;
 }
 
-static int line_of(const struct device_conf *dc)
-{
-	const struct vsock_conf *c = dc->conf;
-
-	return c->line ? c->line : dc->line;
-}
-
 /* Before anything is taken: the host has vhost-vsock for us and the CID
  * is free (we take it and give it back: the kernel is the one that
  * knows). A CID in use is about the input (ERR, exit 2); no device is the
@@ -183,7 +176,7 @@ static int preflight(const struct device_conf *dc, const struct vm_config *cfg,
 				       fd == -ENOENT ? " (modprobe vhost_vsock)" : "");
 	cid_holder(c->cid, holder, sizeof(holder));
 	snprintf(err->msg, sizeof(err->msg), "%svsock: cid %llu is taken by %s",
-		 config_where(cfg, line_of(dc), at, sizeof(at)), (unsigned long long)c->cid, holder);
+		 config_where(cfg, device_conf_line(dc, c->line), at, sizeof(at)), (unsigned long long)c->cid, holder);
 	return fd;
 }
 

@@ -54,6 +54,14 @@ struct device_conf {
 	int line;                     /* of the section's header; 0: the command line */
 };
 
+/* The line a message about DC names: KEY_LINE, that of the key it is
+ * about (the type's conf records it; 0 when the value came from the
+ * command line), or else the section header's. */
+static inline int device_conf_line(const struct device_conf *dc, int key_line)
+{
+	return key_line ? key_line : dc->line;
+}
+
 struct device {
 	const struct device_type *type;
 	struct vm *vm;
