@@ -5,7 +5,8 @@
  * bus. Each device has an emulated config space (with write masks) that
  * implements BAR sizing the way hardware does; a device can override
  * config access (VFIO passes parts through) and is told when the guest
- * moves or enables a BAR so it can (re)map it.
+ * moves or enables a BAR so it can (re)map it. pci.c is the host bridge
+ * and the bus, pci_device.c a function's emulated config space.
  */
 #ifndef PARTVM_PCI_H
 #define PARTVM_PCI_H
@@ -28,6 +29,12 @@ struct pci_device;
 #define PCI_IO_WINDOW_START 0xc000
 #define PCI_IO_WINDOW_END   0x10000
 #define PCI_IO_BAR_MAX      256     /* the largest I/O BAR (PCI 3.0, 6.2.5.1) */
+
+/* Where BAR INDEX (PCI_ROM_BAR: the expansion ROM) is in config space. */
+static inline unsigned pci_bar_offset(unsigned index)
+{
+	return index == PCI_ROM_BAR ? PCI_ROM_ADDRESS : PCI_BASE_ADDRESS_0 + 4 * index;
+}
 
 /* The smallest power of two >= V (a BAR's size for V bytes); 0 past 2^63. */
 static inline uint64_t pci_pow2_ceil(uint64_t v)
