@@ -27,12 +27,38 @@ unsigned pci_intx_gsi(unsigned slot, unsigned pin)
 	return PCI_INTX_GSI_BASE + (slot + pin - 1) % PCI_INTX_GSI_COUNT;
 }
 
+/* The function a config cycle reaches; NULL for a master abort. */
 static struct pci_device *lookup(struct pci_host *h, unsigned slot, unsigned fn)
 {
-	/* Every device is a single-function device at function 0. */
-	if (slot >= PCI_MAX_SLOTS || fn != 0)
+	if (slot >= PCI_MAX_SLOTS || fn >= PCI_MAX_FUNCTIONS || !h->slots[slot][0])
 		return NULL;
-	return h->slots[slot];
+	return h->slots[slot][fn];
+}
+
+static unsigned count_functions(const struct pci_host *h, unsigned slot)
+{
+	unsigned n = 0;
+
+	for (unsigned fn = 0; fn < PCI_MAX_FUNCTIONS; fn++)
+		n += h->slots[slot][fn] != NULL;
+	return n;
+}
+
+/* PCI 3.0 6.2.1: bit 7 of Header Type says whether the device has
+ * functions besides 0, and a guest scans functions 1-7 only when function
+ * 0 says so. That is the bus's to say, not the function's: a GPU reports
+ * it set although partvm passes only its function 0 (the guest would look
+ * for an audio function that is not there), and an emulated device leaves
+ * it clear. V is a read of SIZE bytes at OFFSET of a function in SLOT. */
+static uint32_t fix_header_type(const struct pci_host *h, unsigned slot, unsigned offset,
+				unsigned size, uint32_t v)
+{
+	uint32_t bit;
+
+	if (offset > PCI_HEADER_TYPE || offset + size <= PCI_HEADER_TYPE)
+		return v;
+	bit = (uint32_t)PCI_HEADER_TYPE_MFD << (8 * (PCI_HEADER_TYPE - offset));
+	return count_functions(h, slot) > 1 ? v | bit : v & ~bit;
 }
 
 uint32_t pci_host_config_read(struct pci_host *h, unsigned slot, unsigned fn, unsigned offset,
@@ -53,6 +79,8 @@ uint32_t pci_host_config_read(struct pci_host *h, unsigned slot, unsigned fn, un
 		v = d->ops->config_read(d, offset, size);
 	else
 		v = pci_config_read_emulated(d, offset, size);
+	if (d)
+		v = fix_header_type(h, slot, offset, size, v);
 	pthread_mutex_unlock(&h->lock);
 	if (size < 4)
 		v &= (1U << (8 * size)) - 1;
@@ -214,28 +242,44 @@ static int assign_bar(struct pci_host *h, struct pci_device *d, unsigned index)
 	return 0;
 }
 
-int pci_host_add_device(struct pci_host *h, struct pci_device *d, int slot, unsigned pin)
+/* The first slot with no function; -1 when all are taken. Slot 0 is
+ * the host bridge's. */
+static int free_slot(const struct pci_host *h)
+{
+	for (unsigned s = 1; s < PCI_MAX_SLOTS; s++)
+		if (!count_functions(h, s))
+			return (int)s;
+	return -1;
+}
+
+int pci_host_add_function(struct pci_host *h, struct pci_device *d, int slot, unsigned fn,
+			  unsigned pin)
 {
 	unsigned order[PCI_NUM_BARS + 1], n = 0;
 	int r = 0;
 
-	if (pin > 4)
+	if (pin > 4 || fn >= PCI_MAX_FUNCTIONS || slot >= PCI_MAX_SLOTS || (slot < 0 && fn))
 		return -EINVAL;
+	/* Before the checks, so that pci_host_explain_refusal() can name
+	 * the slot and function. */
+	d->fn = fn;
 	pthread_mutex_lock(&h->lock);
+	if (slot < 0)
+		slot = free_slot(h);
 	if (slot < 0) {
-		for (unsigned s = 1; s < PCI_MAX_SLOTS && slot < 0; s++)
-			if (!h->slots[s])
-				slot = (int)s;
-		if (slot < 0) {
-			r = -EBUSY;
-			goto out;
-		}
-	} else if (slot >= PCI_MAX_SLOTS || h->slots[slot]) {
 		r = -EBUSY;
 		goto out;
 	}
-	d->host = h;
 	d->slot = (unsigned)slot;
+	if (h->slots[slot][fn]) {
+		r = -EBUSY;
+		goto out;
+	}
+	if (fn && !h->slots[slot][0]) {
+		r = -EADDRNOTAVAIL;
+		goto out;
+	}
+	d->host = h;
 
 	/* Largest BARs first, so alignment wastes the least. */
 	for (unsigned i = 0; i <= PCI_ROM_BAR; i++)
@@ -259,17 +303,22 @@ int pci_host_add_device(struct pci_host *h, struct pci_device *d, int slot, unsi
 		d->cfg[PCI_INTERRUPT_PIN] = pin;
 		d->cfg[PCI_INTERRUPT_LINE] = d->intx_gsi;
 	}
-	h->slots[slot] = d;
+	h->slots[slot][fn] = d;
 out:
 	pthread_mutex_unlock(&h->lock);
 	return r;
 }
 
+int pci_host_add_device(struct pci_host *h, struct pci_device *d, int slot, unsigned pin)
+{
+	return pci_host_add_function(h, d, slot, 0, pin);
+}
+
 void pci_host_remove_device(struct pci_host *h, struct pci_device *d)
 {
 	pthread_mutex_lock(&h->lock);
-	if (d->slot < PCI_MAX_SLOTS && h->slots[d->slot] == d)
-		h->slots[d->slot] = NULL;
+	if (d->slot < PCI_MAX_SLOTS && d->fn < PCI_MAX_FUNCTIONS && h->slots[d->slot][d->fn] == d)
+		h->slots[d->slot][d->fn] = NULL;
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -369,8 +418,17 @@ bool pci_host_explain_refusal(struct pci_host *h, const struct pci_device *d, in
 {
 	char bars[160], windows[256];
 
+	if (r == -EBUSY && d->fn) {
+		snprintf(buf, len, "function %u of guest slot %02x is taken", d->fn, d->slot);
+		return true;
+	}
 	if (r == -EBUSY) {
 		snprintf(buf, len, "no PCI slot is free for it (a guest has %u)", PCI_MAX_SLOTS - 1);
+		return true;
+	}
+	if (r == -EADDRNOTAVAIL) {
+		snprintf(buf, len, "guest slot %02x has no function 0, and a guest looks for function "
+			 "%u only beside one", d->slot, d->fn);
 		return true;
 	}
 	if (r != -ENOSPC)
@@ -388,16 +446,17 @@ void pci_host_reset(struct vm *vm)
 	pthread_mutex_lock(&h->lock);
 	h->cf8 = 0;
 	pthread_mutex_unlock(&h->lock);
-	for (unsigned s = 0; s < PCI_MAX_SLOTS; s++) {
-		struct pci_device *d = h->slots[s];
+	for (unsigned s = 0; s < PCI_MAX_SLOTS; s++)
+		for (unsigned fn = 0; fn < PCI_MAX_FUNCTIONS; fn++) {
+			struct pci_device *d = h->slots[s][fn];
 
-		if (!d)
-			continue;
-		/* Decoding off, as after a bus reset; BAR addresses stay. */
-		pci_host_config_write(h, s, 0, PCI_COMMAND, 2, 0);
-		if (d->ops && d->ops->reset)
-			d->ops->reset(d);
-	}
+			if (!d)
+				continue;
+			/* Decoding off, as after a bus reset; BAR addresses stay. */
+			pci_host_config_write(h, s, fn, PCI_COMMAND, 2, 0);
+			if (d->ops && d->ops->reset)
+				d->ops->reset(d);
+		}
 }
 
 void pci_host_exit(struct vm *vm)

@@ -160,8 +160,8 @@ static void update_bar(struct pci_device *d, unsigned index)
 		if (d->ops && d->ops->bar_map)
 			r = d->ops->bar_map(d, index, addr, true);
 		if (r < 0) {
-			log_debug("pci %02x.0 %s: BAR%u at %#llx not decoded: %s", d->slot, d->name,
-				  index, (unsigned long long)addr, strerror(-r));
+			log_debug("pci %02x.%u %s: BAR%u at %#llx not decoded: %s", d->slot, d->fn,
+				  d->name, index, (unsigned long long)addr, strerror(-r));
 			return;
 		}
 		b->mapped = true;

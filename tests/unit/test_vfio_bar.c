@@ -138,7 +138,8 @@ static void test_bar_too_big(void **state)
 				    "physical address bits)"));
 	/* Nothing of it stays on the bus. */
 	for (unsigned s = 1; s < PCI_MAX_SLOTS; s++)
-		assert_null(vm.pci->slots[s]);
+		for (unsigned fn = 0; fn < PCI_MAX_FUNCTIONS; fn++)
+			assert_null(vm.pci->slots[s][fn]);
 	fake_fini(NULL);
 }
 
