@@ -136,7 +136,8 @@ int vfio_config_init(struct vfio_pci *p, char *err, size_t errlen)
 	pci_device_init(&p->pci, name, (uint16_t)le_get(&raw[PCI_VENDOR_ID], 2),
 			(uint16_t)le_get(&raw[PCI_DEVICE_ID], 2), le_get(&raw[PCI_CLASS_PROG], 3),
 			raw[PCI_REVISION_ID]);
-	/* A single function on partvm's bus, whatever it is on the host. */
+	/* Whether the guest's slot has other functions (bit 7) is for the
+	 * bus to say (core/vm/pci.c), not the host device. */
 	cfg[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
 	cfg[PCI_CACHE_LINE_SIZE] = raw[PCI_CACHE_LINE_SIZE];
 	memcpy(&cfg[PCI_SUBSYSTEM_VENDOR_ID], &raw[PCI_SUBSYSTEM_VENDOR_ID], 4);

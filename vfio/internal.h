@@ -194,9 +194,10 @@ struct vfio_pci {
 };
 
 /* pci.c: create the model of device FD (BDF), reset it, and plug it into
- * the VM's PCI bus. ROM_PATH overrides the device's ROM. ERR gets one line
- * on failure. */
-int vfio_pci_create(struct vm *vm, int fd, const char *bdf,
+ * the VM's PCI bus at SLOT as function FN (pci_host_add_function(); SLOT
+ * -1: function 0 of the first free slot). ROM_PATH overrides the device's
+ * ROM. ERR gets one line on failure. */
+int vfio_pci_create(struct vm *vm, int fd, const char *bdf, int slot, unsigned fn,
 		    const char *rom_path, struct vfio_pci **out, char *err, size_t errlen);
 void vfio_pci_free(struct vfio_pci *p);
 int vfio_pci_attach(struct vfio_pci *p);
@@ -283,6 +284,26 @@ struct vfio {
 	pthread_cond_t map_cond;
 	char partition[IOMMU_OWNER_LEN]; /* owner of bind records and pool VFs */
 };
+
+/* place.c: where device DEV of a list goes on the guest's bus: function
+ * FN of the SLOT-th slot passthrough takes (from 0). */
+struct vfio_place {
+	size_t dev;
+	unsigned slot;
+	unsigned fn;
+};
+/*
+ * Place the N devices BDFS: the functions of one host device (same domain,
+ * bus and device) share a slot, each at its host function, when that
+ * device's function 0 is among them; every other device is function 0 of a
+ * slot of its own, and so is each that ALONE marks (ALONE may be NULL).
+ * Slots are numbered by their first device in BDFS, so the order of the
+ * list decides which slot comes first, never which devices share one. OUT
+ * gets N places in the order to plug them in (by slot, function 0 first).
+ * Returns the number of slots; -EINVAL for a malformed or repeated BDF.
+ */
+int vfio_place_devices(const char *const *bdfs, const bool *alone, size_t n,
+		       struct vfio_place *out);
 
 /* host.c: take what CFG passes through (pool VFs, managed binds) and
  * check the unmanaged devices, filling V->devs. Logs one line and

@@ -30,7 +30,7 @@ static const struct pci_device_ops vfio_pci_ops = {
 	.reset = pci_reset,
 };
 
-int vfio_pci_create(struct vm *vm, int fd, const char *bdf,
+int vfio_pci_create(struct vm *vm, int fd, const char *bdf, int slot, unsigned fn,
 		    const char *rom_path, struct vfio_pci **out, char *err, size_t errlen)
 {
 	struct vfio_pci *p = calloc(1, sizeof(*p));
@@ -67,7 +67,7 @@ int vfio_pci_create(struct vm *vm, int fd, const char *bdf,
 
 	p->pci.ops = &vfio_pci_ops;
 	p->pci.opaque = p;
-	r = pci_host_add_device(vm->pci, &p->pci, -1, p->intx.pin);
+	r = pci_host_add_function(vm->pci, &p->pci, slot, fn, p->intx.pin);
 	if (pci_host_explain_refusal(vm->pci, &p->pci, r, err, errlen))
 		goto fail;
 	if (r < 0) {

@@ -60,12 +60,12 @@ void vfio_status(struct device *dev, struct json_object *status)
 		const struct vfio_entry *e = &v->devs[i];
 		const struct sriov_alloc *a = e->pool ? find_alloc(v, e->bdf) : NULL;
 		struct json_object *d = json_object_new_object();
-		char slot[8];
+		char slot[16];
 
 		json_object_object_add(d, "type", json_object_new_string("vfio"));
 		json_object_object_add(d, "bdf", json_object_new_string(e->bdf));
 		if (e->pci) {
-			snprintf(slot, sizeof(slot), "%02x.0", e->pci->pci.slot);
+			snprintf(slot, sizeof(slot), "%02x.%u", e->pci->pci.slot, e->pci->pci.fn);
 			json_object_object_add(d, "guest-slot", json_object_new_string(slot));
 		}
 		json_object_object_add(d, "managed", json_object_new_boolean(e->managed || e->pool));

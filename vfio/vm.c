@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/util/cleanup.h"
 #include "core/util/log.h"
 #include "core/util/sandbox.h"
 #include "core/kvm/kvm.h"
@@ -72,11 +73,11 @@ static void log_devices(struct vfio *v)
 		if (iommu_device_read(&v->host, e->bdf, &d) < 0)
 			d.reset_methods[0] = '\0';
 		if (e->pci->dev.flags & VFIO_DEVICE_FLAGS_RESET)
-			log_info("vfio %s: guest slot %02x.0; reset methods: %s", who, e->pci->pci.slot,
-				 d.reset_methods[0] ? d.reset_methods : "(kernel's choice)");
+			log_info("vfio %s: guest slot %02x.%u; reset methods: %s", who, e->pci->pci.slot,
+				 e->pci->pci.fn, d.reset_methods[0] ? d.reset_methods : "(kernel's choice)");
 		else
-			log_info("vfio %s: guest slot %02x.0; no reset method: the device keeps its state "
-				 "between boots", who, e->pci->pci.slot);
+			log_info("vfio %s: guest slot %02x.%u; no reset method: the device keeps its "
+				 "state between boots", who, e->pci->pci.slot, e->pci->pci.fn);
 	}
 }
 
@@ -145,35 +146,68 @@ int vfio_privileged_done(struct device *d)
 	return v && v->map_started ? dma_ready(v) : 0;
 }
 
-static int open_devices(struct vfio *v)
+/* Open E through the backend and plug its model into the guest's bus at
+ * SLOT, function FN (SLOT -1: function 0 of the first free slot). */
+static int open_device(struct vfio *v, struct vfio_entry *e, int slot, unsigned fn)
 {
+	struct iommu_group_info gi;
 	char who[300], err[512];
 	int r;
 
-	for (size_t i = 0; i < v->ndevs; i++) {
-		struct vfio_entry *e = &v->devs[i];
-		struct iommu_group_info gi;
+	r = iommu_query_device(&v->host, e->bdf, &gi);
+	if (r < 0 || gi.group < 0) {
+		vfio_host_explain_open(v, e, r < 0 ? r : -ENXIO);
+		return -ENXIO;
+	}
+	r = v->backend->ops->open_device(v->backend, e->bdf, gi.vfio_path);
+	if (r < 0) {
+		vfio_host_explain_open(v, e, r);
+		return r == -ENODEV || r == -ENOENT ? -ENXIO : r;
+	}
+	e->pci = NULL;
+	r = vfio_pci_create(v->vm, r, e->bdf, slot, fn, e->rom, &e->pci, err, sizeof(err));
+	if (r < 0) {
+		vfio_host_label(v, e->bdf, who, sizeof(who));
+		log_error("%s: %s", who, err);
+		return r == -ENODEV ? -ENXIO : r;
+	}
+	e->pci->dma_ready = dma_ready;
+	e->pci->dma_opaque = v;
+	return 0;
+}
 
-		r = iommu_query_device(&v->host, e->bdf, &gi);
-		if (r < 0 || gi.group < 0) {
-			vfio_host_explain_open(v, e, r < 0 ? r : -ENXIO);
-			return -ENXIO;
-		}
-		r = v->backend->ops->open_device(v->backend, e->bdf, gi.vfio_path);
-		if (r < 0) {
-			vfio_host_explain_open(v, e, r);
-			return r == -ENODEV || r == -ENOENT ? -ENXIO : r;
-		}
-		e->pci = NULL;
-		r = vfio_pci_create(v->vm, r, e->bdf, e->rom, &e->pci, err,
-				    sizeof(err));
-		if (r < 0) {
-			vfio_host_label(v, e->bdf, who, sizeof(who));
-			log_error("%s: %s", who, err);
-			return r == -ENODEV ? -ENXIO : r;
-		}
-		e->pci->dma_ready = dma_ready;
-		e->pci->dma_opaque = v;
+/* Functions of one host device go into one guest slot (place.c), function
+ * 0 first so that the slot is there for the others. */
+static int open_devices(struct vfio *v)
+{
+	_cleanup_free_ const char **bdfs = calloc(v->ndevs, sizeof(*bdfs));
+	_cleanup_free_ bool *alone = calloc(v->ndevs, sizeof(*alone));
+	_cleanup_free_ struct vfio_place *place = calloc(v->ndevs, sizeof(*place));
+	_cleanup_free_ int *guest_slot = calloc(v->ndevs, sizeof(*guest_slot));
+	int r;
+
+	if (!v->ndevs)
+		return 0;
+	if (!bdfs || !alone || !place || !guest_slot)
+		return log_error_errno(-ENOMEM, "vfio: %m");
+	for (size_t i = 0; i < v->ndevs; i++) {
+		bdfs[i] = v->devs[i].bdf;
+		/* Which VF a pool hands out varies from start to start; the
+		 * guest's slots must not vary with it. */
+		alone[i] = v->devs[i].pool;
+	}
+	r = vfio_place_devices(bdfs, alone, v->ndevs, place);
+	if (r < 0)
+		return log_error_errno(r, "vfio: cannot place the devices on the guest's PCI bus: %m");
+	for (size_t k = 0; k < v->ndevs; k++) {
+		const struct vfio_place *pl = &place[k];
+		struct vfio_entry *e = &v->devs[pl->dev];
+
+		r = open_device(v, e, pl->fn ? guest_slot[pl->slot] : -1, pl->fn);
+		if (r < 0)
+			return r;
+		if (!pl->fn)
+			guest_slot[pl->slot] = (int)e->pci->pci.slot;
 	}
 	return 0;
 }

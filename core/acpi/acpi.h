@@ -35,7 +35,9 @@ struct acpi_config {
 	uint64_t mmio64_base, mmio64_size;
 	/* _PRT: GSI for (slot, pin INTA..INTD) on bus 0, all 32 slots. */
 	uint8_t prt_gsi[32][4];
-	/* Slots that hold a device get a Device(Sxx) with _ADR in the DSDT. */
+	/* Slots that hold a device get a Device(Sxx) with _ADR (function 0)
+	 * in the DSDT; the slot's other functions need none (their INTx is
+	 * the slot's _PRT entries, whatever the function). */
 	uint32_t pci_slot_mask;
 
 	/* PM1 fixed hardware (FADT), the SCI and the reset register. */

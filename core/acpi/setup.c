@@ -46,7 +46,8 @@ int acpi_setup(struct vm *vm)
 	for (unsigned slot = 0; slot < PCI_MAX_SLOTS; slot++) {
 		for (unsigned pin = 1; pin <= 4; pin++)
 			c.prt_gsi[slot][pin - 1] = (uint8_t)pci_intx_gsi(slot, pin);
-		if (slot && vm->pci && vm->pci->slots[slot])
+		/* The slot's functions share its Device and _PRT entries. */
+		if (slot && vm->pci && vm->pci->slots[slot][0])
 			c.pci_slot_mask |= 1U << slot;
 	}
 

@@ -9,7 +9,6 @@
 #include "core/kvm/kvm.h"
 #include "core/vm/layout.h"
 #include "core/util/bytes.h"
-#include "core/util/log.h"
 #include "core/vm/vm.h"
 
 /* The host bridge's identity: Red Hat's generic PCIe host bridge ID, the
@@ -28,207 +27,38 @@ unsigned pci_intx_gsi(unsigned slot, unsigned pin)
 	return PCI_INTX_GSI_BASE + (slot + pin - 1) % PCI_INTX_GSI_COUNT;
 }
 
-static unsigned bar_offset(unsigned index)
-{
-	return index == PCI_ROM_BAR ? PCI_ROM_ADDRESS : PCI_BASE_ADDRESS_0 + 4 * index;
-}
-
-void pci_device_init(struct pci_device *d, const char *name, uint16_t vendor, uint16_t device,
-		     uint32_t class_code, uint8_t revision)
-{
-	memset(d, 0, sizeof(*d));
-	snprintf(d->name, sizeof(d->name), "%s", name);
-	le_put(&d->cfg[PCI_VENDOR_ID], 2, vendor);
-	le_put(&d->cfg[PCI_DEVICE_ID], 2, device);
-	d->cfg[PCI_REVISION_ID] = revision;
-	le_put(&d->cfg[PCI_CLASS_PROG], 3, class_code);
-	d->cfg[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
-	/* Command: I/O, memory, bus master, SERR, INTx disable. */
-	le_put(&d->wmask[PCI_COMMAND], 2,
-	       PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_SERR |
-		       PCI_COMMAND_PARITY | PCI_COMMAND_INTX_DISABLE);
-	/* Status error bits are write-one-to-clear. */
-	le_put(&d->w1cmask[PCI_STATUS], 2,
-	       PCI_STATUS_PARITY | PCI_STATUS_SIG_TARGET_ABORT | PCI_STATUS_REC_TARGET_ABORT |
-		       PCI_STATUS_REC_MASTER_ABORT | PCI_STATUS_SIG_SYSTEM_ERROR |
-		       PCI_STATUS_DETECTED_PARITY);
-	d->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
-	d->wmask[PCI_LATENCY_TIMER] = 0xff;
-	d->wmask[PCI_INTERRUPT_LINE] = 0xff;
-}
-
-int pci_device_add_bar(struct pci_device *d, unsigned index, enum pci_bar_type type,
-		       uint64_t size, bool prefetchable)
-{
-	struct pci_bar *b;
-	unsigned off;
-	uint32_t flags = 0;
-	uint64_t mask;
-
-	if (index > PCI_ROM_BAR || (type == PCI_BAR_ROM) != (index == PCI_ROM_BAR))
-		return -EINVAL;
-	if (type == PCI_BAR_MEM64 && index >= PCI_NUM_BARS - 1)
-		return -EINVAL;
-	if (size == 0 || (size & (size - 1)))
-		return -EINVAL;
-	/* Smallest decodable sizes: 4 bytes of I/O, 16 bytes of memory (we
-	 * round memory BARs up to a page so KVM can map them), 2 KiB ROM. */
-	if (type == PCI_BAR_IO && (size < 4 || size > PCI_IO_BAR_MAX))
-		return -EINVAL;
-	if ((type == PCI_BAR_MEM32 || type == PCI_BAR_ROM) && size > (1ULL << 31))
-		return -EINVAL;
-	if (type == PCI_BAR_ROM && size < 2048)
-		return -EINVAL;
-	if (type != PCI_BAR_IO && size < 16)
-		return -EINVAL;
-
-	b = &d->bars[index];
-	*b = (struct pci_bar){ .type = type, .size = size, .prefetchable = prefetchable };
-	off = bar_offset(index);
-	mask = ~(size - 1);
-	switch (type) {
-	case PCI_BAR_IO:
-		flags = PCI_BASE_ADDRESS_SPACE_IO;
-		le_put(&d->wmask[off], 4, (uint32_t)mask & PCI_BASE_ADDRESS_IO_MASK);
-		break;
-	case PCI_BAR_MEM32:
-		flags = prefetchable ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0;
-		le_put(&d->wmask[off], 4, (uint32_t)mask & PCI_BASE_ADDRESS_MEM_MASK);
-		break;
-	case PCI_BAR_MEM64:
-		flags = PCI_BASE_ADDRESS_MEM_TYPE_64 | (prefetchable ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
-		le_put(&d->wmask[off], 4, (uint32_t)mask & PCI_BASE_ADDRESS_MEM_MASK);
-		le_put(&d->wmask[off + 4], 4, (uint32_t)(mask >> 32));
-		d->bars[index + 1] = (struct pci_bar){ .type = PCI_BAR_NONE };
-		break;
-	case PCI_BAR_ROM:
-		le_put(&d->wmask[off], 4, ((uint32_t)mask & PCI_ROM_ADDRESS_MASK) | PCI_ROM_ADDRESS_ENABLE);
-		break;
-	default:
-		return -EINVAL;
-	}
-	le_put(&d->cfg[off], 4, flags);
-	return 0;
-}
-
-/* The address BAR INDEX holds in the emulated config space. */
-static uint64_t bar_address(struct pci_device *d, unsigned index)
-{
-	struct pci_bar *b = &d->bars[index];
-	unsigned off = bar_offset(index);
-	uint32_t lo = le_get(&d->cfg[off], 4);
-
-	switch (b->type) {
-	case PCI_BAR_IO: return lo & PCI_BASE_ADDRESS_IO_MASK;
-	case PCI_BAR_MEM32: return lo & PCI_BASE_ADDRESS_MEM_MASK;
-	case PCI_BAR_MEM64:
-		return (lo & PCI_BASE_ADDRESS_MEM_MASK) | ((uint64_t)le_get(&d->cfg[off + 4], 4) << 32);
-	case PCI_BAR_ROM: return lo & PCI_ROM_ADDRESS_MASK;
-	default: return 0;
-	}
-}
-
-static bool bar_enabled(struct pci_device *d, unsigned index)
-{
-	uint16_t cmd = le_get(&d->cfg[PCI_COMMAND], 2);
-	struct pci_bar *b = &d->bars[index];
-
-	switch (b->type) {
-	case PCI_BAR_IO: return cmd & PCI_COMMAND_IO;
-	case PCI_BAR_MEM32:
-	case PCI_BAR_MEM64: return cmd & PCI_COMMAND_MEMORY;
-	case PCI_BAR_ROM:
-		return (cmd & PCI_COMMAND_MEMORY) &&
-		       (le_get(&d->cfg[PCI_ROM_ADDRESS], 4) & PCI_ROM_ADDRESS_ENABLE);
-	default: return false;
-	}
-}
-
-/* An address the BAR can decode: not zero, and the whole BAR strictly
- * below the top of its address space, so neither the all-ones sizing
- * pattern nor a half-written 64-bit BAR counts as an address. */
-static bool bar_address_valid(const struct pci_bar *b, uint64_t addr)
-{
-	uint64_t limit;
-
-	switch (b->type) {
-	case PCI_BAR_IO: limit = 0x10000; break;
-	case PCI_BAR_MEM32:
-	case PCI_BAR_ROM: limit = LAYOUT_PCI_HOLE_END; break;
-	default: limit = 1ULL << 52; break;
-	}
-	return addr != 0 && addr < limit && b->size < limit - addr;
-}
-
-/* Bring the BAR's mapping in line with the config space. */
-static void update_bar(struct pci_device *d, unsigned index)
-{
-	struct pci_bar *b = &d->bars[index];
-	uint64_t addr = bar_address(d, index);
-	bool want = bar_enabled(d, index) && bar_address_valid(b, addr);
-
-	b->addr = addr;
-	if (b->mapped && (!want || b->mapped_addr != addr)) {
-		if (d->ops && d->ops->bar_map)
-			d->ops->bar_map(d, index, b->mapped_addr, false);
-		b->mapped = false;
-	}
-	if (want && !b->mapped) {
-		int r = 0;
-
-		if (d->ops && d->ops->bar_map)
-			r = d->ops->bar_map(d, index, addr, true);
-		if (r < 0) {
-			log_debug("pci %02x.0 %s: BAR%u at %#llx not decoded: %s", d->slot, d->name,
-				  index, (unsigned long long)addr, strerror(-r));
-			return;
-		}
-		b->mapped = true;
-		b->mapped_addr = addr;
-	}
-}
-
-uint32_t pci_config_read_emulated(struct pci_device *d, unsigned offset, unsigned size)
-{
-	if (size == 0 || size > 4 || offset >= PCI_CONFIG_SIZE || size > PCI_CONFIG_SIZE - offset)
-		return ~0U;
-	return le_get(&d->cfg[offset], size);
-}
-
-void pci_config_write_emulated(struct pci_device *d, unsigned offset, unsigned size,
-			       uint32_t value)
-{
-	bool bars_changed = false;
-
-	if (size == 0 || size > 4 || offset >= PCI_CONFIG_SIZE || size > PCI_CONFIG_SIZE - offset)
-		return;
-	for (unsigned i = 0; i < size; i++) {
-		unsigned o = offset + i;
-		uint8_t v = value >> (8 * i);
-
-		d->cfg[o] = (d->cfg[o] & ~d->wmask[o]) | (v & d->wmask[o]);
-		d->cfg[o] &= ~(v & d->w1cmask[o]);
-	}
-	/* Command register and BARs decide what is decoded where. */
-	if (offset < PCI_COMMAND + 2 && offset + size > PCI_COMMAND)
-		bars_changed = true;
-	if (offset < PCI_BASE_ADDRESS_5 + 4 && offset + size > PCI_BASE_ADDRESS_0)
-		bars_changed = true;
-	if (offset < PCI_ROM_ADDRESS + 4 && offset + size > PCI_ROM_ADDRESS)
-		bars_changed = true;
-	if (bars_changed) {
-		for (unsigned i = 0; i <= PCI_ROM_BAR; i++)
-			if (d->bars[i].type != PCI_BAR_NONE)
-				update_bar(d, i);
-	}
-}
-
+/* The function a config cycle reaches; NULL for a master abort. */
 static struct pci_device *lookup(struct pci_host *h, unsigned slot, unsigned fn)
 {
-	/* Every device is a single-function device at function 0. */
-	if (slot >= PCI_MAX_SLOTS || fn != 0)
+	if (slot >= PCI_MAX_SLOTS || fn >= PCI_MAX_FUNCTIONS || !h->slots[slot][0])
 		return NULL;
-	return h->slots[slot];
+	return h->slots[slot][fn];
+}
+
+static unsigned count_functions(const struct pci_host *h, unsigned slot)
+{
+	unsigned n = 0;
+
+	for (unsigned fn = 0; fn < PCI_MAX_FUNCTIONS; fn++)
+		n += h->slots[slot][fn] != NULL;
+	return n;
+}
+
+/* PCI 3.0 6.2.1: bit 7 of Header Type says whether the device has
+ * functions besides 0, and a guest scans functions 1-7 only when function
+ * 0 says so. That is the bus's to say, not the function's: a GPU reports
+ * it set although partvm passes only its function 0 (the guest would look
+ * for an audio function that is not there), and an emulated device leaves
+ * it clear. V is a read of SIZE bytes at OFFSET of a function in SLOT. */
+static uint32_t fix_header_type(const struct pci_host *h, unsigned slot, unsigned offset,
+				unsigned size, uint32_t v)
+{
+	uint32_t bit;
+
+	if (offset > PCI_HEADER_TYPE || offset + size <= PCI_HEADER_TYPE)
+		return v;
+	bit = (uint32_t)PCI_HEADER_TYPE_MFD << (8 * (PCI_HEADER_TYPE - offset));
+	return count_functions(h, slot) > 1 ? v | bit : v & ~bit;
 }
 
 uint32_t pci_host_config_read(struct pci_host *h, unsigned slot, unsigned fn, unsigned offset,
@@ -249,6 +79,8 @@ uint32_t pci_host_config_read(struct pci_host *h, unsigned slot, unsigned fn, un
 		v = d->ops->config_read(d, offset, size);
 	else
 		v = pci_config_read_emulated(d, offset, size);
+	if (d)
+		v = fix_header_type(h, slot, offset, size, v);
 	pthread_mutex_unlock(&h->lock);
 	if (size < 4)
 		v &= (1U << (8 * size)) - 1;
@@ -368,7 +200,7 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 static int assign_bar(struct pci_host *h, struct pci_device *d, unsigned index)
 {
 	struct pci_bar *b = &d->bars[index];
-	unsigned off = bar_offset(index);
+	unsigned off = pci_bar_offset(index);
 	uint64_t *next, end, addr, size = b->size;
 
 	switch (b->type) {
@@ -410,28 +242,44 @@ static int assign_bar(struct pci_host *h, struct pci_device *d, unsigned index)
 	return 0;
 }
 
-int pci_host_add_device(struct pci_host *h, struct pci_device *d, int slot, unsigned pin)
+/* The first slot with no function; -1 when all are taken. Slot 0 is
+ * the host bridge's. */
+static int free_slot(const struct pci_host *h)
+{
+	for (unsigned s = 1; s < PCI_MAX_SLOTS; s++)
+		if (!count_functions(h, s))
+			return (int)s;
+	return -1;
+}
+
+int pci_host_add_function(struct pci_host *h, struct pci_device *d, int slot, unsigned fn,
+			  unsigned pin)
 {
 	unsigned order[PCI_NUM_BARS + 1], n = 0;
 	int r = 0;
 
-	if (pin > 4)
+	if (pin > 4 || fn >= PCI_MAX_FUNCTIONS || slot >= PCI_MAX_SLOTS || (slot < 0 && fn))
 		return -EINVAL;
+	/* Before the checks, so that pci_host_explain_refusal() can name
+	 * the slot and function. */
+	d->fn = fn;
 	pthread_mutex_lock(&h->lock);
+	if (slot < 0)
+		slot = free_slot(h);
 	if (slot < 0) {
-		for (unsigned s = 1; s < PCI_MAX_SLOTS && slot < 0; s++)
-			if (!h->slots[s])
-				slot = (int)s;
-		if (slot < 0) {
-			r = -EBUSY;
-			goto out;
-		}
-	} else if (slot >= PCI_MAX_SLOTS || h->slots[slot]) {
 		r = -EBUSY;
 		goto out;
 	}
-	d->host = h;
 	d->slot = (unsigned)slot;
+	if (h->slots[slot][fn]) {
+		r = -EBUSY;
+		goto out;
+	}
+	if (fn && !h->slots[slot][0]) {
+		r = -EADDRNOTAVAIL;
+		goto out;
+	}
+	d->host = h;
 
 	/* Largest BARs first, so alignment wastes the least. */
 	for (unsigned i = 0; i <= PCI_ROM_BAR; i++)
@@ -455,17 +303,22 @@ int pci_host_add_device(struct pci_host *h, struct pci_device *d, int slot, unsi
 		d->cfg[PCI_INTERRUPT_PIN] = pin;
 		d->cfg[PCI_INTERRUPT_LINE] = d->intx_gsi;
 	}
-	h->slots[slot] = d;
+	h->slots[slot][fn] = d;
 out:
 	pthread_mutex_unlock(&h->lock);
 	return r;
 }
 
+int pci_host_add_device(struct pci_host *h, struct pci_device *d, int slot, unsigned pin)
+{
+	return pci_host_add_function(h, d, slot, 0, pin);
+}
+
 void pci_host_remove_device(struct pci_host *h, struct pci_device *d)
 {
 	pthread_mutex_lock(&h->lock);
-	if (d->slot < PCI_MAX_SLOTS && h->slots[d->slot] == d)
-		h->slots[d->slot] = NULL;
+	if (d->slot < PCI_MAX_SLOTS && d->fn < PCI_MAX_FUNCTIONS && h->slots[d->slot][d->fn] == d)
+		h->slots[d->slot][d->fn] = NULL;
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -565,8 +418,17 @@ bool pci_host_explain_refusal(struct pci_host *h, const struct pci_device *d, in
 {
 	char bars[160], windows[256];
 
+	if (r == -EBUSY && d->fn) {
+		snprintf(buf, len, "function %u of guest slot %02x is taken", d->fn, d->slot);
+		return true;
+	}
 	if (r == -EBUSY) {
 		snprintf(buf, len, "no PCI slot is free for it (a guest has %u)", PCI_MAX_SLOTS - 1);
+		return true;
+	}
+	if (r == -EADDRNOTAVAIL) {
+		snprintf(buf, len, "guest slot %02x has no function 0, and a guest looks for function "
+			 "%u only beside one", d->slot, d->fn);
 		return true;
 	}
 	if (r != -ENOSPC)
@@ -584,16 +446,17 @@ void pci_host_reset(struct vm *vm)
 	pthread_mutex_lock(&h->lock);
 	h->cf8 = 0;
 	pthread_mutex_unlock(&h->lock);
-	for (unsigned s = 0; s < PCI_MAX_SLOTS; s++) {
-		struct pci_device *d = h->slots[s];
+	for (unsigned s = 0; s < PCI_MAX_SLOTS; s++)
+		for (unsigned fn = 0; fn < PCI_MAX_FUNCTIONS; fn++) {
+			struct pci_device *d = h->slots[s][fn];
 
-		if (!d)
-			continue;
-		/* Decoding off, as after a bus reset; BAR addresses stay. */
-		pci_host_config_write(h, s, 0, PCI_COMMAND, 2, 0);
-		if (d->ops && d->ops->reset)
-			d->ops->reset(d);
-	}
+			if (!d)
+				continue;
+			/* Decoding off, as after a bus reset; BAR addresses stay. */
+			pci_host_config_write(h, s, fn, PCI_COMMAND, 2, 0);
+			if (d->ops && d->ops->reset)
+				d->ops->reset(d);
+		}
 }
 
 void pci_host_exit(struct vm *vm)

@@ -370,8 +370,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(dev.type->create(&dev, NULL) == 0);
 	pdev = NULL;
 	for (unsigned s = 1; s < PCI_MAX_SLOTS; s++)
-		if (vm.pci->slots[s] && vm.pci->slots[s]->opaque == dev.priv)
-			pdev = vm.pci->slots[s];
+		if (vm.pci->slots[s][0] && vm.pci->slots[s][0]->opaque == dev.priv)
+			pdev = vm.pci->slots[s][0];
 	CHECK(pdev && pdev->slot != EMPTY_SLOT);
 	memset(&m, 0, sizeof(m));
 	memcpy(m.cfg, pdev->cfg, sizeof(m.cfg));

@@ -10,7 +10,7 @@
 #                 Debian's kernel the lab runs: release, unpacked package,
 #                 modules directory, bzImage, and the ELF vmlinux inside it
 # Functions: lab_guest_initrd, lab_extract_vmlinux, lab_helper, lab_read,
-# lab_pci_find, and assert_* helpers that print what was expected and what was seen.
+# lab_pci_find, lab_edu, and assert_* helpers that print what was expected and what was seen.
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 LAB_CHECKOUT=$(cd "$LAB_DIR/../.." && pwd -P)
@@ -100,6 +100,21 @@ lab_pci_find() {
 		read -r vendor <"$d/vendor"
 		read -r device <"$d/device"
 		[ "$vendor:$device" = "0x${1%%:*}:0x${1#*:}" ] && echo "${d##*/}"
+	done
+	return 0
+}
+
+# lab_edu: the address of the lab's single-function edu device (1234:11e8,
+# 0000:00:03.0). The lab also has a multi-function device of two edu
+# functions (00:06.0 and 00:06.1, test-vfio-multifunction.sh's), which a
+# search by IDs alone finds too; a function alone in its slot is not one of
+# them.
+lab_edu() {
+	local d
+	local -a fns
+	for d in $(lab_pci_find 1234:11e8); do
+		fns=(/sys/bus/pci/devices/"${d%.*}".*)
+		[ "${#fns[@]}" != 1 ] || echo "$d"
 	done
 	return 0
 }

@@ -3,6 +3,7 @@
 # its VFs and the edu device, with pci.ids names, their IOMMU groups and
 # the right viability verdicts; the text table agrees.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 P=${PARTVM:-$PWD/build/partvm}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 find_pci() { # VENDOR DEVICE -> BDFs
@@ -14,7 +15,7 @@ find_pci() { # VENDOR DEVICE -> BDFs
 driver_of() { [ -e "/sys/bus/pci/devices/$1/driver" ] && basename "$(readlink "/sys/bus/pci/devices/$1/driver")" || true; }
 
 PF=$(find_pci 8086 10c9)
-EDU=$(find_pci 1234 11e8)
+EDU=$(lab_edu)
 [ -n "$PF" ] && [ -n "$EDU" ] || fail "lab host has no igb PF ($PF) or edu ($EDU)"
 trap 'echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs; rm -rf "${tmp:-}"' EXIT
 # Start from no VFs: sriov_numvfs only changes from or to 0.

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The lab is what it claims: a Debian kernel with a working /dev/kvm (nested
 # SVM), an Intel IOMMU with groups, an igb PF able to create 7 VFs, the edu
-# device, two nvme controllers bound to their driver on MSI-X, vfio-pci, and a
+# device and a multi-function pair of edu functions in one IOMMU group, two
+# nvme controllers bound to their driver on MSI-X, vfio-pci, and a
 # chroot with the mounts partvm's tests rely on. The smoke test of the
 # harness.
 # lab: timeout=300
@@ -52,8 +53,18 @@ assert_eq "igb PF driver" igb "$(driver "$sys")"
 assert_eq "igb PF sriov_totalvfs" 7 "$(lab_read "$sys/sriov_totalvfs")"
 assert_eq "igb PF sriov_numvfs" 0 "$(lab_read "$sys/sriov_numvfs")"
 
-dev 1234:11e8 "edu device"
-assert_eq "edu address" 0000:00:03.0 "$bdf"
+# Three edu functions: the single-function edu at 03.0, and a
+# multi-function device of two at 06.0 and 06.1 (test-vfio-multifunction.sh),
+# both in one IOMMU group since edu has no ACS.
+assert_eq "edu functions (1234:11e8)" "0000:00:03.0 0000:00:06.0 0000:00:06.1" \
+	"$(lab_pci_find 1234:11e8 | xargs)"
+assert_eq "edu address (lab_edu)" 0000:00:03.0 "$(lab_edu)"
+assert_exists "edu IOMMU group" /sys/bus/pci/devices/0000:00:03.0/iommu_group
+assert_eq "edu 06.0 is multi-function (Header Type bit 7)" 80 \
+	"$(lab_file_hex /sys/bus/pci/devices/0000:00:06.0/config 14 1)"
+assert_eq "edu 06.1 shares 06.0's IOMMU group" \
+	"$(readlink /sys/bus/pci/devices/0000:00:06.0/iommu_group)" \
+	"$(readlink /sys/bus/pci/devices/0000:00:06.1/iommu_group)"
 
 # Two nvme controllers: 04.0 (an SR-IOV PF) and 05.0, for passthrough.
 assert_eq "nvme controllers (1b36:0010)" "0000:00:04.0 0000:00:05.0" "$(lab_pci_find 1b36:0010 | sort | xargs)"

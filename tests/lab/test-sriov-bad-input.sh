@@ -7,7 +7,7 @@
 
 create_vfs 3
 "$P" sriov set "$PFDEV" 2 mac=02:00:00:00:00:02 vlan=7 trust=on >/dev/null
-EDU=$(find_pci 1234 11e8)
+EDU=$(lab_edu)
 state=$(host_state)
 
 check() { # check EXPECTED-MESSAGE COMMAND-ARGS...

@@ -4,6 +4,7 @@
 # `partvm vfio restore --all` from a fresh process puts every device back
 # on its original driver, with driver_override cleared.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 P=${PARTVM:-$PWD/build/partvm}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 find_pci() {
@@ -16,7 +17,7 @@ driver_of() { [ -e "/sys/bus/pci/devices/$1/driver" ] && basename "$(readlink "/
 STATE=/run/partvm/vfio
 
 PF=$(find_pci 8086 10c9)
-EDU=$(find_pci 1234 11e8)
+EDU=$(lab_edu)
 trap 'echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs' EXIT
 # Start from no VFs: sriov_numvfs only changes from or to 0.
 echo 0 > "/sys/bus/pci/devices/$PF/sriov_numvfs"

@@ -5,6 +5,7 @@
 # address; then a transaction where the last device is refused leaves the
 # earlier ones untouched.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 P=${PARTVM:-$PWD/build/partvm}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 find_pci() {
@@ -25,7 +26,7 @@ refuse() {
 }
 
 PF=$(find_pci 8086 10c9)
-EDU=$(find_pci 1234 11e8)
+EDU=$(lab_edu)
 IF=$(ls /sys/bus/pci/devices/$PF/net)
 trap 'ip addr flush dev $IF; ip link set $IF down' EXIT
 ip link set "$IF" up

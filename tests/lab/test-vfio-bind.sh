@@ -5,6 +5,7 @@
 # with driver_override cleared. Also the ExecStopPost path: restore
 # --partition restores only that partition's devices.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 P=${PARTVM:-$PWD/build/partvm}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 find_pci() {
@@ -19,7 +20,7 @@ override_of() { cat "/sys/bus/pci/devices/$1/driver_override"; }
 STATE=/run/partvm/vfio
 
 PF=$(find_pci 8086 10c9)
-EDU=$(find_pci 1234 11e8)
+EDU=$(lab_edu)
 trap '"$P" vfio restore --all --force >/dev/null 2>&1 || true; echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs' EXIT
 # Start from no VFs: sriov_numvfs only changes from or to 0.
 echo 0 > "/sys/bus/pci/devices/$PF/sriov_numvfs"

@@ -8,7 +8,7 @@
 # lab: timeout=1500
 . "$(dirname "$0")/vfio-lib.sh"
 
-EDU=$(lab_pci_find 1234:11e8)
+EDU=$(lab_edu)
 [ -n "$EDU" ] || lab_fail "no edu device (1234:11e8) in the lab"
 before=$(driver_of "$EDU")
 make_rom "$TMPDIR/edu.rom" 4096 1234 11e8

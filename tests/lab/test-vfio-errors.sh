@@ -8,7 +8,7 @@
 # lab: timeout=1500
 . "$(dirname "$0")/vfio-lib.sh"
 
-EDU=$(lab_pci_find 1234:11e8)
+EDU=$(lab_edu)
 SATA=$(lab_pci_find 8086:2922)
 SMBUS=$(lab_pci_find 8086:2930)
 [ -n "$EDU" ] && [ -n "$SATA" ] && [ -n "$SMBUS" ] || lab_fail "edu or the ICH9 SATA/SMBus functions are missing"

@@ -6,7 +6,7 @@
 # lab: timeout=1500
 . "$(dirname "$0")/vfio-lib.sh"
 
-EDU=$(lab_pci_find 1234:11e8)
+EDU=$(lab_edu)
 [ -n "$EDU" ] || lab_fail "no edu device (1234:11e8) in the lab"
 lab_guest_initrd --file "$(lab_helper vfio-edu):/bin/vfio-edu" \
 	--file "$LAB_DIR/vfio-guest-edu.sh:/bin/vfio-guest-edu.sh" \

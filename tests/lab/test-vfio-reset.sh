@@ -10,13 +10,13 @@
 # lab: timeout=1200
 . "$(dirname "$0")/vfio-lib.sh"
 
-NV= EDU=
+NV=
 for d in /sys/bus/pci/devices/*; do
 	case "$(cat "$d/vendor"):$(cat "$d/device")" in
 	0x1b36:0x0010) grep -q "^partvm-passthrough *$" "$d"/nvme/nvme*/serial 2>/dev/null && NV=$(basename "$d") ;;
-	0x1234:0x11e8) EDU=$(basename "$d") ;;
 	esac
 done
+EDU=$(lab_edu)
 [ -n "$NV" ] && [ -n "$EDU" ] || lab_fail "no passthrough nvme ('$NV') or edu ('$EDU') in the lab"
 edu_driver=$(driver_of "$EDU")
 

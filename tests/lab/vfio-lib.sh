@@ -86,7 +86,7 @@ nvme_passthrough() {
 # autoprobe); vfio_pool_vf_cleanup, for the EXIT trap, gives every device
 # back (vfio restore --all --force) and removes the VF.
 vfio_pool_vf_setup() {
-	EDU=$(lab_pci_find 1234:11e8)
+	EDU=$(lab_edu)
 	NV=$(nvme_passthrough)
 	PF=$(lab_pci_find 8086:10c9)
 	[ -n "$EDU" ] && [ -n "$NV" ] && [ -n "$PF" ] || lab_fail "edu, the passthrough NVMe or the igb PF is missing"

@@ -227,7 +227,7 @@ static struct device *make(const char *text)
 static unsigned slot_of(const struct device *d)
 {
 	for (unsigned s = 1; s < PCI_MAX_SLOTS; s++)
-		if (vm.pci->slots[s] && vm.pci->slots[s]->opaque == d->priv)
+		if (vm.pci->slots[s][0] && vm.pci->slots[s][0]->opaque == d->priv)
 			return s;
 	fail_msg("%s is on no PCI slot", d->name);
 	return 0;

@@ -21,7 +21,7 @@
  * BAR4 32 bytes of I/O; capabilities PM (0x40) -> VPD (0x50, hidden) ->
  * MSI-X (0x60) -> PCIe endpoint (0x70) -> PCI-X (0xa0, hidden); an SR-IOV
  * extended capability at 0x100 (hidden); INTx pin A. */
-static struct vfio_pci *make_device(const char *rom)
+static void fake_device(void)
 {
 	fake_init();
 	fake_bar(0, 16384, 0, true);
@@ -44,6 +44,11 @@ static struct vfio_pci *make_device(const char *rom)
 	cfg_put(0xa0, 2, 0x0000 | PCI_CAP_ID_PCIX);
 	cfg_put(0x100, 4, 0x00010000 | PCI_EXT_CAP_ID_SRIOV);
 	cfg_put(PCI_INTERRUPT_PIN, 1, 1);
+}
+
+static struct vfio_pci *make_device(const char *rom)
+{
+	fake_device();
 	return fake_create(rom);
 }
 
@@ -61,6 +66,41 @@ static void test_ids_and_header(void **state)
 	assert_int_equal(guest_cfg_read(p, PCI_INTERRUPT_LINE, 1), pci_intx_gsi(p->pci.slot, 1));
 	/* Reset at start. */
 	assert_int_equal(fake.resets, 1);
+	fake_fini(p);
+}
+
+/* The device as function 1 of a guest slot whose function 0 is another
+ * (here an emulated device): the guest reaches it there, both functions
+ * say the slot is multi-function (the host's bit 7 plays no part), and
+ * its INTx is the slot's. Into a slot without function 0 it is refused,
+ * saying why. */
+static void test_function_of_a_slot(void **state)
+{
+	static struct pci_device f0;
+	struct vfio_pci *p = NULL;
+	char err[256] = "";
+
+	fake_device();
+	pci_device_init(&f0, "f0", 0x1234, 0x5678, 0xff0000, 0);
+	assert_int_equal(pci_host_add_device(vm.pci, &f0, 6, 0), 0);
+
+	fake.model_fd = dup(fake.dev_fd);
+	assert_int_equal(vfio_pci_create(&vm, fake.model_fd, "0000:00:03.1", 7, 1, NULL, &p, err,
+					 sizeof(err)), -EADDRNOTAVAIL);
+	assert_null(p);
+	assert_string_equal(err, "guest slot 07 has no function 0, and a guest looks for function 1 "
+			    "only beside one");
+	assert_int_equal(pci_host_config_read(vm.pci, 7, 1, PCI_VENDOR_ID, 4), 0xffffffff);
+
+	fake.model_fd = dup(fake.dev_fd);
+	assert_int_equal(vfio_pci_create(&vm, fake.model_fd, "0000:00:03.1", 6, 1, NULL, &p, err,
+					 sizeof(err)), 0);
+	assert_int_equal(p->pci.slot, 6);
+	assert_int_equal(p->pci.fn, 1);
+	assert_int_equal(pci_host_config_read(vm.pci, 6, 1, PCI_VENDOR_ID, 4), 0x10ca8086);
+	assert_int_equal(guest_cfg_read(p, PCI_HEADER_TYPE, 1), PCI_HEADER_TYPE_MFD);
+	assert_int_equal(pci_host_config_read(vm.pci, 6, 0, PCI_HEADER_TYPE, 1), PCI_HEADER_TYPE_MFD);
+	assert_int_equal(guest_cfg_read(p, PCI_INTERRUPT_LINE, 1), pci_intx_gsi(6, 1));
 	fake_fini(p);
 }
 
@@ -291,6 +331,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ids_and_header),
+		cmocka_unit_test(test_function_of_a_slot),
 		cmocka_unit_test(test_bar_sizing),
 		cmocka_unit_test(test_rom_bar_from_file),
 		cmocka_unit_test(test_capabilities_hidden),

@@ -24,8 +24,8 @@ static const char *get_str(struct json_object *o, const char *key)
 
 static void test_devices(void **state)
 {
-	struct vfio_pci pci = { 0 };
-	struct vfio_entry devs[2] = { 0 };
+	struct vfio_pci pci = { 0 }, audio = { 0 };
+	struct vfio_entry devs[3] = { 0 };
 	struct sriov_alloc alloc = { 0 };
 	struct vfio v = { 0 };
 	struct json_object *status, *list, *d, *vf;
@@ -41,6 +41,12 @@ static void test_devices(void **state)
 	snprintf(devs[0].orig_driver, sizeof(devs[0].orig_driver), "nvme");
 	pci.pci.slot = 3;
 	devs[0].pci = &pci;
+	/* Function 1 of the same host device, beside it in slot 3. */
+	snprintf(devs[2].bdf, sizeof(devs[2].bdf), "0000:00:03.1");
+	devs[2].managed = true;
+	audio.pci.slot = 3;
+	audio.pci.fn = 1;
+	devs[2].pci = &audio;
 	snprintf(devs[1].bdf, sizeof(devs[1].bdf), "0000:00:12.2");
 	devs[1].pool = true;
 	snprintf(alloc.vf_bdf, sizeof(alloc.vf_bdf), "0000:00:12.2");
@@ -48,7 +54,7 @@ static void test_devices(void **state)
 	snprintf(alloc.section, sizeof(alloc.section), "uplink");
 	alloc.vf = 1;
 	v.devs = devs;
-	v.ndevs = 2;
+	v.ndevs = 3;
 	v.allocs = &alloc;
 	v.nallocs = 1;
 	v.vm = &vm;
@@ -63,7 +69,7 @@ static void test_devices(void **state)
 	json_object_object_add(status, "devices", json_object_new_array());
 	devices_status(&vm, status);
 	assert_true(json_object_object_get_ex(status, "devices", &list));
-	assert_int_equal(json_object_array_length(list), 2);
+	assert_int_equal(json_object_array_length(list), 3);
 
 	d = json_object_array_get_idx(list, 0);
 	assert_string_equal(get_str(d, "type"), "vfio");
@@ -81,6 +87,10 @@ static void test_devices(void **state)
 	assert_string_equal(get_str(vf, "index"), "1");
 	assert_string_equal(get_str(vf, "pool"), "uplink");
 	assert_null(get_str(vf, "mac"));
+
+	d = json_object_array_get_idx(list, 2);
+	assert_string_equal(get_str(d, "bdf"), "0000:00:03.1");
+	assert_string_equal(get_str(d, "guest-slot"), "03.1");
 
 	json_object_put(status);
 	vm.devices = NULL;

@@ -286,7 +286,7 @@ static struct vfio_pci *fake_create(const char *rom)
 	int r;
 
 	fake.model_fd = dup(fake.dev_fd);
-	r = vfio_pci_create(&vm, fake.model_fd, "0000:00:03.0", rom, &p, err, sizeof(err));
+	r = vfio_pci_create(&vm, fake.model_fd, "0000:00:03.0", -1, 0, rom, &p, err, sizeof(err));
 
 	if (r < 0)
 		fail_msg("vfio_pci_create: %s (%d)", err, r);
@@ -309,12 +309,12 @@ static void fake_fini(struct vfio_pci *p)
 
 static uint32_t guest_cfg_read(const struct vfio_pci *p, unsigned off, unsigned size)
 {
-	return pci_host_config_read(vm.pci, p->pci.slot, 0, off, size);
+	return pci_host_config_read(vm.pci, p->pci.slot, p->pci.fn, off, size);
 }
 
 static void guest_cfg_write(const struct vfio_pci *p, unsigned off, unsigned size, uint32_t v)
 {
-	pci_host_config_write(vm.pci, p->pci.slot, 0, off, size, v);
+	pci_host_config_write(vm.pci, p->pci.slot, p->pci.fn, off, size, v);
 }
 
 static inline bool guest_mmio_read(uint64_t addr, unsigned size, uint64_t *v)

@@ -65,8 +65,8 @@ static inline struct virtio_dev *fake_virtio_device(struct fake_vm *f, const cha
 	snprintf(f->dev.name, sizeof(f->dev.name), "%s0", dc->type->name);
 	assert_int_equal(dc->type->create(&f->dev, NULL), 0);
 	for (unsigned s = 1; s < PCI_MAX_SLOTS && !d; s++)
-		if (f->vm.pci->slots[s]) {
-			d = f->vm.pci->slots[s];
+		if (f->vm.pci->slots[s][0]) {
+			d = f->vm.pci->slots[s][0];
 			f->slot = s;
 		}
 	assert_non_null(d);
