@@ -25,14 +25,13 @@ LAB_STALL_SILENCE=150
 # the lab host stalls with no nested VMM at all, before lab-init (README.md,
 # "Known behaviour"). lab-reset has not been seen without partvm.
 LAB_RETRY_KINDS="guest-triple-fault lab-panic lab-stall lab-triple-fault"
-# A test's failure of a retried kind stands the third time in a row: at
-# the rates the lab showed in clean-clone runs (a guest triple fault in
-# about one test run in nine, the lab host dying in most boots), twice in
-# a row ended about every other CI run on the lab's noise alone; three
-# times in a row comes in a few runs in a hundred, and a partvm change that
-# fails a test every time still fails make check (README.md, "The lab's
-# own failure rate").
-LAB_STANDS_AFTER=3
+# A test's failure of a retried kind stands the second time in a row (as
+# issue 19 asks). From 2026-12-05 to 2026-12-06 it stood only the third
+# time: nested guests then triple-faulted in about one test run in nine and
+# the lab host died in most boots, so twice in a row ended about every
+# other CI run on the lab's noise alone. Since the job runs off CPU 0
+# (lab-init) a whole lab suite ran without one (README.md, "run-all").
+LAB_STANDS_AFTER=2
 # How many more runs a test can get, each in a fresh lab host.
 LAB_RETRIES=3
 
