@@ -13,9 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/vm/layout.h"
-#include "core/vm/pci.h"
-#include "core/vm/vm.h"
+#include "tests/unit/pci_bus.h"
 
 #define SLOT 5
 
@@ -44,28 +42,6 @@ static const struct pci_device_ops host_ops = { .config_read = host_config_read,
 						.reset = count_reset };
 static const struct pci_device_ops emulated_ops = { .reset = count_reset };
 
-static uint32_t ecam_rd(unsigned slot, unsigned fn, unsigned off, unsigned size)
-{
-	uint64_t v = 0;
-
-	assert_true(bus_read(&vm.mmio, LAYOUT_ECAM_START + (slot << 15) + (fn << 12) + off, size, &v));
-	return (uint32_t)v;
-}
-
-static void ecam_wr(unsigned slot, unsigned fn, unsigned off, unsigned size, uint32_t v)
-{
-	assert_true(bus_write(&vm.mmio, LAYOUT_ECAM_START + (slot << 15) + (fn << 12) + off, size, v));
-}
-
-static uint32_t cf8_rd(unsigned slot, unsigned fn, unsigned off, unsigned size)
-{
-	uint64_t v = 0;
-
-	bus_write(&vm.pio, 0xcf8, 4, 0x80000000U | (slot << 11) | (fn << 8) | (off & 0xfc));
-	assert_true(bus_read(&vm.pio, 0xcfc + (off & 3), size, &v));
-	return (uint32_t)v;
-}
-
 static void make(struct pci_device *d, const char *name, uint16_t device, uint32_t class_code,
 		 const struct pci_device_ops *ops)
 {
@@ -79,14 +55,7 @@ static void make(struct pci_device *d, const char *name, uint16_t device, uint32
 
 static int setup(void **state)
 {
-	memset(&vm, 0, sizeof(vm));
-	kvm_init(&vm.kvm);
-	pthread_mutex_init(&vm.lock, NULL);
-	if (bus_init(&vm.pio, "pio") || bus_init(&vm.mmio, "mmio"))
-		return -1;
-	if (memory_layout_init(&vm.mem.layout, 1ULL << 30))
-		return -1;
-	if (pci_host_init(&vm))
+	if (pci_bus_setup(&vm))
 		return -1;
 	make(&gpu, "gpu", 0x2204, 0x030000, &emulated_ops);
 	make(&audio, "audio", 0x1aef, 0x040300, &emulated_ops);
@@ -97,9 +66,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	pci_host_exit(&vm);
-	bus_destroy(&vm.pio);
-	bus_destroy(&vm.mmio);
+	pci_bus_teardown(&vm);
 	return 0;
 }
 
@@ -111,15 +78,15 @@ static void assert_mfd(unsigned slot, unsigned fn, bool mfd, const struct pci_de
 	uint32_t dword = d->cfg[PCI_CACHE_LINE_SIZE] | (uint32_t)d->cfg[PCI_LATENCY_TIMER] << 8 |
 			 (uint32_t)ht << 16 | (uint32_t)d->cfg[PCI_BIST] << 24;
 
-	assert_int_equal(ecam_rd(slot, fn, PCI_HEADER_TYPE, 1), ht);
-	assert_int_equal(cf8_rd(slot, fn, PCI_HEADER_TYPE, 1), ht);
-	assert_int_equal(ecam_rd(slot, fn, PCI_HEADER_TYPE, 2), ht | (uint32_t)d->cfg[PCI_BIST] << 8);
-	assert_int_equal(cf8_rd(slot, fn, PCI_HEADER_TYPE, 2), ht | (uint32_t)d->cfg[PCI_BIST] << 8);
-	assert_int_equal(ecam_rd(slot, fn, PCI_CACHE_LINE_SIZE, 4), dword);
-	assert_int_equal(cf8_rd(slot, fn, PCI_CACHE_LINE_SIZE, 4), dword);
+	assert_int_equal(ecam_rd(&vm, slot, fn, PCI_HEADER_TYPE, 1), ht);
+	assert_int_equal(cf8_rd(&vm, slot, fn, PCI_HEADER_TYPE, 1), ht);
+	assert_int_equal(ecam_rd(&vm, slot, fn, PCI_HEADER_TYPE, 2), ht | (uint32_t)d->cfg[PCI_BIST] << 8);
+	assert_int_equal(cf8_rd(&vm, slot, fn, PCI_HEADER_TYPE, 2), ht | (uint32_t)d->cfg[PCI_BIST] << 8);
+	assert_int_equal(ecam_rd(&vm, slot, fn, PCI_CACHE_LINE_SIZE, 4), dword);
+	assert_int_equal(cf8_rd(&vm, slot, fn, PCI_CACHE_LINE_SIZE, 4), dword);
 	/* An access beside it is untouched. */
-	assert_int_equal(ecam_rd(slot, fn, PCI_LATENCY_TIMER, 1), d->cfg[PCI_LATENCY_TIMER]);
-	assert_int_equal(ecam_rd(slot, fn, PCI_CACHE_LINE_SIZE, 2),
+	assert_int_equal(ecam_rd(&vm, slot, fn, PCI_LATENCY_TIMER, 1), d->cfg[PCI_LATENCY_TIMER]);
+	assert_int_equal(ecam_rd(&vm, slot, fn, PCI_CACHE_LINE_SIZE, 2),
 			 d->cfg[PCI_CACHE_LINE_SIZE] | (uint32_t)d->cfg[PCI_LATENCY_TIMER] << 8);
 }
 
@@ -136,7 +103,7 @@ static void test_single_function_clear(void **state)
 	assert_int_equal(host_config_read(&gpu, PCI_HEADER_TYPE, 1), PCI_HEADER_TYPE_MFD);
 	assert_mfd(SLOT, 0, false, &gpu);
 	/* The host bridge is a single function too. */
-	assert_int_equal(ecam_rd(0, 0, PCI_HEADER_TYPE, 1), PCI_HEADER_TYPE_NORMAL);
+	assert_int_equal(ecam_rd(&vm, 0, 0, PCI_HEADER_TYPE, 1), PCI_HEADER_TYPE_NORMAL);
 }
 
 /* Function 1 beside function 0: bit 7 set in both, however function 0's
@@ -152,7 +119,7 @@ static void test_two_functions_set(void **state)
 	gpu.ops = &host_ops;
 	assert_mfd(SLOT, 0, true, &gpu);
 	/* The register cannot be written. */
-	ecam_wr(SLOT, 0, PCI_HEADER_TYPE, 1, 0);
+	ecam_wr(&vm, SLOT, 0, PCI_HEADER_TYPE, 1, 0);
 	assert_mfd(SLOT, 0, true, &gpu);
 }
 
@@ -165,31 +132,31 @@ static void test_function_reached(void **state)
 	assert_int_equal(pci_host_add_device(vm.pci, &gpu, SLOT, 1), 0);
 	assert_int_equal(pci_host_add_function(vm.pci, &audio, SLOT, 1, 2), 0);
 
-	assert_int_equal(ecam_rd(SLOT, 0, PCI_VENDOR_ID, 4), 0x220410de);
-	assert_int_equal(ecam_rd(SLOT, 1, PCI_VENDOR_ID, 4), 0x1aef10de);
-	assert_int_equal(cf8_rd(SLOT, 1, PCI_VENDOR_ID, 4), 0x1aef10de);
-	assert_int_equal(cf8_rd(SLOT, 1, PCI_CLASS_DEVICE, 2), 0x0403);
+	assert_int_equal(ecam_rd(&vm, SLOT, 0, PCI_VENDOR_ID, 4), 0x220410de);
+	assert_int_equal(ecam_rd(&vm, SLOT, 1, PCI_VENDOR_ID, 4), 0x1aef10de);
+	assert_int_equal(cf8_rd(&vm, SLOT, 1, PCI_VENDOR_ID, 4), 0x1aef10de);
+	assert_int_equal(cf8_rd(&vm, SLOT, 1, PCI_CLASS_DEVICE, 2), 0x0403);
 	for (unsigned fn = 2; fn < PCI_MAX_FUNCTIONS; fn++) {
-		assert_int_equal(ecam_rd(SLOT, fn, PCI_VENDOR_ID, 4), 0xffffffff);
-		assert_int_equal(cf8_rd(SLOT, fn, PCI_VENDOR_ID, 4), 0xffffffff);
-		assert_int_equal(ecam_rd(SLOT, fn, PCI_VENDOR_ID, 2), 0xffff);
-		assert_int_equal(cf8_rd(SLOT, fn, PCI_HEADER_TYPE, 1), 0xff);
+		assert_int_equal(ecam_rd(&vm, SLOT, fn, PCI_VENDOR_ID, 4), 0xffffffff);
+		assert_int_equal(cf8_rd(&vm, SLOT, fn, PCI_VENDOR_ID, 4), 0xffffffff);
+		assert_int_equal(ecam_rd(&vm, SLOT, fn, PCI_VENDOR_ID, 2), 0xffff);
+		assert_int_equal(cf8_rd(&vm, SLOT, fn, PCI_HEADER_TYPE, 1), 0xff);
 	}
 
 	/* Each function has its own BARs, in the window, apart. */
-	bar_gpu = ecam_rd(SLOT, 0, PCI_BASE_ADDRESS_0, 4) & ~0xfU;
-	bar_audio = ecam_rd(SLOT, 1, PCI_BASE_ADDRESS_0, 4) & ~0xfU;
+	bar_gpu = ecam_rd(&vm, SLOT, 0, PCI_BASE_ADDRESS_0, 4) & ~0xfU;
+	bar_audio = ecam_rd(&vm, SLOT, 1, PCI_BASE_ADDRESS_0, 4) & ~0xfU;
 	assert_true(bar_gpu >= LAYOUT_MMIO32_START && bar_audio >= LAYOUT_MMIO32_START);
 	assert_true(bar_gpu + 16384 <= bar_audio || bar_audio + 16384 <= bar_gpu);
 
 	/* A write reaches the function it names only. */
-	ecam_wr(SLOT, 1, PCI_INTERRUPT_LINE, 1, 0x2a);
-	ecam_wr(SLOT, 2, PCI_INTERRUPT_LINE, 1, 0x33);
-	assert_int_equal(cf8_rd(SLOT, 1, PCI_INTERRUPT_LINE, 1), 0x2a);
-	assert_int_equal(cf8_rd(SLOT, 0, PCI_INTERRUPT_LINE, 1), pci_intx_gsi(SLOT, 1));
+	ecam_wr(&vm, SLOT, 1, PCI_INTERRUPT_LINE, 1, 0x2a);
+	ecam_wr(&vm, SLOT, 2, PCI_INTERRUPT_LINE, 1, 0x33);
+	assert_int_equal(cf8_rd(&vm, SLOT, 1, PCI_INTERRUPT_LINE, 1), 0x2a);
+	assert_int_equal(cf8_rd(&vm, SLOT, 0, PCI_INTERRUPT_LINE, 1), pci_intx_gsi(SLOT, 1));
 
 	/* INTx: the slot's _PRT entries, by pin. */
-	assert_int_equal(ecam_rd(SLOT, 1, PCI_INTERRUPT_PIN, 1), 2);
+	assert_int_equal(ecam_rd(&vm, SLOT, 1, PCI_INTERRUPT_PIN, 1), 2);
 	assert_int_equal(audio.intx_gsi, pci_intx_gsi(SLOT, 2));
 	assert_int_equal(gpu.intx_gsi, pci_intx_gsi(SLOT, 1));
 }
@@ -205,8 +172,8 @@ static void test_refusals(void **state)
 	assert_true(pci_host_explain_refusal(vm.pci, &audio, -EADDRNOTAVAIL, text, sizeof(text)));
 	assert_string_equal(text, "guest slot 05 has no function 0, and a guest looks for function 1 "
 			    "only beside one");
-	assert_int_equal(ecam_rd(SLOT, 1, PCI_VENDOR_ID, 4), 0xffffffff);
-	assert_int_equal(ecam_rd(SLOT, 0, PCI_VENDOR_ID, 4), 0xffffffff);
+	assert_int_equal(ecam_rd(&vm, SLOT, 1, PCI_VENDOR_ID, 4), 0xffffffff);
+	assert_int_equal(ecam_rd(&vm, SLOT, 0, PCI_VENDOR_ID, 4), 0xffffffff);
 	/* The slot is still free: the next device takes it in its turn. */
 	for (unsigned s = 1; s < SLOT; s++) {
 		static struct pci_device fillers[SLOT];
@@ -221,7 +188,7 @@ static void test_refusals(void **state)
 	assert_int_equal(pci_host_add_function(vm.pci, &other, SLOT, 1, 0), -EBUSY);
 	assert_true(pci_host_explain_refusal(vm.pci, &other, -EBUSY, text, sizeof(text)));
 	assert_string_equal(text, "function 1 of guest slot 05 is taken");
-	assert_int_equal(ecam_rd(SLOT, 1, PCI_VENDOR_ID, 4), 0x1aef10de);
+	assert_int_equal(ecam_rd(&vm, SLOT, 1, PCI_VENDOR_ID, 4), 0x1aef10de);
 
 	assert_int_equal(pci_host_add_function(vm.pci, &other, -1, 1, 0), -EINVAL);
 	assert_int_equal(pci_host_add_function(vm.pci, &other, SLOT, PCI_MAX_FUNCTIONS, 0), -EINVAL);
@@ -241,14 +208,14 @@ static void test_remove(void **state)
 	assert_mfd(SLOT, 0, true, &gpu);
 	pci_host_remove_device(vm.pci, &audio);
 	assert_mfd(SLOT, 0, false, &gpu);
-	assert_int_equal(ecam_rd(SLOT, 1, PCI_VENDOR_ID, 4), 0xffffffff);
+	assert_int_equal(ecam_rd(&vm, SLOT, 1, PCI_VENDOR_ID, 4), 0xffffffff);
 
 	/* Back again, then function 0 goes first. */
 	assert_int_equal(pci_host_add_function(vm.pci, &audio, SLOT, 1, 2), 0);
 	assert_mfd(SLOT, 1, true, &audio);
 	pci_host_remove_device(vm.pci, &gpu);
-	assert_int_equal(ecam_rd(SLOT, 0, PCI_VENDOR_ID, 4), 0xffffffff);
-	assert_int_equal(ecam_rd(SLOT, 1, PCI_VENDOR_ID, 4), 0xffffffff);
+	assert_int_equal(ecam_rd(&vm, SLOT, 0, PCI_VENDOR_ID, 4), 0xffffffff);
+	assert_int_equal(ecam_rd(&vm, SLOT, 1, PCI_VENDOR_ID, 4), 0xffffffff);
 	pci_host_remove_device(vm.pci, &audio);
 	/* Now the slot is free. */
 	assert_int_equal(pci_host_add_device(vm.pci, &other, SLOT, 0), 0);
@@ -260,12 +227,12 @@ static void test_reset(void **state)
 {
 	assert_int_equal(pci_host_add_device(vm.pci, &gpu, SLOT, 1), 0);
 	assert_int_equal(pci_host_add_function(vm.pci, &audio, SLOT, 1, 2), 0);
-	ecam_wr(SLOT, 0, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
-	ecam_wr(SLOT, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
-	assert_int_equal(ecam_rd(SLOT, 1, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	ecam_wr(&vm, SLOT, 0, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	ecam_wr(&vm, SLOT, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(ecam_rd(&vm, SLOT, 1, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
 	pci_host_reset(&vm);
-	assert_int_equal(ecam_rd(SLOT, 0, PCI_COMMAND, 2), 0);
-	assert_int_equal(ecam_rd(SLOT, 1, PCI_COMMAND, 2), 0);
+	assert_int_equal(ecam_rd(&vm, SLOT, 0, PCI_COMMAND, 2), 0);
+	assert_int_equal(ecam_rd(&vm, SLOT, 1, PCI_COMMAND, 2), 0);
 	assert_int_equal(resets, 2);
 	assert_mfd(SLOT, 0, true, &gpu);
 }
