@@ -6,22 +6,16 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 P=${PARTVM:-$PWD/build/partvm}
 fail() { echo "FAIL: $*" >&2; exit 1; }
-find_pci() { # VENDOR DEVICE -> BDFs
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor")" = "0x$1" ] && [ "$(cat "$d/device")" = "0x$2" ] && basename "$d"
-	done
-	return 0
-}
 driver_of() { [ -e "/sys/bus/pci/devices/$1/driver" ] && basename "$(readlink "/sys/bus/pci/devices/$1/driver")" || true; }
 
-PF=$(find_pci 8086 10c9)
+PF=$(lab_pci_find 8086:10c9)
 EDU=$(lab_edu)
 [ -n "$PF" ] && [ -n "$EDU" ] || fail "lab host has no igb PF ($PF) or edu ($EDU)"
 trap 'echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs; rm -rf "${tmp:-}"' EXIT
 # Start from no VFs: sriov_numvfs only changes from or to 0.
 echo 0 > "/sys/bus/pci/devices/$PF/sriov_numvfs"
 echo 2 > "/sys/bus/pci/devices/$PF/sriov_numvfs"
-VFS=$(find_pci 8086 10ca)
+VFS=$(lab_pci_find 8086:10ca)
 [ "$(echo "$VFS" | wc -w)" = 2 ] || fail "expected 2 VFs after sriov_numvfs=2, got: $VFS"
 for vf in $VFS; do # the test may poll; partvm itself waits on uevents
 	for _ in $(seq 300); do [ "$(driver_of "$vf")" = igbvf ] && break; sleep 0.1; done

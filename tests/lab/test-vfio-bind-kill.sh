@@ -7,22 +7,16 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 P=${PARTVM:-$PWD/build/partvm}
 fail() { echo "FAIL: $*" >&2; exit 1; }
-find_pci() {
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor")" = "0x$1" ] && [ "$(cat "$d/device")" = "0x$2" ] && basename "$d"
-	done
-	return 0
-}
 driver_of() { [ -e "/sys/bus/pci/devices/$1/driver" ] && basename "$(readlink "/sys/bus/pci/devices/$1/driver")" || true; }
 STATE=/run/partvm/vfio
 
-PF=$(find_pci 8086 10c9)
+PF=$(lab_pci_find 8086:10c9)
 EDU=$(lab_edu)
 trap 'echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs' EXIT
 # Start from no VFs: sriov_numvfs only changes from or to 0.
 echo 0 > "/sys/bus/pci/devices/$PF/sriov_numvfs"
 echo 3 > "/sys/bus/pci/devices/$PF/sriov_numvfs"
-VFS=$(find_pci 8086 10ca)
+VFS=$(lab_pci_find 8086:10ca)
 for vf in $VFS; do
 	for _ in $(seq 300); do [ "$(driver_of "$vf")" = igbvf ] && break; sleep 0.1; done
 	[ "$(driver_of "$vf")" = igbvf ] || fail "VF $vf did not get igbvf"

@@ -8,12 +8,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 P=${PARTVM:-$PWD/build/partvm}
 fail() { echo "FAIL: $*" >&2; exit 1; }
-find_pci() {
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor")" = "0x$1" ] && [ "$(cat "$d/device")" = "0x$2" ] && basename "$d"
-	done
-	return 0
-}
 driver_of() { [ -e "/sys/bus/pci/devices/$1/driver" ] && basename "$(readlink "/sys/bus/pci/devices/$1/driver")" || true; }
 # refuse STATUS EXPECTED-STDERR ARGS...: exact one-line message and status
 refuse() {
@@ -25,7 +19,7 @@ refuse() {
 	echo "refused as expected: $err"
 }
 
-PF=$(find_pci 8086 10c9)
+PF=$(lab_pci_find 8086:10c9)
 EDU=$(lab_edu)
 IF=$(ls /sys/bus/pci/devices/$PF/net)
 trap 'ip addr flush dev $IF; ip link set $IF down' EXIT

@@ -8,24 +8,18 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 P=${PARTVM:-$PWD/build/partvm}
 fail() { echo "FAIL: $*" >&2; exit 1; }
-find_pci() {
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor")" = "0x$1" ] && [ "$(cat "$d/device")" = "0x$2" ] && basename "$d"
-	done
-	return 0
-}
 driver_of() { [ -e "/sys/bus/pci/devices/$1/driver" ] && basename "$(readlink "/sys/bus/pci/devices/$1/driver")" || true; }
 group_of() { basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")"; }
 override_of() { cat "/sys/bus/pci/devices/$1/driver_override"; }
 STATE=/run/partvm/vfio
 
-PF=$(find_pci 8086 10c9)
+PF=$(lab_pci_find 8086:10c9)
 EDU=$(lab_edu)
 trap '"$P" vfio restore --all --force >/dev/null 2>&1 || true; echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs' EXIT
 # Start from no VFs: sriov_numvfs only changes from or to 0.
 echo 0 > "/sys/bus/pci/devices/$PF/sriov_numvfs"
 echo 2 > "/sys/bus/pci/devices/$PF/sriov_numvfs"
-set -- $(find_pci 8086 10ca)
+set -- $(lab_pci_find 8086:10ca)
 VF=$1 VF2=$2
 for vf in $VF $VF2; do
 	for _ in $(seq 300); do [ "$(driver_of "$vf")" = igbvf ] && break; sleep 0.1; done
