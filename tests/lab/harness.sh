@@ -17,6 +17,12 @@ LAB_STALL_RE='rcu: INFO: rcu_.* detected stalls'
 # How long the lab console may stay unchanged after such a report before
 # the lab host counts as stopped: a living one repeats it every 63 s.
 LAB_STALL_SILENCE=150
+# What lab-watchdog prints when a lab CPU's heartbeat stopped and an NMI did
+# not move it, and what run adds to the console when the lab host as a whole
+# went silent (LAB_ALIVE_SILENCE s without lab-watchdog's sign of life on
+# the run's share): a lab CPU stopped for good with no RCU report.
+LAB_STUCK_RE='^lab-watchdog: .* stuck for good\|^lab harness: the lab host gave no sign of life'
+LAB_ALIVE_SILENCE=180
 
 # The failure kinds run-all retries (see failure_kind and the policy
 # there): those the lab produces without partvm's help. tests/lab/baseline
@@ -43,9 +49,11 @@ LAB_CACHE=${LAB_CACHE:-/var/tmp/partvm-lab}
 # good: RCU reported a stall twice (a lab CPU stuck in TCG's emulated SVM,
 # taking no NMI), or once and CONSOLE then stayed unchanged for
 # LAB_STALL_SILENCE s (its timers dead: it stopped half-way through the
-# report and QEMU sat idle, in a clean-clone run on 2026-12-06).
+# report and QEMU sat idle, in a clean-clone run on 2026-12-06), or
+# lab-watchdog found a CPU stuck for good (LAB_STUCK_RE).
 lab_stalled() {
 	local n
+	grep -qs "$LAB_STUCK_RE" "$1" && return 0
 	n=$(grep -cs "$LAB_STALL_RE" "$1" || true)
 	[ "${n:-0}" -ge 2 ] && return 0
 	[ "${n:-0}" -ge 1 ] && [ $(($(date +%s) - $(stat -c %Y "$1"))) -ge "$LAB_STALL_SILENCE" ]
