@@ -64,7 +64,7 @@ UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
 .PHONY: all run check check-fast check-unit check-units check-kvm check-lab check-layers bench \
-	deps deps-test lab-shell install clean fuzz fuzz-build check-fuzz
+	deps deps-test firmware lab-shell install clean fuzz fuzz-build check-fuzz
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/partvm
@@ -130,6 +130,11 @@ deps:
 
 deps-test:
 	@scripts/deps test
+
+# The UEFI firmware (edk2's CloudHvX64 from Debian's source package), built
+# once per source version; its path is the last line.
+firmware:
+	@scripts/firmware
 
 run: deps
 	@$(MAKE) --no-print-directory all
