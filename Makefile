@@ -146,6 +146,7 @@ run: deps
 check-unit: $(UNIT_BINS) $(BUILD)/partvm
 	@tests/layers/run
 	@tests/lab/selftest
+	@tests/scripts/test-apt-source.sh
 	@bz=$$(tests/lab/kernel --bzimage) && \
 	PARTVM_TEST_BZIMAGE=$$bz scripts/run-unit $(UNIT_BINS) && \
 	PARTVM_TEST_BZIMAGE=$$bz tests/cli/bad-input $(BUILD)/partvm
