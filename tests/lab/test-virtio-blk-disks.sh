@@ -25,9 +25,16 @@ guest_start disks --name lab-disks --kernel "$LAB_BZIMAGE" --initrd "$TMPDIR/ini
 	--disk "$TMPDIR/data.img,serial=alpha-disk" --disk "$TMPDIR/ro.img,readonly,serial=beta-disk"
 guest_wait disks '^guest: ready' 1
 
-# /dev/disk/by-id, as udev makes it from the serial the device reports.
-guest_send 'mkdir -p /run/udev; /lib/systemd/systemd-udevd --daemon; /usr/bin/udevadm trigger --action=add --subsystem-match=block; /usr/bin/udevadm settle --timeout=60; for l in /dev/disk/by-id/virtio-*; do echo "guest: by-id ${l##*/} $(readlink -f $l)"; done; echo "guest: by-id-done"'
+# /dev/disk/by-id, as udev makes it from the serial the device reports
+# (the kernel's serial attribute, a GET_ID request to partvm). trigger
+# --settle waits until udevd has handled each event it triggered: plain
+# settle right after `udevd --daemon` can return before udevd's loop has
+# queued them (udevd forks with its sockets set up, then starts its loop),
+# and once found no link at all (cc5, 2026-12-07).
+guest_send 'mkdir -p /run/udev; /lib/systemd/systemd-udevd --daemon; /usr/bin/udevadm trigger --settle --action=add --subsystem-match=block; /usr/bin/udevadm settle --timeout=60; for d in vda vdb; do echo "guest: serial $d $(cat /sys/block/$d/serial)"; done; for l in /dev/disk/by-id/virtio-*; do echo "guest: by-id ${l##*/} $(readlink -f $l)"; done; echo "guest: by-id-done"'
 guest_wait disks '^guest: by-id-done' 1 180
+assert_contains "disks: the serials the guest's kernel reads" "guest: serial vda alpha-disk
+guest: serial vdb beta-disk" "$(grep '^guest: serial ' "$GUEST_LOG" | tr -d '\r')"
 assert_contains "disks: by-id link of the first disk" "virtio-alpha-disk /dev/vda" \
 	"$(grep '^guest: by-id ' "$GUEST_LOG" | tr -d '\r')"
 assert_contains "disks: by-id link of the second disk" "virtio-beta-disk /dev/vdb" \
