@@ -59,6 +59,23 @@ lab_stalled() {
 	[ "${n:-0}" -ge 1 ] && [ $(($(date +%s) - $(stat -c %Y "$1"))) -ge "$LAB_STALL_SILENCE" ]
 }
 
+# lab_death_kind CONSOLE: how the lab host writing CONSOLE (a console copy
+# from run --console, with its .qemu-reset beside it) died: lab-panic,
+# lab-stall (an RCU stall report, lab-watchdog's "stuck for good", or run's
+# "no sign of life"), lab-triple-fault (QEMU's reset log), or lab-reset
+# (none of these). run-all and baseline name their failures by it.
+lab_death_kind() {
+	if grep -q 'Kernel panic - not syncing' "$1"; then
+		echo lab-panic
+	elif grep -q -e "$LAB_STALL_RE" -e "$LAB_STUCK_RE" "$1"; then
+		echo lab-stall
+	elif grep -qs '^Triple fault' "$1.qemu-reset"; then
+		echo lab-triple-fault
+	else
+		echo lab-reset
+	fi
+}
+
 # lab_find_test ARG: the absolute path of the lab test ARG names (a path,
 # or a name: lab-host, test-lab-host, test-lab-host.sh); dies when none.
 lab_find_test() {
