@@ -142,14 +142,15 @@ run: deps
 
 # Unit tests, and the bad-input tests of the binary (no KVM needed). The
 # bzImage parser is tested on Debian's real kernel, fetched (once, cached)
-# by the lab's kernel script.
+# by the lab's kernel script, the firmware loader on the UEFI firmware
+# (built once per edk2 version, minutes the first time).
 check-unit: $(UNIT_BINS) $(BUILD)/partvm
 	@tests/layers/run
 	@tests/lab/selftest
 	@tests/scripts/test-apt-source.sh
-	@bz=$$(tests/lab/kernel --bzimage) && \
-	PARTVM_TEST_BZIMAGE=$$bz scripts/run-unit $(UNIT_BINS) && \
-	PARTVM_TEST_BZIMAGE=$$bz tests/cli/bad-input $(BUILD)/partvm
+	@bz=$$(tests/lab/kernel --bzimage) && fw=$$(scripts/firmware | tail -n1) && \
+	PARTVM_TEST_BZIMAGE=$$bz PARTVM_TEST_FIRMWARE=$$fw scripts/run-unit $(UNIT_BINS) && \
+	PARTVM_TEST_BZIMAGE=$$bz PARTVM_TEST_FIRMWARE=$$fw tests/cli/bad-input $(BUILD)/partvm
 	@$(MAKE) --no-print-directory check-units
 
 # Includes only go downward between the layers (ARCHITECTURE.md).

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/boot/bzimage.h"
+#include "core/boot/firmware.h"
 #include "core/boot/image.h"
 #include "core/boot/pvh.h"
 #include "core/util/cleanup.h"
@@ -228,6 +229,59 @@ static int load_bzimage(struct vm *vm, const struct boot_image *img, struct boot
 	return 0;
 }
 
+/* Copy an ELF's loadable segments to guest RAM above 1 MiB. WHAT names
+ * the file in messages. */
+static int load_segments(struct vm *vm, const struct boot_image *img, const struct pvh_info *pi,
+			 const char *what)
+{
+	for (unsigned i = 0; i < pi->nseg; i++) {
+		const struct pvh_segment *s = &pi->seg[i];
+		uint8_t *dst = vm_guest_ptr(vm, s->paddr, s->memsz);
+		int r;
+
+		if (!dst || s->paddr < LAYOUT_HIGH_MEMORY_START)
+			return log_error_errno(-ERANGE,
+					       "%s '%s': segment at %#llx (%llu KiB) is outside guest RAM",
+					       what, img->name, (unsigned long long)s->paddr,
+					       (unsigned long long)(s->memsz >> 10));
+		r = boot_image_read(img, s->offset, dst, s->filesz);
+		if (r < 0)
+			return log_error_errno(r, "%s '%s': cannot load: %m", what, img->name);
+		memset(dst + s->filesz, 0, s->memsz - s->filesz);
+	}
+	return 0;
+}
+
+/* The firmware gets what a PVH kernel gets but a command line and modules:
+ * the memory map and the RSDP, from which it installs our ACPI tables. */
+static int load_firmware(struct vm *vm, const struct boot_image *img, struct boot_entry *e)
+{
+	struct pvh_info pi;
+	const char *why = "";
+	void *si;
+	int r;
+
+	r = firmware_parse(img, &pi, &why);
+	if (r < 0)
+		return log_error_errno(r, "firmware '%s': %s", img->name, why);
+	r = load_segments(vm, img, &pi, "firmware");
+	if (r < 0)
+		return r;
+	si = vm_guest_ptr(vm, BOOT_START_INFO_ADDR, BOOT_ZERO_PAGE_ADDR - BOOT_START_INFO_ADDR);
+	if (!si)
+		return -ENOMEM;
+	r = pvh_build_start_info(si, BOOT_ZERO_PAGE_ADDR - BOOT_START_INFO_ADDR, BOOT_START_INFO_ADDR,
+				 0, 0, 0, &vm->mem.layout, vm->rsdp_gpa);
+	if (r < 0)
+		return r;
+	e->mode = BOOT_MODE_PROTECTED;
+	e->ip = pi.entry;
+	e->arg = BOOT_START_INFO_ADDR;
+	e->sp = BOOT_STACK_ADDR;
+	e->cr3 = 0;
+	return 0;
+}
+
 static int load_pvh(struct vm *vm, const struct boot_image *img, struct boot_entry *e)
 {
 	struct pvh_info pi;
@@ -239,20 +293,9 @@ static int load_pvh(struct vm *vm, const struct boot_image *img, struct boot_ent
 	r = pvh_parse(img, &pi, &why);
 	if (r < 0)
 		return log_error_errno(r, "kernel '%s': %s", img->name, why);
-	for (unsigned i = 0; i < pi.nseg; i++) {
-		const struct pvh_segment *s = &pi.seg[i];
-		uint8_t *dst = vm_guest_ptr(vm, s->paddr, s->memsz);
-
-		if (!dst || s->paddr < LAYOUT_HIGH_MEMORY_START)
-			return log_error_errno(-ERANGE,
-					       "kernel '%s': segment at %#llx (%llu KiB) is outside guest RAM",
-					       img->name, (unsigned long long)s->paddr,
-					       (unsigned long long)(s->memsz >> 10));
-		r = boot_image_read(img, s->offset, dst, s->filesz);
-		if (r < 0)
-			return log_error_errno(r, "kernel '%s': cannot load: %m", img->name);
-		memset(dst + s->filesz, 0, s->memsz - s->filesz);
-	}
+	r = load_segments(vm, img, &pi, "kernel");
+	if (r < 0)
+		return r;
 
 	r = write_cmdline(vm, boot_cmdline(vm->cfg), BOOT_CMDLINE_MAX - 1);
 	if (r < 0)
@@ -288,7 +331,7 @@ int boot_check_kernel(const char *path, uint64_t memory)
 	size_t head_len;
 	int r;
 
-	r = memory_layout_init(&l, memory);
+	r = memory_layout_init(&l, memory, LAYOUT_DIRECT_BOOT);
 	if (r < 0)
 		return r;
 	r = open_image(&img, -1, path, "kernel");
@@ -326,6 +369,30 @@ int boot_check_kernel(const char *path, uint64_t memory)
 		break;
 	}
 out:
+	close(img.fd);
+	return r;
+}
+
+int boot_check_firmware(const char *path, uint64_t memory)
+{
+	struct mem_layout l;
+	struct boot_image img;
+	struct pvh_info pi;
+	const char *why = "";
+	int r;
+
+	r = memory_layout_init(&l, memory, LAYOUT_FIRMWARE);
+	if (r < 0)
+		return r;
+	r = open_image(&img, -1, path, "firmware");
+	if (r < 0)
+		return r;
+	r = firmware_parse(&img, &pi, &why);
+	if (r < 0)
+		log_error("firmware '%s': %s", path, why);
+	else if (pi.end > l.low_end)
+		r = log_error_errno(-ENOMEM, "firmware '%s' needs at least %llu MiB of guest RAM; "
+				    "use --memory", path, (unsigned long long)(pi.end >> 20) + 1);
 	close(img.fd);
 	return r;
 }
@@ -372,6 +439,14 @@ int boot_load(struct vm *vm, struct boot_entry *e)
 	int r;
 
 	boot_loaded_free(&vm->loaded);
+	if (vm->cfg->firmware) {
+		r = open_image(&img, vm->boot_fds_kept ? vm->boot_fds[0] : -1, vm->cfg->firmware,
+			       "firmware");
+		if (r < 0)
+			return r;
+		r = load_firmware(vm, &img, e);
+		goto loaded;
+	}
 	if (vm->cfg->kernel) {
 		r = open_image(&img, vm->boot_fds_kept ? vm->boot_fds[0] : -1, vm->cfg->kernel, "kernel");
 		if (r < 0)
@@ -405,6 +480,7 @@ int boot_load(struct vm *vm, struct boot_entry *e)
 				    "nor a PVH ELF)", img.name);
 		break;
 	}
+loaded:
 	if (r < 0)
 		goto out;
 	gdt = vm_guest_ptr(vm, BOOT_GDT_ADDR, 6 * 8);

@@ -80,6 +80,9 @@ const char *boot_cmdline(const struct vm_config *cfg);
  * file and returns a negative errno when it is not. */
 int boot_check_kernel(const char *path, uint64_t memory);
 
+/* The same for a UEFI firmware (core/boot/firmware.h). */
+int boot_check_firmware(const char *path, uint64_t memory);
+
 /* Write the flat GDT (code, data, TSS) both protocols start with. */
 void boot_write_gdt(void *gdt_page, enum boot_mode mode);
 

@@ -51,7 +51,8 @@ static int find_entry_in_notes(const uint8_t *n, size_t len, uint32_t *entry)
 	return 0;
 }
 
-int pvh_parse(const struct boot_image *img, struct pvh_info *info, const char **why)
+static int parse(const struct boot_image *img, struct pvh_info *info, const char **why,
+		 bool firmware)
 {
 	unsigned char ident[EI_NIDENT];
 	uint64_t phoff;
@@ -75,7 +76,9 @@ int pvh_parse(const struct boot_image *img, struct pvh_info *info, const char **
 
 		if (boot_image_read(img, 0, &eh, sizeof(eh)) < 0)
 			goto truncated;
-		if (eh.e_machine != EM_X86_64)
+		/* edk2's ELF header for its PVH platforms (OvmfPkg's
+		 * XenElfHeader) says ELFCLASS64 with EM_386. */
+		if (eh.e_machine != EM_X86_64 && !(firmware && eh.e_machine == EM_386))
 			goto wrong_machine;
 		phoff = eh.e_phoff;
 		phnum = eh.e_phnum;
@@ -145,8 +148,10 @@ int pvh_parse(const struct boot_image *img, struct pvh_info *info, const char **
 		}
 	}
 	if (!found) {
-		*why = "an ELF without a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY); "
-		       "a Linux vmlinux needs CONFIG_PVH=y";
+		*why = firmware ? "an ELF without a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY), so not "
+				  "a firmware partvm can start"
+				: "an ELF without a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY); "
+				  "a Linux vmlinux needs CONFIG_PVH=y";
 		return -ENOEXEC;
 	}
 	if (info->nseg == 0) {
@@ -164,6 +169,16 @@ wrong_machine:
 bad:
 	*why = "malformed ELF headers";
 	return -ENOEXEC;
+}
+
+int pvh_parse(const struct boot_image *img, struct pvh_info *info, const char **why)
+{
+	return parse(img, info, why, false);
+}
+
+int pvh_parse_firmware(const struct boot_image *img, struct pvh_info *info, const char **why)
+{
+	return parse(img, info, why, true);
 }
 
 int pvh_build_start_info(void *buf, size_t len, uint64_t buf_gpa, uint64_t cmdline_gpa,

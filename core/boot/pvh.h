@@ -65,6 +65,9 @@ int pvh_is_elf(const uint8_t *head, size_t len);
 /* Parse the ELF headers and find the PVH entry. -ENOEXEC with WHY set when
  * it is not a PVH kernel, -EIO when truncated. */
 int pvh_parse(const struct boot_image *img, struct pvh_info *info, const char **why);
+/* The same for a firmware: edk2's PVH ELF header is a 64-bit ELF whose
+ * machine says EM_386, which a kernel's may not. */
+int pvh_parse_firmware(const struct boot_image *img, struct pvh_info *info, const char **why);
 
 /* Write hvm_start_info, one module entry (when INITRD_SIZE) and the memory
  * map into BUF, which the guest sees at BUF_GPA. Returns bytes used or

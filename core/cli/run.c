@@ -43,12 +43,14 @@ enum {
 	OPT_HYPERV,
 	OPT_HYPERVISOR_ID,
 	OPT_HYPERV_VENDOR_ID,
+	OPT_FIRMWARE,
 	OPT_DEVICE,               /* + the index of a device type in the board */
 };
 
 static const struct option options[] = {
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "initrd", required_argument, NULL, 'i' },
+	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
 	{ "append", required_argument, NULL, 'a' },
 	{ "memory", required_argument, NULL, 'm' },
 	{ "cpus", required_argument, NULL, 'c' },
@@ -123,6 +125,8 @@ static void print_help(void)
 	       "the embedded test guest boots.\n\n"
 	       "  -k, --kernel FILE     bzImage or PVH ELF (vmlinux) to boot\n"
 	       "  -i, --initrd FILE     initial ramdisk\n"
+	       "      --firmware FILE   boot a UEFI firmware (edk2's CloudHv platform, built by\n"
+	       "                        'make firmware') instead of a kernel\n"
 	       "  -a, --append STRING   kernel command line (default: %s)\n"
 	       "  -m, --memory SIZE     guest RAM, e.g. 512M or 4G (default 256M, minimum 16M)\n"
 	       "  -c, --cpus N          number of vCPUs (default 1)\n"
@@ -185,7 +189,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 {
 	/* Options are applied after the config file, which may come anywhere
 	 * on the line: collect them first. */
-	const char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
+	const char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL, *firmware = NULL;
 	const char *cpus = NULL, *name = NULL, *kvm = NULL;
 	const char *affinity = NULL, *backing = NULL, *numa = NULL, *shutdown = NULL, *seccomp = NULL,
 		   *user = NULL;
@@ -213,6 +217,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		switch (opt) {
 		case 'k': kernel = optarg; break;
 		case 'i': initrd = optarg; break;
+		case OPT_FIRMWARE: firmware = optarg; break;
 		case 'a': append = optarg; break;
 		case 'm': memory = optarg; break;
 		case 'c': cpus = optarg; break;
@@ -257,8 +262,18 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 		if (r < 0)
 			return r;
 	}
-	if (append && (r = config_set_string(&cfg->cmdline, append)) < 0)
-		return r;
+	if (firmware) {
+		r = config_set_string(&cfg->firmware, firmware);
+		cfg->firmware_line = 0;
+		if (r < 0)
+			return r;
+	}
+	if (append) {
+		r = config_set_string(&cfg->cmdline, append);
+		cfg->cmdline_line = 0;
+		if (r < 0)
+			return r;
+	}
 	if (memory && config_set_memory(cfg, memory, &why) < 0)
 		return usage(err, "--memory %s: %s", memory, why);
 	if (cpus && config_set_cpus(cfg, cpus, &why) < 0)
@@ -313,9 +328,9 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, struct config_e
 	cfg->hyperv |= hyperv;
 
 	/* The embedded test guest always reports through port 0xf4. */
-	if (!cfg->kernel)
+	if (!cfg->kernel && !cfg->firmware)
 		cfg->debug_exit = true;
-	else if (!cfg->cmdline && (r = config_set_string(&cfg->cmdline, DEFAULT_LINUX_CMDLINE)) < 0)
+	else if (cfg->kernel && !cfg->cmdline && (r = config_set_string(&cfg->cmdline, DEFAULT_LINUX_CMDLINE)) < 0)
 		return r;
 	r = config_set_default_name(cfg);
 	if (r < 0)
@@ -365,7 +380,8 @@ int cli_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if (cfg.kernel && boot_check_kernel(cfg.kernel, cfg.memory) < 0) {
+	if ((cfg.kernel && boot_check_kernel(cfg.kernel, cfg.memory) < 0) ||
+	    (cfg.firmware && boot_check_firmware(cfg.firmware, cfg.memory) < 0)) {
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}

@@ -145,6 +145,15 @@ static int predict(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
+	/* No silent wrong prediction: the firmware's measurements are its own. */
+	if (cfg.firmware) {
+		log_error("tpm predict: the partition boots the UEFI firmware '%s', which measures PCRs "
+			  "0-7 itself and its boot loaders PCRs 4-9 as they run; partvm predicts "
+			  "none of them there (replay the guest's event log instead: tpm2_eventlog)",
+			  cfg.firmware);
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
 	r = tpm_platform_devices("", &cfg, &devs, e, sizeof(e));
 	if (r < 0) {
 		log_error_errno(r, "tpm predict: %s", e);

@@ -30,7 +30,7 @@ static int create(struct device *d, struct loop *loop)
 /* With --debug-exit, and always for the embedded test guest. */
 static bool wanted(const struct vm_config *cfg)
 {
-	return cfg->debug_exit || !cfg->kernel;
+	return cfg->debug_exit || (!cfg->kernel && !cfg->firmware);
 }
 
 const struct device_type debug_exit_device_type = {

@@ -26,6 +26,7 @@ struct pm {
 	struct pm_hooks hooks;
 	uint16_t sts, en, cnt;
 	bool sci_level;
+	bool sleep_control;     /* see pm_enable_sleep_control() */
 	/* A guest can ask for sleep states in a loop: say so, not endlessly. */
 	struct ratelimit rl;
 };
@@ -122,6 +123,11 @@ void pm_write(struct pm *pm, unsigned offset, unsigned size, uint32_t value)
 	if (size == 0 || size > 4 || offset >= PM_BLOCK_LEN || size > PM_BLOCK_LEN - offset)
 		return;
 	pthread_mutex_lock(&pm->lock);
+	if (pm->sleep_control && offset == OFF_STS && size == 1 && (value & SLEEP_CONTROL_SLP_EN)) {
+		sleep = true;
+		slp_typ = (value & SLEEP_CONTROL_SLP_TYP_MASK) >> SLEEP_CONTROL_SLP_TYP_SHIFT;
+		size = 0;
+	}
 	for (unsigned i = 0; i < size; i++) {
 		unsigned off = offset + i;
 		uint8_t b = value >> (8 * i);
@@ -162,6 +168,13 @@ void pm_write(struct pm *pm, unsigned offset, unsigned size, uint32_t value)
 				  "supported", slp_typ);
 	else if (sleep && pm->hooks.sleep)
 		pm->hooks.sleep(pm->hooks.ctx, slp_typ);
+}
+
+void pm_enable_sleep_control(struct pm *pm)
+{
+	pthread_mutex_lock(&pm->lock);
+	pm->sleep_control = true;
+	pthread_mutex_unlock(&pm->lock);
 }
 
 void pm_press_power_button(struct pm *pm)
@@ -222,6 +235,8 @@ static int create(struct device *d, struct loop *loop)
 	if (!pm)
 		return -ENOMEM;
 	d->priv = pm;
+	if (d->vm->mem.layout.platform == LAYOUT_FIRMWARE)
+		pm_enable_sleep_control(pm);
 	return bus_register(&d->vm->pio, PORT_PM1A_EVT, PM_BLOCK_LEN, "acpi-pm", &pm_ops, pm);
 }
 

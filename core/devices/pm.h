@@ -45,6 +45,18 @@ void pm_reset(struct pm *pm);
 uint32_t pm_read(struct pm *pm, unsigned offset, unsigned size);
 void pm_write(struct pm *pm, unsigned offset, unsigned size, uint32_t value);
 
+/*
+ * edk2's CloudHv platform powers off through a hardware-reduced ACPI sleep
+ * control register (ACPI 6.5, 4.8.3.7) at port 0x600, which here is PM1a
+ * status: a byte write there with SLP_EN set is taken as that register's
+ * (a byte write to PM1 status clears bits 0-7, never SLP_EN's bit 5 in a
+ * way an OS relies on: it writes the word ACPI's FADT gives).
+ */
+#define SLEEP_CONTROL_SLP_TYP_SHIFT 2
+#define SLEEP_CONTROL_SLP_TYP_MASK  (7U << SLEEP_CONTROL_SLP_TYP_SHIFT)
+#define SLEEP_CONTROL_SLP_EN        (1U << 5)
+void pm_enable_sleep_control(struct pm *pm);
+
 /* Press the power button: sets PWRBTN_STS; the SCI fires if enabled. */
 void pm_press_power_button(struct pm *pm);
 bool pm_power_button_enabled(struct pm *pm);

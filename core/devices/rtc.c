@@ -235,6 +235,28 @@ struct rtc *rtc_create(time_t (*now)(void))
 	return r;
 }
 
+void rtc_set_memory_size(struct rtc *r, uint64_t low_end, uint64_t above_4g)
+{
+	uint64_t ext = low_end > SZ_1M ? (low_end - SZ_1M) / SZ_1K : 0;
+	uint64_t mid = low_end > 16 * SZ_1M ? (low_end - 16 * SZ_1M) >> 16 : 0;
+	uint64_t high = above_4g >> 16;
+
+	if (ext > 0xffff)
+		ext = 0xffff;
+	if (mid > 0xffff)
+		mid = 0xffff;
+	if (high > 0xffffff)
+		high = 0xffffff;
+	pthread_mutex_lock(&r->lock);
+	r->cmos[CMOS_EXT_MEM_KB] = r->cmos[CMOS_EXT_MEM_KB_COPY] = ext & 0xff;
+	r->cmos[CMOS_EXT_MEM_KB + 1] = r->cmos[CMOS_EXT_MEM_KB_COPY + 1] = ext >> 8;
+	r->cmos[CMOS_MEM_ABOVE_16M] = mid & 0xff;
+	r->cmos[CMOS_MEM_ABOVE_16M + 1] = mid >> 8;
+	for (unsigned i = 0; i < 3; i++)
+		r->cmos[CMOS_MEM_ABOVE_4G + i] = (high >> (8 * i)) & 0xff;
+	pthread_mutex_unlock(&r->lock);
+}
+
 void rtc_free(struct rtc *r)
 {
 	if (!r)
@@ -262,10 +284,12 @@ static const struct bus_ops rtc_ops = { .read = pio_read, .write = pio_write };
 static int create(struct device *d, struct loop *loop)
 {
 	struct rtc *r = rtc_create(NULL);
+	const struct mem_layout *l = &d->vm->mem.layout;
 
 	if (!r)
 		return -ENOMEM;
 	d->priv = r;
+	rtc_set_memory_size(r, l->low_end, l->high_end - LAYOUT_PCI_HOLE_END);
 	return bus_register(&d->vm->pio, PORT_RTC, 2, "rtc", &rtc_ops, r);
 }
 

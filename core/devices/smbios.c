@@ -283,7 +283,8 @@ static int attach(struct device *d)
 		.cpus = d->vm->ncpus,
 		.oem = s->oem,
 	};
-	uint8_t *p = vm_guest_ptr(d->vm, LAYOUT_SMBIOS_START, LAYOUT_SMBIOS_SIZE);
+	const struct mem_layout *l = &d->vm->mem.layout;
+	uint8_t *p = vm_guest_ptr(d->vm, l->smbios_base, l->smbios_size);
 	_cleanup_free_ char **oem = NULL;
 	size_t k = 0;
 	ssize_t n;
@@ -305,7 +306,7 @@ static int attach(struct device *d)
 		oem[k++] = *v;
 	in.oem = oem;
 	memcpy(in.uuid, s->uuid, 16);
-	n = smbios_build(&in, LAYOUT_SMBIOS_START, p, LAYOUT_SMBIOS_SIZE);
+	n = smbios_build(&in, l->smbios_base, p, l->smbios_size);
 	/* The credentials' size was checked against the room with the config. */
 	return n < 0 ? log_error_errno((int)n, "smbios: the tables do not fit: %m") : 0;
 }

@@ -236,6 +236,7 @@ void kvm_init(struct kvm *k)
 	memset(k, 0, sizeof(*k));
 	k->dev_fd = k->vm_fd = -1;
 	k->hypervisor.id = KVM_HYPERVISOR_ID_KVM;
+	k->virtual_wire = true;
 	pthread_mutex_init(&k->coalesced_lock, NULL);
 	pthread_mutex_init(&k->routing_lock, NULL);
 }

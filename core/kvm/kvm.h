@@ -70,6 +70,10 @@ struct kvm {
 	struct kvm_cpuid2 *hv_cpuid;
 	bool hv_synic;                /* KVM_CAP_HYPERV_SYNIC2: SynIC and its timers */
 	bool hv_enforce_cpuid;        /* KVM_CAP_HYPERV_ENFORCE_CPUID */
+	/* vCPUs start with the LAPIC's LINT0 as ExtINT and LINT1 as NMI, as a
+	 * BIOS leaves them for the OS it boots; false: the reset state (both
+	 * masked), for a firmware that programs them itself. */
+	bool virtual_wire;
 	unsigned nr_memslots, next_memslot;
 
 	int coalesced_page;           /* page offset in the vCPU mmap, 0: none */

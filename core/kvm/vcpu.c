@@ -91,6 +91,8 @@ int kvm_vcpu_create(struct kvm *k, struct kvm_vcpu *v, unsigned index, uint32_t 
 
 	/* LINT0 as ExtINT and LINT1 as NMI: the 8259 reaches the CPU through
 	 * the LAPIC until the guest programs the IOAPIC. */
+	if (!k->virtual_wire)
+		return 0;
 	if (ioctl(fd, KVM_GET_LAPIC, &lapic) < 0)
 		return log_error_errno(-errno, "vcpu %u: KVM_GET_LAPIC: %m", index);
 	*(uint32_t *)&lapic.regs[APIC_LVT0] = APIC_MODE_EXTINT;

@@ -90,6 +90,8 @@ static int cmd_status(struct vm *vm, struct json_object *reply, const char **why
 	json_object_object_add(reply, "memory", memory_status(vm));
 	json_object_object_add(reply, "hypervisor", hypervisor_status(vm));
 	json_object_object_add(reply, "kernel", vm->cfg->kernel ? json_object_new_string(vm->cfg->kernel) : NULL);
+	json_object_object_add(reply, "firmware",
+			       vm->cfg->firmware ? json_object_new_string(vm->cfg->firmware) : NULL);
 	json_object_object_add(reply, "devices", json_object_new_array());
 	json_object_object_add(reply, "tpm", NULL);
 	devices_status(vm, reply);

@@ -259,6 +259,9 @@ static int attach(struct device *d)
 		return log_error_errno(r, "tpm: swtpm cannot reset the TPM: %m (swtpm's log: %s)",
 				       t->swtpm.log_path);
 	tpm_crb_reset(&t->crb, established);
+	/* A UEFI firmware starts the TPM and measures the boot itself. */
+	if (vm->mem.layout.platform == LAYOUT_FIRMWARE)
+		return 0;
 
 	log = vm_guest_ptr(vm, LAYOUT_TPM_LOG_START, LAYOUT_TPM_LOG_SIZE);
 	if (!log)
@@ -303,6 +306,8 @@ static void acpi(struct device *d, struct acpi_config *a)
 	a->tpm = true;
 	a->tpm_crb_base = LAYOUT_TPM_CRB_START;
 	a->tpm_crb_size = LAYOUT_TPM_CRB_SIZE;
+	if (d->vm->mem.layout.platform == LAYOUT_FIRMWARE)
+		return;
 	a->tpm_log_addr = LAYOUT_TPM_LOG_START;
 	a->tpm_log_size = LAYOUT_TPM_LOG_SIZE;
 }

@@ -51,6 +51,7 @@ void config_free(struct vm_config *c)
 	free(c->kernel);
 	free(c->initrd);
 	free(c->cmdline);
+	free(c->firmware);
 	free(c->kvm_device);
 	free(c->user);
 	free(c->hyperv_vendor_id);
@@ -394,7 +395,14 @@ static int key_initrd(struct parse *p, const char *v, const char **why)
 
 static int key_cmdline(struct parse *p, const char *v, const char **why)
 {
+	p->ctx.cfg->cmdline_line = p->src.line;
 	return config_set_string(&p->ctx.cfg->cmdline, v);
+}
+
+static int key_firmware(struct parse *p, const char *v, const char **why)
+{
+	p->ctx.cfg->firmware_line = p->src.line;
+	return config_set_path(&p->ctx, &p->ctx.cfg->firmware, v, why);
 }
 
 static int key_cpu_affinity(struct parse *p, const char *v, const char **why)
@@ -513,6 +521,7 @@ static const struct own_key boot_keys[] = {
 	{ "kernel", key_kernel },
 	{ "initrd", key_initrd },
 	{ "cmdline", key_cmdline },
+	{ "firmware", key_firmware },
 	{ NULL, NULL },
 };
 
@@ -873,6 +882,23 @@ int config_check_readable(const struct vm_config *c, int line, const char *what,
 	return r;
 }
 
+/* A firmware boots what the guest's disk holds: a kernel, initrd or command
+ * line from the host would be ignored, so they are refused. */
+static int validate_boot(const struct vm_config *c, struct config_error *err)
+{
+	const char *what = c->kernel ? "kernel" : c->initrd ? "initrd" : c->cmdline ? "cmdline" : NULL;
+	int line = c->kernel ? c->kernel_line : c->initrd ? c->initrd_line : c->cmdline_line;
+	char at[300];
+
+	if (!c->firmware || !what)
+		return 0;
+	snprintf(err->msg, sizeof(err->msg), "%sfirmware and %s exclude each other: the firmware "
+		 "boots the loader on the guest's disk, which brings its own kernel%s",
+		 config_where(c, c->firmware_line ? c->firmware_line : line, at, sizeof(at)), what,
+		 strcmp(what, "cmdline") ? "" : " and command line");
+	return -EINVAL;
+}
+
 /* Resource keys that depend on other keys, checked once all are known. */
 static int validate_resources(const struct vm_config *c, struct config_error *err)
 {
@@ -935,9 +961,13 @@ int config_validate(const struct vm_config *c, struct config_error *err)
 	if (r < 0)
 		return r;
 
-	if (c->path && !c->kernel) {
+	r = validate_boot(c, err);
+	if (r < 0)
+		return r;
+	if (c->path && !c->kernel && !c->firmware) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "%s: no kernel (set 'kernel = PATH' in [boot] or pass --kernel)", c->path);
+			 "%s: no kernel (set 'kernel = PATH' or 'firmware = PATH' in [boot], or pass "
+			 "--kernel or --firmware)", c->path);
 		return -EINVAL;
 	}
 	if (!c->kernel && c->initrd) {
@@ -951,6 +981,11 @@ int config_validate(const struct vm_config *c, struct config_error *err)
 	}
 	if (c->initrd) {
 		r = config_check_readable(c, c->initrd_line, "initrd", c->initrd, err);
+		if (r < 0)
+			return r;
+	}
+	if (c->firmware) {
+		r = config_check_readable(c, c->firmware_line, "firmware", c->firmware, err);
 		if (r < 0)
 			return r;
 	}

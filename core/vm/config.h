@@ -46,9 +46,10 @@ struct vm_config {
 	char *name;
 	uint64_t memory;        /* bytes */
 	unsigned cpus;
-	char *kernel;           /* NULL: the embedded test guest */
+	char *kernel;           /* NULL: the embedded test guest (or the firmware) */
 	char *initrd;
 	char *cmdline;
+	char *firmware;         /* [boot] firmware, --firmware: a UEFI firmware boots instead */
 	bool no_reboot;
 	bool debug_exit;
 	char *kvm_device;       /* default /dev/kvm */
@@ -80,7 +81,7 @@ struct vm_config {
 	unsigned shutdown_timeout;
 
 	/* Lines the values came from, for errors found after parsing. */
-	int kernel_line, initrd_line;
+	int kernel_line, initrd_line, cmdline_line, firmware_line;
 	int cpu_affinity_line, memory_backing_line;
 	int hyperv_line, hypervisor_id_line, hyperv_vendor_id_line;
 };

@@ -19,6 +19,20 @@
  * RAM up to 2 GiB lies below the hole; the rest starts at 4 GiB. A 2 GiB
  * hole, as on q35, leaves 1.5 GiB of 32-bit MMIO for devices whose BARs
  * must stay below 4 GiB.
+ *
+ * Booting a UEFI firmware (edk2's OvmfPkg/CloudHv platform), RAM lies where
+ * it does above, and the firmware decides the rest (its
+ * IndustryStandard/CloudHv.h and PlatformInitLib, edk2 2022.11):
+ *
+ *   0x000f0000               SMBIOS 3.0 entry point (CLOUDHV_SMBIOS_ADDRESS);
+ *                            the firmware keeps its own TPM event log
+ *   0xc0000000 - 0xfbffffff  32-bit PCI MMIO: the firmware assigns BARs in
+ *                            [CLOUDHV_MMIO_HOLE_ADDRESS, 0xfc000000)
+ *   0xfc000000 - 0xfc0fffff  PCIe ECAM, out of that aperture (the firmware
+ *                            itself uses port 0xcf8)
+ *   64-bit PCI MMIO          32 GiB (its PcdPciMmio64Size) at the first
+ *                            32 GiB multiple above RAM, as it computes it
+ *                            from CMOS 0x5b-0x5d
  */
 #ifndef PARTVM_LAYOUT_H
 #define PARTVM_LAYOUT_H
@@ -52,6 +66,13 @@
 #define LAYOUT_TPM_CRB_START     0xfed40000ULL
 #define LAYOUT_TPM_CRB_SIZE      0x5000ULL
 #define LAYOUT_LAPIC_START       0xfee00000ULL
+
+#define LAYOUT_FW_SMBIOS_START   0xf0000ULL
+#define LAYOUT_FW_SMBIOS_SIZE    0x10000ULL
+#define LAYOUT_FW_MMIO32_START   0xc0000000ULL
+#define LAYOUT_FW_MMIO32_SIZE    (0xfc000000ULL - LAYOUT_FW_MMIO32_START)
+#define LAYOUT_FW_ECAM_START     0xfc000000ULL
+#define LAYOUT_FW_MMIO64_SIZE    (32 * SZ_1G)
 
 /* The 64-bit window starts at the first multiple of this above RAM and is
  * at least this large; pci_host_size_mmio64() grows it with the BARs in

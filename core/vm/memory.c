@@ -17,13 +17,14 @@ static void add_e820(struct mem_layout *l, uint64_t addr, uint64_t size, uint32_
 	l->e820[l->ne820++] = (struct e820_entry){ addr, size, type };
 }
 
-int memory_layout_init(struct mem_layout *l, uint64_t ram_size)
+int memory_layout_init(struct mem_layout *l, uint64_t ram_size, enum layout_platform platform)
 {
 	uint64_t low, high;
 
 	if (ram_size < (16ULL << 20) || ram_size % 4096)
 		return -EINVAL;
 	memset(l, 0, sizeof(*l));
+	l->platform = platform;
 	l->ram_size = ram_size;
 
 	low = ram_size < LAYOUT_PCI_HOLE_START ? ram_size : LAYOUT_PCI_HOLE_START;
@@ -35,8 +36,25 @@ int memory_layout_init(struct mem_layout *l, uint64_t ram_size)
 	if (high)
 		l->regions[l->nregions++] = (struct mem_region){ LAYOUT_PCI_HOLE_END, high, low };
 
-	l->mmio64_size = LAYOUT_MMIO64_SIZE;
-	l->mmio64_base = align_up(l->high_end, LAYOUT_MMIO64_SIZE);
+	if (platform == LAYOUT_FIRMWARE) {
+		/* edk2's PlatformGetFirstNonAddress(): the end of RAM rounded
+		 * up to 1 GiB, then to the aperture's size. */
+		l->mmio64_size = LAYOUT_FW_MMIO64_SIZE;
+		l->mmio64_base = align_up(align_up(l->high_end, SZ_1G), LAYOUT_FW_MMIO64_SIZE);
+		l->mmio32_base = LAYOUT_FW_MMIO32_START;
+		l->mmio32_size = LAYOUT_FW_MMIO32_SIZE;
+		l->ecam_base = LAYOUT_FW_ECAM_START;
+		l->smbios_base = LAYOUT_FW_SMBIOS_START;
+		l->smbios_size = LAYOUT_FW_SMBIOS_SIZE;
+	} else {
+		l->mmio64_size = LAYOUT_MMIO64_SIZE;
+		l->mmio64_base = align_up(l->high_end, LAYOUT_MMIO64_SIZE);
+		l->mmio32_base = LAYOUT_MMIO32_START;
+		l->mmio32_size = LAYOUT_MMIO32_SIZE;
+		l->ecam_base = LAYOUT_ECAM_START;
+		l->smbios_base = LAYOUT_SMBIOS_START;
+		l->smbios_size = LAYOUT_SMBIOS_SIZE;
+	}
 
 	/* What a PC BIOS reports: the EBDA and the BIOS area with our ACPI
 	 * tables and TPM event log are reserved; ECAM must be reserved or
@@ -45,19 +63,20 @@ int memory_layout_init(struct mem_layout *l, uint64_t ram_size)
 	add_e820(l, LAYOUT_EBDA_START, 0xa0000 - LAYOUT_EBDA_START, E820_RESERVED);
 	add_e820(l, LAYOUT_BIOS_START, LAYOUT_BIOS_SIZE, E820_RESERVED);
 	add_e820(l, LAYOUT_HIGH_MEMORY_START, low - LAYOUT_HIGH_MEMORY_START, E820_RAM);
-	add_e820(l, LAYOUT_ECAM_START, LAYOUT_ECAM_SIZE, E820_RESERVED);
+	add_e820(l, l->ecam_base, LAYOUT_ECAM_SIZE, E820_RESERVED);
 	if (high)
 		add_e820(l, LAYOUT_PCI_HOLE_END, high, E820_RAM);
 	return 0;
 }
 
-int memory_map(struct guest_memory *m, uint64_t ram_size, enum memory_backing backing)
+int memory_map(struct guest_memory *m, uint64_t ram_size, enum memory_backing backing,
+	       enum layout_platform platform)
 {
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 	void *p;
 	int r;
 
-	r = memory_layout_init(&m->layout, ram_size);
+	r = memory_layout_init(&m->layout, ram_size, platform);
 	if (r < 0)
 		return r;
 	if (backing == MEMORY_BACKING_HUGETLB)

@@ -33,20 +33,38 @@ struct mem_region {
 	uint64_t host_offset;
 };
 
+/*
+ * Which platform the guest sees. Direct kernel boot has partvm's own map
+ * (layout.h); a UEFI firmware (edk2's CloudHv platform) fixes some of it
+ * itself: its 32-bit PCI aperture, its 64-bit aperture's size and the
+ * SMBIOS entry point's address, so partvm's map follows it there.
+ */
+enum layout_platform {
+	LAYOUT_DIRECT_BOOT,
+	LAYOUT_FIRMWARE,
+};
+
 struct mem_layout {
+	enum layout_platform platform;
 	uint64_t ram_size;
 	unsigned nregions;
 	struct mem_region regions[MEMORY_MAX_REGIONS];
 	uint64_t low_end;           /* end of RAM below the PCI hole */
 	uint64_t high_end;          /* end of RAM above 4 GiB (4 GiB if none) */
+	uint64_t mmio32_base;       /* 32-bit PCI MMIO window */
+	uint64_t mmio32_size;
 	uint64_t mmio64_base;
 	uint64_t mmio64_size;
+	uint64_t ecam_base;         /* PCIe ECAM, LAYOUT_ECAM_SIZE */
+	uint64_t smbios_base;       /* SMBIOS entry point and tables */
+	uint64_t smbios_size;
 	unsigned ne820;
 	struct e820_entry e820[MEMORY_MAX_E820];
 };
 
-/* Compute the layout for RAM_SIZE bytes (a multiple of 4 KiB, >= 16 MiB). */
-int memory_layout_init(struct mem_layout *l, uint64_t ram_size);
+/* Compute the layout for RAM_SIZE bytes (a multiple of 4 KiB, >= 16 MiB)
+ * on PLATFORM. */
+int memory_layout_init(struct mem_layout *l, uint64_t ram_size, enum layout_platform platform);
 
 enum memory_backing {
 	MEMORY_BACKING_ANONYMOUS,
@@ -65,7 +83,8 @@ struct guest_memory {
 	bool pinned;
 };
 
-int memory_map(struct guest_memory *m, uint64_t ram_size, enum memory_backing backing);
+int memory_map(struct guest_memory *m, uint64_t ram_size, enum memory_backing backing,
+	       enum layout_platform platform);
 void memory_unmap(struct guest_memory *m);
 /* Drop the contents (a reset gives the guest zeroed RAM again). */
 int memory_clear(struct guest_memory *m);

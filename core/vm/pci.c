@@ -9,12 +9,17 @@
 #include "core/kvm/kvm.h"
 #include "core/vm/layout.h"
 #include "core/util/bytes.h"
+#include "core/util/log.h"
 #include "core/vm/vm.h"
 
 /* The host bridge's identity: Red Hat's generic PCIe host bridge ID, the
  * one Linux and pci.ids know for virtual machines' root complexes. */
 #define HOST_BRIDGE_VENDOR 0x1b36
 #define HOST_BRIDGE_DEVICE 0x0008
+/* What edk2's CloudHv platform looks for at 00:00.0 (CLOUDHV_DEVICE_ID,
+ * under Intel's vendor ID as Cloud Hypervisor has it). */
+#define FW_HOST_BRIDGE_VENDOR 0x8086
+#define FW_HOST_BRIDGE_DEVICE 0x0d57
 #define PCI_CLASS_HOST_BRIDGE 0x060000
 
 /* 0xCF9, the reset control register a PC chipset decodes beside CF8:
@@ -332,8 +337,8 @@ int pci_host_init(struct vm *vm)
 	vm->pci = h;
 	h->vm = vm;
 	pthread_mutex_init(&h->lock, NULL);
-	h->mmio32_next = LAYOUT_MMIO32_START;
-	h->mmio32_end = LAYOUT_MMIO32_START + LAYOUT_MMIO32_SIZE;
+	h->mmio32_next = vm->mem.layout.mmio32_base;
+	h->mmio32_end = vm->mem.layout.mmio32_base + vm->mem.layout.mmio32_size;
 	/* Up to the highest address the guest can reach: a device's BARs
 	 * decide how much of it the window takes (pci_host_size_mmio64()). */
 	h->phys_bits = kvm_phys_bits(&vm->kvm);
@@ -343,12 +348,16 @@ int pci_host_init(struct vm *vm)
 		h->mmio64_end = h->mmio64_next;
 	h->io_next = PCI_IO_WINDOW_START;
 
-	pci_device_init(&h->bridge, "host-bridge", HOST_BRIDGE_VENDOR, HOST_BRIDGE_DEVICE,
-			PCI_CLASS_HOST_BRIDGE, 0);
+	if (vm->mem.layout.platform == LAYOUT_FIRMWARE)
+		pci_device_init(&h->bridge, "host-bridge", FW_HOST_BRIDGE_VENDOR, FW_HOST_BRIDGE_DEVICE,
+				PCI_CLASS_HOST_BRIDGE, 0);
+	else
+		pci_device_init(&h->bridge, "host-bridge", HOST_BRIDGE_VENDOR, HOST_BRIDGE_DEVICE,
+				PCI_CLASS_HOST_BRIDGE, 0);
 	r = pci_host_add_device(h, &h->bridge, 0, 0);
 	if (r < 0)
 		return r;
-	r = bus_register(&vm->mmio, LAYOUT_ECAM_START, LAYOUT_ECAM_SIZE, "pci-ecam", &ecam_ops, h);
+	r = bus_register(&vm->mmio, vm->mem.layout.ecam_base, LAYOUT_ECAM_SIZE, "pci-ecam", &ecam_ops, h);
 	if (r < 0)
 		return r;
 	return bus_register(&vm->pio, PORT_PCI_CONFIG, 8, "pci-cf8", &cf8_ops, h);
@@ -371,6 +380,16 @@ void pci_host_size_mmio64(struct vm *vm)
 	struct pci_host *h = vm->pci;
 	struct mem_layout *l = &vm->mem.layout;
 	uint64_t used = h->mmio64_next - l->mmio64_base, size = LAYOUT_MMIO64_SIZE;
+
+	/* The firmware's aperture is its own: it places the BARs there. */
+	if (l->platform == LAYOUT_FIRMWARE) {
+		if (used > l->mmio64_size)
+			log_warning("the 64-bit BARs take %llu MiB, more than the firmware's %llu GiB "
+				    "aperture: the firmware cannot place them all",
+				    (unsigned long long)(used >> 20),
+				    (unsigned long long)(l->mmio64_size >> 30));
+		return;
+	}
 
 	/* Twice what the BARs take, so that a BAR as large as all of them
 	 * together would still fit (Linux moves BARs within the window). */

@@ -360,7 +360,8 @@ int resources_setup(struct vm *vm)
 	if (r < 0)
 		return log_error_errno(r, "%s", err);
 
-	r = memory_map(&vm->mem, cfg->memory, cfg->memory_backing);
+	r = memory_map(&vm->mem, cfg->memory, cfg->memory_backing,
+		       cfg->firmware ? LAYOUT_FIRMWARE : LAYOUT_DIRECT_BOOT);
 	if (r < 0)
 		return log_error_errno(r, "cannot allocate %llu MiB of guest RAM (memory-backing = %s): %m", mib,
 				       resources_backing_name(cfg->memory_backing));

@@ -137,6 +137,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->boot_fds[0] = vm->boot_fds[1] = -1;
 	vm->ncpus = cfg->cpus;
 	kvm_init(&vm->kvm);
+	/* A firmware sets up the LAPIC's virtual wire itself (edk2's
+	 * ProgramVirtualWireMode), from the reset state. */
+	vm->kvm.virtual_wire = !cfg->firmware;
 	vm->kvm.replay = replay_write;
 	vm->kvm.replay_opaque = vm;
 	pthread_mutex_init(&vm->lock, NULL);
@@ -170,13 +173,14 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	/* Going on as another user: later boots cannot open the kernel and
 	 * initrd again (Debian's kernels are root's alone). */
 	if (cfg->user) {
-		const char *paths[2] = { cfg->kernel, cfg->initrd };
+		const char *paths[2] = { cfg->kernel ? cfg->kernel : cfg->firmware, cfg->initrd };
 
 		vm->boot_fds_kept = true;
 		for (int i = 0; i < 2; i++)
 			if (paths[i] && (vm->boot_fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC)) < 0)
 				return log_error_errno(-errno, "%s '%s': cannot open: %m",
-						       i ? "initrd" : "kernel", paths[i]);
+						       i ? "initrd" : cfg->kernel ? "kernel" : "firmware",
+						       paths[i]);
 	}
 	/* Before the first thread: each enters its own seccomp filter. */
 	r = sandbox_init(&vm->sandbox, cfg->seccomp);

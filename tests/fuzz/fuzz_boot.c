@@ -74,7 +74,7 @@ static int check_bzimage(const uint8_t *data, size_t size, uint64_t file_size, u
 	const char *why = NULL;
 	int r;
 
-	if (memory_layout_init(&l, ram) < 0)
+	if (memory_layout_init(&l, ram, LAYOUT_DIRECT_BOOT) < 0)
 		abort();
 	r = bzimage_parse(data, head_len, file_size, l.low_end, &bi, &why);
 	if (r < 0) {
@@ -174,7 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct mem_layout l;
 		int want;
 
-		if (memory_layout_init(&l, rams[i]) < 0)
+		if (memory_layout_init(&l, rams[i], LAYOUT_DIRECT_BOOT) < 0)
 			abort();
 		if (fmt == BOOT_FORMAT_BZIMAGE)
 			want = bz[i] == 0;

@@ -356,7 +356,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	vm.ncpus = 1;
 	kvm_init(&vm.kvm);
 	pthread_mutex_init(&vm.lock, NULL);
-	if (memory_layout_init(&vm.mem.layout, FAKE_RAM) < 0)
+	if (memory_layout_init(&vm.mem.layout, FAKE_RAM, LAYOUT_DIRECT_BOOT) < 0)
 		abort();
 	return 0;
 }

@@ -724,7 +724,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fake_vm_init(&vm, &vm_cfg, "fuzz", 1);
 	/* Guest RAM exists (the layout places the 64-bit window after it) but
 	 * no platform device has any business there. */
-	if (memory_map(&vm.mem, FAKE_RAM, MEMORY_BACKING_ANONYMOUS) < 0 ||
+	if (memory_map(&vm.mem, FAKE_RAM, MEMORY_BACKING_ANONYMOUS, LAYOUT_DIRECT_BOOT) < 0 ||
 	    mprotect(vm.mem.host, vm.mem.host_size, PROT_NONE) < 0)
 		abort();
 	return 0;

@@ -1059,7 +1059,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	kvm_init(&vm.kvm);
 	pthread_mutex_init(&vm.lock, NULL);
 	if (bus_init(&vm.pio, "pio") < 0 || bus_init(&vm.mmio, "mmio") < 0 ||
-	    memory_map(&vm.mem, RAM, MEMORY_BACKING_ANONYMOUS) < 0 || pci_host_init(&vm) < 0)
+	    memory_map(&vm.mem, RAM, MEMORY_BACKING_ANONYMOUS, LAYOUT_DIRECT_BOOT) < 0 || pci_host_init(&vm) < 0)
 		abort();
 	madvise(vm.mem.host, vm.mem.host_size, MADV_NOHUGEPAGE);
 	snprintf(text, sizeof(text),

@@ -324,7 +324,7 @@ static void setup_queue(struct fuzz_input *in)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	if (memory_map(&mem, RAM, MEMORY_BACKING_ANONYMOUS) < 0)
+	if (memory_map(&mem, RAM, MEMORY_BACKING_ANONYMOUS, LAYOUT_DIRECT_BOOT) < 0)
 		abort();
 	/* Small pages: clearing between inputs drops only what was touched. */
 	madvise(mem.host, mem.host_size, MADV_NOHUGEPAGE);

@@ -19,7 +19,7 @@ static inline int pci_bus_setup(struct vm *vm)
 	pthread_mutex_init(&vm->lock, NULL);
 	if (bus_init(&vm->pio, "pio") || bus_init(&vm->mmio, "mmio"))
 		return -1;
-	if (memory_layout_init(&vm->mem.layout, 1ULL << 30))
+	if (memory_layout_init(&vm->mem.layout, 1ULL << 30, LAYOUT_DIRECT_BOOT))
 		return -1;
 	return pci_host_init(vm) ? -1 : 0;
 }
@@ -36,7 +36,7 @@ static inline uint32_t ecam_rd(struct vm *vm, unsigned slot, unsigned fn, unsign
 {
 	uint64_t v = 0;
 
-	assert_true(bus_read(&vm->mmio, LAYOUT_ECAM_START + (slot << 15) + (fn << 12) + off, size,
+	assert_true(bus_read(&vm->mmio, vm->mem.layout.ecam_base + (slot << 15) + (fn << 12) + off, size,
 			     &v));
 	return (uint32_t)v;
 }
@@ -44,7 +44,7 @@ static inline uint32_t ecam_rd(struct vm *vm, unsigned slot, unsigned fn, unsign
 static inline void ecam_wr(struct vm *vm, unsigned slot, unsigned fn, unsigned off, unsigned size,
 			   uint32_t v)
 {
-	assert_true(bus_write(&vm->mmio, LAYOUT_ECAM_START + (slot << 15) + (fn << 12) + off, size,
+	assert_true(bus_write(&vm->mmio, vm->mem.layout.ecam_base + (slot << 15) + (fn << 12) + off, size,
 			      v));
 }
 

@@ -139,7 +139,7 @@ static void test_boot_params(void **state)
 	const char *why = NULL;
 	uint64_t initrd;
 
-	assert_int_equal(memory_layout_init(&l, 4 * G), 0);
+	assert_int_equal(memory_layout_init(&l, 4 * G, LAYOUT_DIRECT_BOOT), 0);
 	assert_int_equal(bzimage_parse(kernel, kernel_len, kernel_len, l.low_end, &bi, &why), 0);
 	initrd = bzimage_initrd_addr(&bi, &l, 30 * M);
 	/* Highest page-aligned spot below initrd_addr_max (2 GiB). */
@@ -169,7 +169,7 @@ static void test_initrd_placement(void **state)
 	const char *why = NULL;
 	uint64_t a;
 
-	assert_int_equal(memory_layout_init(&l, 128 * M), 0);
+	assert_int_equal(memory_layout_init(&l, 128 * M, LAYOUT_DIRECT_BOOT), 0);
 	assert_int_equal(bzimage_parse(kernel, kernel_len, kernel_len, l.low_end, &bi, &why), 0);
 	a = bzimage_initrd_addr(&bi, &l, 5 * M + 123);
 	assert_true(a % 4096 == 0);
@@ -189,7 +189,7 @@ static void test_start_info(void **state)
 	struct hvm_memmap_table_entry *mm;
 	int n;
 
-	assert_int_equal(memory_layout_init(&l, 5 * G), 0);
+	assert_int_equal(memory_layout_init(&l, 5 * G, LAYOUT_DIRECT_BOOT), 0);
 	n = pvh_build_start_info(buf, sizeof(buf), 0x6000, 0x20000, 0x7000000, 12345, &l, 0xe0000);
 	assert_true(n > 0);
 	assert_int_equal(si->magic, HVM_START_MAGIC);

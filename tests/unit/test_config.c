@@ -291,7 +291,7 @@ static void test_hypervisor_keys(void **state)
 	assert_int_equal(h.id, KVM_HYPERVISOR_ID_HYPERV);
 	assert_string_equal(h.vendor, "Microsoft Hv");
 	assert_int_equal(config_validate(&c, &err), -EINVAL);      /* only: a file needs a kernel */
-	assert_string_equal(err.msg, "p.conf: no kernel (set 'kernel = PATH' in [boot] or pass --kernel)");
+	assert_string_equal(err.msg, "p.conf: no kernel (set 'kernel = PATH' or 'firmware = PATH' in [boot], or pass --kernel or --firmware)");
 	config_free(&c);
 
 	config_init(&c, board_device_types);

@@ -408,7 +408,7 @@ static void test_reset_between_boots(void **state)
 	 * and guest RAM. */
 	assert_int_equal(bus_init(&vm.pio, "pio"), 0);
 	assert_int_equal(bus_init(&vm.mmio, "mmio"), 0);
-	assert_int_equal(memory_map(&vm.mem, 16ULL << 20, MEMORY_BACKING_ANONYMOUS), 0);
+	assert_int_equal(memory_map(&vm.mem, 16ULL << 20, MEMORY_BACKING_ANONYMOUS, LAYOUT_DIRECT_BOOT), 0);
 	assert_int_equal(pci_host_init(&vm), 0);
 	assert_int_equal(devices_create(&vm, expected_loop), 0);
 	assert_int_equal(devices_attach(&vm), 0);

@@ -102,7 +102,7 @@ static int setup(void **state)
 	pthread_mutex_init(&vm.lock, NULL);
 	assert_int_equal(bus_init(&vm.pio, "pio"), 0);
 	assert_int_equal(bus_init(&vm.mmio, "mmio"), 0);
-	assert_int_equal(memory_layout_init(&vm.mem.layout, 1ULL << 30), 0);
+	assert_int_equal(memory_layout_init(&vm.mem.layout, 1ULL << 30, LAYOUT_DIRECT_BOOT), 0);
 	assert_int_equal(pci_host_init(&vm), 0);
 	snprintf(dir, sizeof(dir), "/tmp/test_ivshmem.XXXXXX");
 	assert_non_null(mkdtemp(dir));

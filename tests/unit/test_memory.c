@@ -51,7 +51,7 @@ static void test_64m(void **state)
 		{ 0xe0000000, 1 * M, E820_RESERVED },
 	};
 
-	assert_int_equal(memory_layout_init(&l, 64 * M), 0);
+	assert_int_equal(memory_layout_init(&l, 64 * M, LAYOUT_DIRECT_BOOT), 0);
 	assert_int_equal(l.nregions, 1);
 	assert_true(l.regions[0].gpa == 0 && l.regions[0].size == 64 * M);
 	assert_true(l.low_end == 64 * M);
@@ -66,7 +66,7 @@ static void test_2g(void **state)
 {
 	struct mem_layout l;
 
-	assert_int_equal(memory_layout_init(&l, 2 * G), 0);
+	assert_int_equal(memory_layout_init(&l, 2 * G, LAYOUT_DIRECT_BOOT), 0);
 	assert_int_equal(l.nregions, 1);
 	assert_true(l.low_end == 2 * G);
 	assert_true(l.e820[3].addr == 1 * M && l.e820[3].size == 2 * G - 1 * M);
@@ -79,7 +79,7 @@ static void test_3g(void **state)
 {
 	struct mem_layout l;
 
-	assert_int_equal(memory_layout_init(&l, 3 * G), 0);
+	assert_int_equal(memory_layout_init(&l, 3 * G, LAYOUT_DIRECT_BOOT), 0);
 	assert_int_equal(l.nregions, 2);
 	assert_true(l.regions[0].gpa == 0 && l.regions[0].size == 2 * G);
 	assert_true(l.regions[1].gpa == 4 * G && l.regions[1].size == 1 * G);
@@ -99,7 +99,7 @@ static void test_4g(void **state)
 {
 	struct mem_layout l;
 
-	assert_int_equal(memory_layout_init(&l, 4 * G), 0);
+	assert_int_equal(memory_layout_init(&l, 4 * G, LAYOUT_DIRECT_BOOT), 0);
 	assert_int_equal(l.nregions, 2);
 	assert_true(l.regions[0].gpa == 0 && l.regions[0].size == 2 * G);
 	assert_true(l.regions[1].gpa == 4 * G && l.regions[1].size == 2 * G);
@@ -114,7 +114,7 @@ static void test_16g(void **state)
 {
 	struct mem_layout l;
 
-	assert_int_equal(memory_layout_init(&l, 16 * G), 0);
+	assert_int_equal(memory_layout_init(&l, 16 * G, LAYOUT_DIRECT_BOOT), 0);
 	assert_true(l.regions[1].gpa == 4 * G && l.regions[1].size == 14 * G);
 	assert_true(l.high_end == 18 * G);
 	assert_true(l.mmio64_base == 64 * G && l.mmio64_size == 64 * G);
@@ -129,8 +129,8 @@ static void test_bad_sizes(void **state)
 {
 	struct mem_layout l;
 
-	assert_int_equal(memory_layout_init(&l, 8 * M), -EINVAL);
-	assert_int_equal(memory_layout_init(&l, 64 * M + 1), -EINVAL);
+	assert_int_equal(memory_layout_init(&l, 8 * M, LAYOUT_DIRECT_BOOT), -EINVAL);
+	assert_int_equal(memory_layout_init(&l, 64 * M + 1, LAYOUT_DIRECT_BOOT), -EINVAL);
 }
 
 /* guest_ptr refuses any range that is not entirely RAM. */
@@ -140,7 +140,7 @@ static void test_guest_ptr(void **state)
 	uint8_t *fake = (uint8_t *)(uintptr_t)0x100000000000ULL;
 	struct guest_memory m = { .host = fake };
 
-	assert_int_equal(memory_layout_init(&m.layout, 4 * G), 0);
+	assert_int_equal(memory_layout_init(&m.layout, 4 * G, LAYOUT_DIRECT_BOOT), 0);
 	assert_ptr_equal(memory_guest_ptr(&m, 0, 16), fake);
 	assert_true((uintptr_t)memory_guest_ptr(&m, 4 * G, 16) == (uintptr_t)fake + 2 * G);
 	assert_null(memory_guest_ptr(&m, 2 * G - 8, 16));             /* runs into the hole */

@@ -296,6 +296,34 @@ static void test_mmio64_phys_bits(void **state)
 	assert_int_equal(kvm_phys_bits(&vm.kvm), 48);
 }
 
+/* Booting a firmware (edk2's CloudHv platform): the host bridge it looks
+ * for, ECAM out of its 32-bit aperture, BARs in that aperture, and the
+ * 64-bit window its size, not grown by partvm. */
+static void test_firmware_platform(void **state)
+{
+	struct mem_layout *l = &vm.mem.layout;
+	uint64_t v;
+
+	pci_bus_teardown(&vm);
+	memset(&vm, 0, sizeof(vm));
+	kvm_init(&vm.kvm);
+	assert_int_equal(bus_init(&vm.pio, "pio"), 0);
+	assert_int_equal(bus_init(&vm.mmio, "mmio"), 0);
+	assert_int_equal(memory_layout_init(l, 1ULL << 30, LAYOUT_FIRMWARE), 0);
+	assert_int_equal(pci_host_init(&vm), 0);
+	assert_int_equal(cf8_rd(&vm, 0, 0, PCI_VENDOR_ID, 4), 0x0d578086);
+	assert_int_equal(ecam_rd(&vm, 0, 0, PCI_DEVICE_ID, 2), 0x0d57);
+	assert_false(bus_read(&vm.mmio, LAYOUT_ECAM_START, 4, &v));
+	assert_int_equal(pci_host_add_device(vm.pci, &dev, 3, 1), 0);
+	v = cf8_rd(&vm, 3, 0, PCI_BASE_ADDRESS_0, 4) & ~0xfULL;
+	assert_true(v >= 0xc0000000 && v + 4096 <= 0xfc000000);
+	v = cf8_rd(&vm, 3, 0, PCI_BASE_ADDRESS_2, 4) & ~0xfULL;
+	v |= (uint64_t)cf8_rd(&vm, 3, 0, PCI_BASE_ADDRESS_3, 4) << 32;
+	assert_true(v == 32ULL << 30);
+	pci_host_size_mmio64(&vm);
+	assert_true(l->mmio64_base == 32ULL << 30 && l->mmio64_size == 32ULL << 30);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +335,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_accesses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio64_window_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio64_phys_bits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_firmware_platform, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("pci", tests, NULL, NULL);
 }

@@ -176,6 +176,52 @@ static void test_pm(void **state)
 	pm_free(pm);
 }
 
+/* edk2's CloudHv platform powers off with a byte write of SLP_TYP 5 and
+ * SLP_EN to port 0x600, PM1a status here: taken only when enabled, and a
+ * word write (an OS clearing status bits) never sleeps. */
+static void test_pm_sleep_control(void **state)
+{
+	struct pm_fixture f = { 0 };
+	struct pm_hooks h = { .sci = sci, .sleep = sleep_hook, .now_ns = now_ns, .ctx = &f };
+	struct pm *pm = pm_create(&h);
+	uint8_t s5 = 5 << SLEEP_CONTROL_SLP_TYP_SHIFT | SLEEP_CONTROL_SLP_EN;
+
+	pm_write(pm, 0, 1, s5);
+	assert_int_equal(f.sleeps, 0);
+	pm_enable_sleep_control(pm);
+	pm_write(pm, 0, 2, s5);
+	pm_write(pm, 0, 1, 5 << SLEEP_CONTROL_SLP_TYP_SHIFT);
+	assert_int_equal(f.sleeps, 0);
+	pm_write(pm, 0, 1, s5);
+	assert_int_equal(f.sleeps, 1);
+	assert_int_equal(f.slp_typ, ACPI_SLP_TYP_S5);
+	/* Another sleep type is refused as through PM1a control. */
+	pm_write(pm, 0, 1, 3 << SLEEP_CONTROL_SLP_TYP_SHIFT | SLEEP_CONTROL_SLP_EN);
+	assert_int_equal(f.sleeps, 1);
+	pm_free(pm);
+}
+
+/* The RAM sizes firmware reads from CMOS, as QEMU's PC leaves them. */
+static void test_rtc_memory_size(void **state)
+{
+	struct rtc *r = rtc_create(fake_now);
+
+	/* 2 GiB below the hole, 3 GiB above 4 GiB. */
+	rtc_set_memory_size(r, 2ULL << 30, 3ULL << 30);
+	assert_int_equal(rd(r, CMOS_EXT_MEM_KB) | rd(r, CMOS_EXT_MEM_KB + 1) << 8, 0xffff);
+	assert_int_equal(rd(r, CMOS_EXT_MEM_KB_COPY + 1), 0xff);
+	assert_int_equal(rd(r, CMOS_MEM_ABOVE_16M) | rd(r, CMOS_MEM_ABOVE_16M + 1) << 8,
+			 ((2ULL << 30) - (16 << 20)) >> 16);
+	assert_int_equal(rd(r, CMOS_MEM_ABOVE_4G) | rd(r, CMOS_MEM_ABOVE_4G + 1) << 8 |
+			 rd(r, CMOS_MEM_ABOVE_4G + 2) << 16, (3ULL << 30) >> 16);
+	/* 32 MiB, none above 4 GiB. */
+	rtc_set_memory_size(r, 32 << 20, 0);
+	assert_int_equal(rd(r, CMOS_EXT_MEM_KB) | rd(r, CMOS_EXT_MEM_KB + 1) << 8, 31 * 1024);
+	assert_int_equal(rd(r, CMOS_MEM_ABOVE_16M) | rd(r, CMOS_MEM_ABOVE_16M + 1) << 8, 256);
+	assert_int_equal(rd(r, CMOS_MEM_ABOVE_4G + 2), 0);
+	rtc_free(r);
+}
+
 /*
  * Issue 18, defect 4: a guest that asks for S3 in a loop got one warning
  * per request. Through the PM device on the VM's port bus: 1000 requests,
@@ -215,6 +261,8 @@ int main(void)
 		cmocka_unit_test(test_rtc_nvram),
 		cmocka_unit_test(test_pm),
 		cmocka_unit_test(test_pm_sleep_warning_limited),
+		cmocka_unit_test(test_pm_sleep_control),
+		cmocka_unit_test(test_rtc_memory_size),
 	};
 	return cmocka_run_group_tests_name("platform", tests, NULL, NULL);
 }

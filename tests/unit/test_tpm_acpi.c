@@ -99,7 +99,7 @@ static void test_tpm_tables(void **state)
 	(void)state;
 	memset(&vm, 0, sizeof(vm));
 	vm.ncpus = 2;
-	assert_int_equal(memory_map(&vm.mem, 64ULL << 20, MEMORY_BACKING_ANONYMOUS), 0);
+	assert_int_equal(memory_map(&vm.mem, 64ULL << 20, MEMORY_BACKING_ANONYMOUS, LAYOUT_DIRECT_BOOT), 0);
 	/* The vTPM device's ACPI hook; its state does not matter here. */
 	struct device tpm = { .type = &vtpm_device_type, .vm = &vm };
 	struct device *devices[1] = { &tpm };
@@ -160,10 +160,47 @@ static void test_tpm_tables(void **state)
 	memory_unmap(&vm.mem);
 }
 
+/* Booting a firmware, which keeps its own log: the TPM2 table names no log
+ * area (LAML and LASA zero, which Linux's tpm_read_log_acpi() takes as no
+ * ACPI log, so it reads the firmware's from EFI). */
+static void test_tpm2_without_log(void **state)
+{
+	struct vm vm;
+	const uint8_t *tpm2;
+	uint8_t sum = 0;
+	char *text;
+
+	(void)state;
+	memset(&vm, 0, sizeof(vm));
+	vm.ncpus = 1;
+	assert_int_equal(memory_map(&vm.mem, 64ULL << 20, MEMORY_BACKING_ANONYMOUS, LAYOUT_FIRMWARE), 0);
+	struct device tpm = { .type = &vtpm_device_type, .vm = &vm };
+	struct device *devices[1] = { &tpm };
+
+	vm.devices = devices;
+	vm.ndevices = 1;
+	assert_int_equal(acpi_setup(&vm), 0);
+	tpm2 = find_table(&vm, "TPM2");
+	assert_non_null(tpm2);
+	assert_int_equal(rd32(tpm2 + 4), 76);
+	for (uint32_t i = 0; i < 76; i++)
+		sum += tpm2[i];
+	assert_int_equal(sum, 0);
+	assert_int_equal(rd32(tpm2 + 48), 7);
+	assert_int_equal(rd32(tpm2 + 64), 0);
+	assert_true(rd64(tpm2 + 68) == 0);
+	text = disassemble(tpm2, 76, "TPM2");
+	assert_non_null(strstr(text, "Start Method : 07 [Command Response Buffer]"));
+	assert_non_null(strstr(text, "Log Address : 0000000000000000"));
+	free(text);
+	memory_unmap(&vm.mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tpm_tables),
+		cmocka_unit_test(test_tpm2_without_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -337,7 +337,7 @@ static void test_measures_loaded_bytes(void **state)
 	memset(&vm, 0, sizeof(vm));
 	vm.cfg = &c;
 	vm.keep_loaded = true;
-	assert_int_equal(memory_map(&vm.mem, c.memory, MEMORY_BACKING_ANONYMOUS), 0);
+	assert_int_equal(memory_map(&vm.mem, c.memory, MEMORY_BACKING_ANONYMOUS, LAYOUT_DIRECT_BOOT), 0);
 	assert_int_equal(boot_load(&vm, &e), 0);
 	assert_int_equal(vm.loaded.kernel_len, klen);
 	assert_int_equal(vm.loaded.initrd_len, sizeof(initrd_a));

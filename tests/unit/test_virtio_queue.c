@@ -75,7 +75,7 @@ static void offer(uint16_t head)
 
 static int setup(void **state)
 {
-	assert_int_equal(memory_map(&mem, RAM, MEMORY_BACKING_ANONYMOUS), 0);
+	assert_int_equal(memory_map(&mem, RAM, MEMORY_BACKING_ANONYMOUS, LAYOUT_DIRECT_BOOT), 0);
 	virtq_init(&vq, NULL, &mem, 0, QSIZE);
 	vq.size = QSIZE;
 	vq.desc_gpa = DESC;

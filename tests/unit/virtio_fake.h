@@ -45,7 +45,7 @@ static inline void fake_virtio_vm(struct fake_vm *f)
 	pthread_mutex_init(&f->vm.lock, NULL);
 	assert_int_equal(bus_init(&f->vm.pio, "pio"), 0);
 	assert_int_equal(bus_init(&f->vm.mmio, "mmio"), 0);
-	assert_int_equal(memory_map(&f->vm.mem, FAKE_RAM, MEMORY_BACKING_ANONYMOUS), 0);
+	assert_int_equal(memory_map(&f->vm.mem, FAKE_RAM, MEMORY_BACKING_ANONYMOUS, LAYOUT_DIRECT_BOOT), 0);
 	assert_int_equal(pci_host_init(&f->vm), 0);
 }
 
