@@ -252,13 +252,34 @@ static int load_segments(struct vm *vm, const struct boot_image *img, const stru
 	return 0;
 }
 
+/* The PVH start info (command line, initrd, memory map, RSDP) and the
+ * 32-bit entry at ENTRY with EBX pointing at it. */
+static int enter_pvh(struct vm *vm, struct boot_entry *e, uint32_t entry, uint64_t cmdline_gpa,
+		     uint64_t initrd_addr, uint64_t initrd_size)
+{
+	void *si = vm_guest_ptr(vm, BOOT_START_INFO_ADDR, BOOT_ZERO_PAGE_ADDR - BOOT_START_INFO_ADDR);
+	int r;
+
+	if (!si)
+		return -ENOMEM;
+	r = pvh_build_start_info(si, BOOT_ZERO_PAGE_ADDR - BOOT_START_INFO_ADDR, BOOT_START_INFO_ADDR,
+				 cmdline_gpa, initrd_addr, initrd_size, &vm->mem.layout, vm->rsdp_gpa);
+	if (r < 0)
+		return r;
+	e->mode = BOOT_MODE_PROTECTED;
+	e->ip = entry;
+	e->arg = BOOT_START_INFO_ADDR;
+	e->sp = BOOT_STACK_ADDR;
+	e->cr3 = 0;
+	return 0;
+}
+
 /* The firmware gets what a PVH kernel gets but a command line and modules:
  * the memory map and the RSDP, from which it installs our ACPI tables. */
 static int load_firmware(struct vm *vm, const struct boot_image *img, struct boot_entry *e)
 {
 	struct pvh_info pi;
 	const char *why = "";
-	void *si;
 	int r;
 
 	r = firmware_parse(img, &pi, &why);
@@ -267,19 +288,7 @@ static int load_firmware(struct vm *vm, const struct boot_image *img, struct boo
 	r = load_segments(vm, img, &pi, "firmware");
 	if (r < 0)
 		return r;
-	si = vm_guest_ptr(vm, BOOT_START_INFO_ADDR, BOOT_ZERO_PAGE_ADDR - BOOT_START_INFO_ADDR);
-	if (!si)
-		return -ENOMEM;
-	r = pvh_build_start_info(si, BOOT_ZERO_PAGE_ADDR - BOOT_START_INFO_ADDR, BOOT_START_INFO_ADDR,
-				 0, 0, 0, &vm->mem.layout, vm->rsdp_gpa);
-	if (r < 0)
-		return r;
-	e->mode = BOOT_MODE_PROTECTED;
-	e->ip = pi.entry;
-	e->arg = BOOT_START_INFO_ADDR;
-	e->sp = BOOT_STACK_ADDR;
-	e->cr3 = 0;
-	return 0;
+	return enter_pvh(vm, e, pi.entry, 0, 0, 0);
 }
 
 static int load_pvh(struct vm *vm, const struct boot_image *img, struct boot_entry *e)
@@ -287,7 +296,6 @@ static int load_pvh(struct vm *vm, const struct boot_image *img, struct boot_ent
 	struct pvh_info pi;
 	uint64_t initrd_addr, initrd_size;
 	const char *why = "";
-	void *si;
 	int r;
 
 	r = pvh_parse(img, &pi, &why);
@@ -304,20 +312,7 @@ static int load_pvh(struct vm *vm, const struct boot_image *img, struct boot_ent
 	if (r < 0)
 		return r;
 
-	si = vm_guest_ptr(vm, BOOT_START_INFO_ADDR, BOOT_ZERO_PAGE_ADDR - BOOT_START_INFO_ADDR);
-	if (!si)
-		return -ENOMEM;
-	r = pvh_build_start_info(si, BOOT_ZERO_PAGE_ADDR - BOOT_START_INFO_ADDR, BOOT_START_INFO_ADDR,
-				 BOOT_CMDLINE_ADDR, initrd_addr, initrd_size, &vm->mem.layout,
-				 vm->rsdp_gpa);
-	if (r < 0)
-		return r;
-	e->mode = BOOT_MODE_PROTECTED;
-	e->ip = pi.entry;
-	e->arg = BOOT_START_INFO_ADDR;
-	e->sp = BOOT_STACK_ADDR;
-	e->cr3 = 0;
-	return 0;
+	return enter_pvh(vm, e, pi.entry, BOOT_CMDLINE_ADDR, initrd_addr, initrd_size);
 }
 
 int boot_check_kernel(const char *path, uint64_t memory)

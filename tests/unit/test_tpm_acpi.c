@@ -88,6 +88,22 @@ static char *disassemble(const uint8_t *table, size_t len, const char *sig)
 	return text;
 }
 
+/* A 2-vCPU VM on PLATFORM with the vTPM device's ACPI hook (its state
+ * does not matter here), and its ACPI tables in guest RAM. */
+static struct device tpm_device = { .type = &vtpm_device_type };
+static struct device *tpm_devices[1] = { &tpm_device };
+
+static void build_tables(struct vm *vm, enum layout_platform platform)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->ncpus = 2;
+	assert_int_equal(memory_map(&vm->mem, 64ULL << 20, MEMORY_BACKING_ANONYMOUS, platform), 0);
+	tpm_device.vm = vm;
+	vm->devices = tpm_devices;
+	vm->ndevices = 1;
+	assert_int_equal(acpi_setup(vm), 0);
+}
+
 static void test_tpm_tables(void **state)
 {
 	struct vm vm;
@@ -97,16 +113,7 @@ static void test_tpm_tables(void **state)
 	bool reserved = false;
 
 	(void)state;
-	memset(&vm, 0, sizeof(vm));
-	vm.ncpus = 2;
-	assert_int_equal(memory_map(&vm.mem, 64ULL << 20, MEMORY_BACKING_ANONYMOUS, LAYOUT_DIRECT_BOOT), 0);
-	/* The vTPM device's ACPI hook; its state does not matter here. */
-	struct device tpm = { .type = &vtpm_device_type, .vm = &vm };
-	struct device *devices[1] = { &tpm };
-
-	vm.devices = devices;
-	vm.ndevices = 1;
-	assert_int_equal(acpi_setup(&vm), 0);
+	build_tables(&vm, LAYOUT_DIRECT_BOOT);
 
 	tpm2 = find_table(&vm, "TPM2");
 	assert_non_null(tpm2);
@@ -171,15 +178,7 @@ static void test_tpm2_without_log(void **state)
 	char *text;
 
 	(void)state;
-	memset(&vm, 0, sizeof(vm));
-	vm.ncpus = 1;
-	assert_int_equal(memory_map(&vm.mem, 64ULL << 20, MEMORY_BACKING_ANONYMOUS, LAYOUT_FIRMWARE), 0);
-	struct device tpm = { .type = &vtpm_device_type, .vm = &vm };
-	struct device *devices[1] = { &tpm };
-
-	vm.devices = devices;
-	vm.ndevices = 1;
-	assert_int_equal(acpi_setup(&vm), 0);
+	build_tables(&vm, LAYOUT_FIRMWARE);
 	tpm2 = find_table(&vm, "TPM2");
 	assert_non_null(tpm2);
 	assert_int_equal(rd32(tpm2 + 4), 76);
