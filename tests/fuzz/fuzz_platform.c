@@ -744,6 +744,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	com1 = d->priv;
 	model_init(&vm.pci->bridge);
+	/* The NVRAM as created (the RAM sizes firmware reads), then the index
+	 * back where a fresh RTC has it. */
+	for (unsigned reg = 0; reg < RTC_CMOS_SIZE; reg++) {
+		uint64_t v = 0;
+
+		if (!rtc_nvram((uint8_t)reg))
+			continue;
+		if (!bus_write(&vm.pio, PORT_RTC, 1, reg) || !bus_read(&vm.pio, PORT_RTC + 1, 1, &v))
+			abort();
+		m.nvram[reg] = (uint8_t)v;
+	}
+	if (!bus_write(&vm.pio, PORT_RTC, 1, 0))
+		abort();
 	irq_n = 0;
 
 	for (size_t i = 0; i + RECORD <= size; i += RECORD)
