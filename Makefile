@@ -148,7 +148,7 @@ check-unit: $(UNIT_BINS) $(BUILD)/partvm
 	@tests/layers/run
 	@tests/lab/selftest
 	@tests/scripts/test-apt-source.sh
-	@bz=$$(tests/lab/kernel --bzimage) && fw=$$(scripts/firmware | tail -n1) && \
+	@bz=$$(tests/lab/kernel --bzimage) && fw=$$(scripts/firmware) && fw=$$(echo "$$fw" | tail -n1) && \
 	PARTVM_TEST_BZIMAGE=$$bz PARTVM_TEST_FIRMWARE=$$fw scripts/run-unit $(UNIT_BINS) && \
 	PARTVM_TEST_BZIMAGE=$$bz PARTVM_TEST_FIRMWARE=$$fw tests/cli/bad-input $(BUILD)/partvm
 	@$(MAKE) --no-print-directory check-units
