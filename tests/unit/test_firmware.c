@@ -16,10 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/boot/boot.h"
 #include "core/boot/firmware.h"
 #include "core/boot/pvh.h"
+#include "core/vm/config.h"
 #include "core/vm/layout.h"
 #include "core/vm/memory.h"
+#include "core/vm/vm.h"
 
 #define M (1ULL << 20)
 #define G (1ULL << 30)
@@ -143,6 +146,59 @@ static void test_real_firmware(void **state)
 	close(img.fd);
 }
 
+/* boot_load() with [boot] firmware: the file's segment at 1 MiB, the PVH
+ * start info with the memory map and RSDP but no command line or module,
+ * and the 32-bit entry with EBX at the start info. */
+static void test_load(void **state)
+{
+	const char *path = getenv("PARTVM_TEST_FIRMWARE");
+	struct vm_config cfg = { .memory = 256 * M };
+	struct boot_entry e;
+	const struct hvm_start_info *si;
+	const struct hvm_memmap_table_entry *mm;
+	uint8_t *file, *loaded;
+	struct stat st;
+	struct vm vm;
+	int fd;
+
+	if (!path)
+		fail_msg("PARTVM_TEST_FIRMWARE is not set (make check-unit builds the firmware)");
+	cfg.firmware = (char *)path;
+	memset(&vm, 0, sizeof(vm));
+	vm.cfg = &cfg;
+	vm.rsdp_gpa = 0xe0000;
+	assert_int_equal(memory_map(&vm.mem, cfg.memory, MEMORY_BACKING_ANONYMOUS, LAYOUT_FIRMWARE), 0);
+	assert_int_equal(boot_load(&vm, &e), 0);
+	assert_int_equal(e.mode, BOOT_MODE_PROTECTED);
+	assert_true(e.ip == 0x4fffd0 && e.arg == BOOT_START_INFO_ADDR && e.cr3 == 0);
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0 && fstat(fd, &st) == 0);
+	file = malloc((size_t)st.st_size);
+	assert_non_null(file);
+	assert_int_equal(pread(fd, file, (size_t)st.st_size, 0), st.st_size);
+	close(fd);
+	loaded = vm_guest_ptr(&vm, M, 4 * M);
+	assert_non_null(loaded);
+	assert_memory_equal(loaded, file, 4 * M);     /* the segment is the whole file */
+	free(file);
+
+	si = vm_guest_ptr(&vm, BOOT_START_INFO_ADDR, sizeof(*si));
+	assert_int_equal(si->magic, HVM_START_MAGIC);
+	assert_true(si->cmdline_paddr == 0 && si->nr_modules == 0 && si->modlist_paddr == 0);
+	assert_true(si->rsdp_paddr == 0xe0000);
+	assert_int_equal(si->memmap_entries, vm.mem.layout.ne820);
+	mm = vm_guest_ptr(&vm, si->memmap_paddr, si->memmap_entries * sizeof(*mm));
+	assert_non_null(mm);
+	for (unsigned i = 0; i < si->memmap_entries; i++)
+		assert_true(mm[i].addr == vm.mem.layout.e820[i].addr &&
+			    mm[i].size == vm.mem.layout.e820[i].size);
+	/* ECAM where the firmware's layout has it, in the map it reads. */
+	assert_true(mm[si->memmap_entries - 1].addr == LAYOUT_FW_ECAM_START);
+	boot_loaded_free(&vm.loaded);
+	memory_unmap(&vm.mem);
+}
+
 static bool e820_has(const struct mem_layout *l, uint64_t addr, uint64_t size, uint32_t type)
 {
 	for (unsigned i = 0; i < l->ne820; i++)
@@ -192,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_accepts_edk2_shape),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_real_firmware),
+		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_layout),
 	};
 	return cmocka_run_group_tests_name("firmware", tests, NULL, NULL);
