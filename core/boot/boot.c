@@ -315,6 +315,17 @@ static int load_pvh(struct vm *vm, const struct boot_image *img, struct boot_ent
 	return enter_pvh(vm, e, pi.entry, BOOT_CMDLINE_ADDR, initrd_addr, initrd_size);
 }
 
+/* Does a PVH ELF, up to the end of its highest segment, fit in RAM below
+ * the PCI hole? */
+static int check_fits(const char *what, const char *path, const struct pvh_info *pi,
+		      const struct mem_layout *l)
+{
+	if (pi->end <= l->low_end)
+		return 0;
+	return log_error_errno(-ENOMEM, "%s '%s' needs at least %llu MiB of guest RAM; use --memory",
+			       what, path, (unsigned long long)(pi->end >> 20) + 1);
+}
+
 int boot_check_kernel(const char *path, uint64_t memory)
 {
 	uint8_t head[BZIMAGE_HEAD_LEN] = { 0 };
@@ -354,9 +365,8 @@ int boot_check_kernel(const char *path, uint64_t memory)
 		r = pvh_parse(&img, &pi, &why);
 		if (r < 0)
 			log_error("kernel '%s': %s", path, why);
-		else if (pi.end > l.low_end)
-			r = log_error_errno(-ENOMEM, "kernel '%s' needs at least %llu MiB of guest RAM; "
-					    "use --memory", path, (unsigned long long)(pi.end >> 20) + 1);
+		else
+			r = check_fits("kernel", path, &pi, &l);
 		break;
 	default:
 		r = log_error_errno(-ENOEXEC, "kernel '%s': not a kernel partvm can boot (neither a "
@@ -385,9 +395,8 @@ int boot_check_firmware(const char *path, uint64_t memory)
 	r = firmware_parse(&img, &pi, &why);
 	if (r < 0)
 		log_error("firmware '%s': %s", path, why);
-	else if (pi.end > l.low_end)
-		r = log_error_errno(-ENOMEM, "firmware '%s' needs at least %llu MiB of guest RAM; "
-				    "use --memory", path, (unsigned long long)(pi.end >> 20) + 1);
+	else
+		r = check_fits("firmware", path, &pi, &l);
 	close(img.fd);
 	return r;
 }

@@ -17,6 +17,16 @@ static void add_e820(struct mem_layout *l, uint64_t addr, uint64_t size, uint32_
 	l->e820[l->ne820++] = (struct e820_entry){ addr, size, type };
 }
 
+/* What differs between the platforms (layout.h). */
+static const struct {
+	uint64_t mmio32_base, mmio32_size, mmio64_size, ecam_base, smbios_base, smbios_size;
+} platforms[] = {
+	[LAYOUT_DIRECT_BOOT] = { LAYOUT_MMIO32_START, LAYOUT_MMIO32_SIZE, LAYOUT_MMIO64_SIZE,
+				 LAYOUT_ECAM_START, LAYOUT_SMBIOS_START, LAYOUT_SMBIOS_SIZE },
+	[LAYOUT_FIRMWARE] = { LAYOUT_FW_MMIO32_START, LAYOUT_FW_MMIO32_SIZE, LAYOUT_FW_MMIO64_SIZE,
+			      LAYOUT_FW_ECAM_START, LAYOUT_FW_SMBIOS_START, LAYOUT_FW_SMBIOS_SIZE },
+};
+
 int memory_layout_init(struct mem_layout *l, uint64_t ram_size, enum layout_platform platform)
 {
 	uint64_t low, high;
@@ -36,25 +46,16 @@ int memory_layout_init(struct mem_layout *l, uint64_t ram_size, enum layout_plat
 	if (high)
 		l->regions[l->nregions++] = (struct mem_region){ LAYOUT_PCI_HOLE_END, high, low };
 
-	if (platform == LAYOUT_FIRMWARE) {
-		/* edk2's PlatformGetFirstNonAddress(): the end of RAM rounded
-		 * up to 1 GiB, then to the aperture's size. */
-		l->mmio64_size = LAYOUT_FW_MMIO64_SIZE;
-		l->mmio64_base = align_up(align_up(l->high_end, SZ_1G), LAYOUT_FW_MMIO64_SIZE);
-		l->mmio32_base = LAYOUT_FW_MMIO32_START;
-		l->mmio32_size = LAYOUT_FW_MMIO32_SIZE;
-		l->ecam_base = LAYOUT_FW_ECAM_START;
-		l->smbios_base = LAYOUT_FW_SMBIOS_START;
-		l->smbios_size = LAYOUT_FW_SMBIOS_SIZE;
-	} else {
-		l->mmio64_size = LAYOUT_MMIO64_SIZE;
-		l->mmio64_base = align_up(l->high_end, LAYOUT_MMIO64_SIZE);
-		l->mmio32_base = LAYOUT_MMIO32_START;
-		l->mmio32_size = LAYOUT_MMIO32_SIZE;
-		l->ecam_base = LAYOUT_ECAM_START;
-		l->smbios_base = LAYOUT_SMBIOS_START;
-		l->smbios_size = LAYOUT_SMBIOS_SIZE;
-	}
+	l->mmio32_base = platforms[platform].mmio32_base;
+	l->mmio32_size = platforms[platform].mmio32_size;
+	l->ecam_base = platforms[platform].ecam_base;
+	l->smbios_base = platforms[platform].smbios_base;
+	l->smbios_size = platforms[platform].smbios_size;
+	/* At the first multiple of the window's size above RAM, RAM's end
+	 * first rounded to 1 GiB as edk2's PlatformGetFirstNonAddress() does
+	 * (which changes nothing for direct boot's 64 GiB). */
+	l->mmio64_size = platforms[platform].mmio64_size;
+	l->mmio64_base = align_up(align_up(l->high_end, SZ_1G), l->mmio64_size);
 
 	/* What a PC BIOS reports: the EBDA and the BIOS area with our ACPI
 	 * tables and TPM event log are reserved; ECAM must be reserved or

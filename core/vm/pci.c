@@ -330,6 +330,7 @@ void pci_host_remove_device(struct pci_host *h, struct pci_device *d)
 int pci_host_init(struct vm *vm)
 {
 	struct pci_host *h = calloc(1, sizeof(*h));
+	bool fw;
 	int r;
 
 	if (!h)
@@ -348,12 +349,9 @@ int pci_host_init(struct vm *vm)
 		h->mmio64_end = h->mmio64_next;
 	h->io_next = PCI_IO_WINDOW_START;
 
-	if (vm->mem.layout.platform == LAYOUT_FIRMWARE)
-		pci_device_init(&h->bridge, "host-bridge", FW_HOST_BRIDGE_VENDOR, FW_HOST_BRIDGE_DEVICE,
-				PCI_CLASS_HOST_BRIDGE, 0);
-	else
-		pci_device_init(&h->bridge, "host-bridge", HOST_BRIDGE_VENDOR, HOST_BRIDGE_DEVICE,
-				PCI_CLASS_HOST_BRIDGE, 0);
+	fw = vm->mem.layout.platform == LAYOUT_FIRMWARE;
+	pci_device_init(&h->bridge, "host-bridge", fw ? FW_HOST_BRIDGE_VENDOR : HOST_BRIDGE_VENDOR,
+			fw ? FW_HOST_BRIDGE_DEVICE : HOST_BRIDGE_DEVICE, PCI_CLASS_HOST_BRIDGE, 0);
 	r = pci_host_add_device(h, &h->bridge, 0, 0);
 	if (r < 0)
 		return r;
