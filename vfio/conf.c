@@ -101,8 +101,16 @@ static int vfio_key(struct config_ctx *ctx, struct vfio_conf *c, const char *key
 		}
 		return 0;
 	}
-	if (!strcmp(key, "rom"))
+	if (!strcmp(key, "rom")) {
+		/* "off", not a file: a file of that name is ./off. */
+		d->rom_off = !strcmp(value, "off");
+		if (d->rom_off) {
+			free(d->rom);
+			d->rom = NULL;
+			return 0;
+		}
 		return config_set_path(ctx, &d->rom, value, why);
+	}
 	snprintf(ctx->msg, sizeof(ctx->msg),
 		 "unknown key '%s' in [vfio] (known: device, managed, rom)", key);
 	ctx->whole_msg = true;
@@ -163,7 +171,7 @@ static int conf_validate(const struct device_conf *dc, const struct vm_config *c
 	return 0;
 }
 
-/* --vfio BDF[,managed=yes|no][,rom=FILE] */
+/* --vfio BDF[,managed=yes|no][,rom=FILE|off] */
 static int conf_option(void *conf, const char *spec, const char **why)
 {
 	struct vfio_conf *c = conf;
@@ -193,10 +201,15 @@ static int conf_option(void *conf, const char *spec, const char **why)
 				*why = "managed must be yes or no";
 				r = -EINVAL;
 			}
+		} else if (eq && !strcmp(word, "rom") && !strcmp(eq, "off")) {
+			free(d->rom);
+			d->rom = NULL;
+			d->rom_off = true;
 		} else if (eq && !strcmp(word, "rom") && *eq) {
 			r = config_set_string(&d->rom, eq);
+			d->rom_off = false;
 		} else {
-			*why = "unknown option (known: managed=yes|no, rom=FILE)";
+			*why = "unknown option (known: managed=yes|no, rom=FILE|off)";
 			r = -EINVAL;
 		}
 	}
@@ -228,7 +241,7 @@ const struct device_type vfio_device_type = {
 	.conf_validate = conf_validate,
 	.conf_free = conf_free,
 	.option = "vfio",
-	.option_arg = "BDF[,managed=no][,rom=FILE]",
+	.option_arg = "BDF[,managed=no][,rom=FILE|off]",
 	.option_help = "pass the host PCI device BDF through (repeatable);\n"
 		       "managed: bind it to vfio-pci now, restore it at exit",
 	.conf_option = conf_option,

@@ -183,6 +183,7 @@ int vfio_host_claim(struct vfio *v, const struct vm_config *cfg)
 		r = add_entry(v, c->devs[i].bdf, c->devs[i].rom, c->devs[i].managed, false);
 		if (r < 0)
 			return r;
+		v->devs[v->ndevs - 1].rom_off = c->devs[i].rom_off;
 	}
 	if (c->pools.n) {
 		r = take_pool_vfs(v, cfg);

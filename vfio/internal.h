@@ -166,6 +166,8 @@ struct vfio_rom {
 	uint64_t gpa;
 	bool mapped;
 	bool from_file;
+	bool unusable;                   /* the device has one the guest cannot get */
+	char state[200];                 /* for the log: "the device's, 64 KiB", "off"... */
 };
 
 struct vfio_pci {
@@ -196,9 +198,9 @@ struct vfio_pci {
 /* pci.c: create the model of device FD (BDF), reset it, and plug it into
  * the VM's PCI bus at SLOT as function FN (pci_host_add_function(); SLOT
  * -1: function 0 of the first free slot). ROM_PATH overrides the device's
- * ROM. ERR gets one line on failure. */
+ * ROM; ROM_OFF gives the guest none. ERR gets one line on failure. */
 int vfio_pci_create(struct vm *vm, int fd, const char *bdf, int slot, unsigned fn,
-		    const char *rom_path, struct vfio_pci **out, char *err, size_t errlen);
+		    const char *rom_path, bool rom_off, struct vfio_pci **out, char *err, size_t errlen);
 void vfio_pci_free(struct vfio_pci *p);
 int vfio_pci_attach(struct vfio_pci *p);
 void vfio_pci_detach(struct vfio_pci *p);
@@ -218,7 +220,12 @@ void vfio_bars_detach(struct vfio_pci *p);
 void vfio_bars_free(struct vfio_pci *p);
 
 /* rom.c */
-int vfio_rom_init(struct vfio_pci *p, const char *path, char *err, size_t errlen);
+int vfio_rom_init(struct vfio_pci *p, const char *path, bool off, char *err, size_t errlen);
+/* 0 when ROM (LEN bytes) starts with an expansion ROM image made for
+ * VENDOR:DEVICE; else -EINVAL and WHY says what it is ("is an image for
+ * device 10de:1b80, not this device's 10de:1c82"). */
+int vfio_rom_check_image(const uint8_t *rom, size_t len, uint16_t vendor, uint16_t device, char *why,
+			 size_t whylen);
 int vfio_rom_map(struct vfio_pci *p, uint64_t addr, bool enable);
 void vfio_rom_free(struct vfio_pci *p);
 
@@ -259,6 +266,7 @@ struct vm_config;
 struct vfio_entry {
 	char bdf[IOMMU_BDF_LEN];
 	const char *rom;                 /* rom = FILE, or NULL */
+	bool rom_off;                    /* rom = off */
 	bool managed;
 	bool bound;                      /* partvm bound it: restore it at exit */
 	bool pool;                       /* an SR-IOV pool VF: released by sriov/ */

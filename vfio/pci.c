@@ -31,7 +31,7 @@ static const struct pci_device_ops vfio_pci_ops = {
 };
 
 int vfio_pci_create(struct vm *vm, int fd, const char *bdf, int slot, unsigned fn,
-		    const char *rom_path, struct vfio_pci **out, char *err, size_t errlen)
+		    const char *rom_path, bool rom_off, struct vfio_pci **out, char *err, size_t errlen)
 {
 	struct vfio_pci *p = calloc(1, sizeof(*p));
 	int r;
@@ -59,7 +59,7 @@ int vfio_pci_create(struct vm *vm, int fd, const char *bdf, int slot, unsigned f
 	if (r == 0)
 		r = vfio_bars_init(p, err, errlen);
 	if (r == 0)
-		r = vfio_rom_init(p, rom_path, err, errlen);
+		r = vfio_rom_init(p, rom_path, rom_off, err, errlen);
 	if (r == 0 && (r = vfio_intx_init(p)) < 0)
 		snprintf(err, errlen, "cannot create its INTx eventfds: %s", strerror(-r));
 	if (r < 0)

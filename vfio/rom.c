@@ -22,6 +22,11 @@
 #define ROM_MIN 2048
 #define ROM_MAX (16ULL << 20)
 
+static uint16_t rom_cfg16(const struct vfio_pci *p, unsigned off)
+{
+	return (uint16_t)(p->pci.cfg[off] | p->pci.cfg[off + 1] << 8);
+}
+
 static uint64_t rom_size(uint64_t len)
 {
 	uint64_t s = ROM_MIN;
@@ -29,6 +34,49 @@ static uint64_t rom_size(uint64_t len)
 	while (s < len)
 		s <<= 1;
 	return s;
+}
+
+/*
+ * The first image's PCI Data Structure (PCI Firmware Specification 3.0,
+ * 5.1.1-5.1.2): the 0x55AA signature, at 0x18 the structure's offset, and
+ * there "PCIR", the vendor ID (+4) and device ID (+6); from structure
+ * revision 3, a device ID list at the offset +8 gives (zero-terminated)
+ * further device IDs the image supports. Firmware runs an image only for
+ * the device it names, so a file for another card is refused here rather
+ * than silently ignored in the guest.
+ */
+int vfio_rom_check_image(const uint8_t *rom, size_t len, uint16_t vendor, uint16_t device, char *why,
+			 size_t whylen)
+{
+	size_t pcir;
+	uint16_t v, d, list;
+
+	if (len < 0x1a || rom[0] != 0x55 || rom[1] != 0xaa) {
+		snprintf(why, whylen, "is not a PCI expansion ROM image (no 55 AA signature at its start)");
+		return -EINVAL;
+	}
+	pcir = (size_t)rom[0x18] | (size_t)rom[0x19] << 8;
+	if (pcir < 0x1a || pcir > len || len - pcir < 0x18 || memcmp(rom + pcir, "PCIR", 4)) {
+		snprintf(why, whylen, "has no PCI data structure (no \"PCIR\" at offset 0x%zx)", pcir);
+		return -EINVAL;
+	}
+	v = (uint16_t)(rom[pcir + 4] | rom[pcir + 5] << 8);
+	d = (uint16_t)(rom[pcir + 6] | rom[pcir + 7] << 8);
+	if (v == vendor && d == device)
+		return 0;
+	list = (uint16_t)(rom[pcir + 8] | rom[pcir + 9] << 8);
+	if (v == vendor && rom[pcir + 0x0c] >= 3 && list) {
+		for (size_t at = pcir + list; at + 1 < len; at += 2) {
+			uint16_t id = (uint16_t)(rom[at] | rom[at + 1] << 8);
+
+			if (!id)
+				break;
+			if (id == device)
+				return 0;
+		}
+	}
+	snprintf(why, whylen, "is an image for device %04x:%04x, not this device's %04x:%04x", v, d, vendor, device);
+	return -EINVAL;
 }
 
 static int load_file(struct vfio_pci *p, const char *path, char *err, size_t errlen)
@@ -57,33 +105,66 @@ static int load_file(struct vfio_pci *p, const char *path, char *err, size_t err
 		return n < 0 ? -errno : -EIO;
 	}
 	p->rom.from_file = true;
+	{
+		char why[160];
+		int r = vfio_rom_check_image(p->rom.data, (size_t)st.st_size, rom_cfg16(p, PCI_VENDOR_ID), rom_cfg16(p, PCI_DEVICE_ID),
+					     why, sizeof(why));
+
+		if (r < 0) {
+			snprintf(err, errlen, "rom %s %s; give this device's own image, or rom = off", path, why);
+			return r;
+		}
+	}
 	return 0;
 }
 
-int vfio_rom_init(struct vfio_pci *p, const char *path, char *err, size_t errlen)
+int vfio_rom_init(struct vfio_pci *p, const char *path, bool off, char *err, size_t errlen)
 {
 	const struct vfio_region *reg = &p->dev.regions[VFIO_PCI_ROM_REGION_INDEX];
+	char why[160];
 	int r;
 
-	if (path)
+	if (off) {
+		snprintf(p->rom.state, sizeof(p->rom.state), "off (rom = off)");
+		return 0;   /* the guest reads an unimplemented ROM BAR */
+	}
+	if (path) {
 		r = load_file(p, path, err, errlen);
-	else if (!reg->size || reg->size > ROM_MAX)
-		return 0;   /* no ROM: the guest reads an unimplemented ROM BAR */
-	else {
+		if (r < 0)
+			return r;
+		snprintf(p->rom.state, sizeof(p->rom.state), "%llu KiB from %s",
+			 (unsigned long long)p->rom.size >> 10, path);
+	} else if (!reg->size) {
+		snprintf(p->rom.state, sizeof(p->rom.state), "none");
+		return 0;
+	} else if (reg->size > ROM_MAX) {
+		snprintf(p->rom.state, sizeof(p->rom.state), "none (the device's is %llu MiB, over 16 MiB)",
+			 (unsigned long long)reg->size >> 20);
+		p->rom.unusable = true;
+		return 0;
+	} else {
 		p->rom.size = rom_size(reg->size);
 		p->rom.data = calloc(1, p->rom.size);
 		if (!p->rom.data)
 			return -ENOMEM;
+		/* Some devices advertise a ROM BAR with nothing behind it, and
+		 * a GPU's can read as garbage once the host's firmware ran it
+		 * (shadowed); the guest then gets none and the log says why. */
 		r = vfio_dev_read(&p->dev, VFIO_PCI_ROM_REGION_INDEX, 0, p->rom.data, reg->size);
+		if (r < 0)
+			snprintf(why, sizeof(why), "cannot be read (%s)", strerror(-r));
+		else
+			r = vfio_rom_check_image(p->rom.data, reg->size, rom_cfg16(p, PCI_VENDOR_ID), rom_cfg16(p, PCI_DEVICE_ID), why,
+						 sizeof(why));
 		if (r < 0) {
-			/* Some devices advertise a ROM BAR with nothing behind
-			 * it; the guest then sees none, as vfio-pci's log says. */
 			vfio_rom_free(p);
+			snprintf(p->rom.state, sizeof(p->rom.state), "none: the device's ROM %s", why);
+			p->rom.unusable = true;
 			return 0;
 		}
+		snprintf(p->rom.state, sizeof(p->rom.state), "the device's, %llu KiB",
+			 (unsigned long long)p->rom.size >> 10);
 	}
-	if (r < 0)
-		return r;
 	r = pci_device_add_bar(&p->pci, PCI_ROM_BAR, PCI_BAR_ROM, p->rom.size, false);
 	if (r < 0)
 		snprintf(err, errlen, "cannot present a %llu-byte ROM", (unsigned long long)p->rom.size);
@@ -131,5 +212,8 @@ void vfio_rom_free(struct vfio_pci *p)
 	if (p->rom.mapped)
 		bus_unregister(&p->vm->mmio, p->rom.gpa, p);
 	free(p->rom.data);
-	memset(&p->rom, 0, sizeof(p->rom));
+	p->rom.data = NULL;
+	p->rom.size = 0;
+	p->rom.mapped = false;
+	p->rom.from_file = false;
 }

@@ -34,6 +34,7 @@ struct vfio_conf_device {
 	char bdf[16];           /* canonical DDDD:BB:DD.F; "" until the section names it */
 	bool managed;           /* bind to vfio-pci at start, restore at exit (default) */
 	char *rom;              /* expansion ROM image, or NULL for the device's own */
+	bool rom_off;           /* rom = off: the guest gets no expansion ROM */
 	int line;               /* of the section's header; 0 for --vfio */
 };
 

@@ -73,11 +73,18 @@ static void log_devices(struct vfio *v)
 		if (iommu_device_read(&v->host, e->bdf, &d) < 0)
 			d.reset_methods[0] = '\0';
 		if (e->pci->dev.flags & VFIO_DEVICE_FLAGS_RESET)
-			log_info("vfio %s: guest slot %02x.%u; reset methods: %s", who, e->pci->pci.slot,
-				 e->pci->pci.fn, d.reset_methods[0] ? d.reset_methods : "(kernel's choice)");
+			log_info("vfio %s: guest slot %02x.%u; reset methods: %s; expansion ROM: %s", who,
+				 e->pci->pci.slot, e->pci->pci.fn,
+				 d.reset_methods[0] ? d.reset_methods : "(kernel's choice)", e->pci->rom.state);
 		else
 			log_info("vfio %s: guest slot %02x.%u; no reset method: the device keeps its "
-				 "state between boots", who, e->pci->pci.slot, e->pci->pci.fn);
+				 "state between boots; expansion ROM: %s", who, e->pci->pci.slot, e->pci->pci.fn,
+				 e->pci->rom.state);
+		/* A GPU's firmware driver (GOP) is in its ROM: without it the
+		 * screen stays dark until the guest's own driver loads. */
+		if (e->pci->rom.unusable)
+			log_warning("vfio %s: the guest gets no expansion ROM (%s); if its firmware needs it "
+				 "(a GPU's), give the image with rom = FILE", who, e->pci->rom.state);
 	}
 }
 
@@ -165,7 +172,7 @@ static int open_device(struct vfio *v, struct vfio_entry *e, int slot, unsigned 
 		return r == -ENODEV || r == -ENOENT ? -ENXIO : r;
 	}
 	e->pci = NULL;
-	r = vfio_pci_create(v->vm, r, e->bdf, slot, fn, e->rom, &e->pci, err, sizeof(err));
+	r = vfio_pci_create(v->vm, r, e->bdf, slot, fn, e->rom, e->rom_off, &e->pci, err, sizeof(err));
 	if (r < 0) {
 		vfio_host_label(v, e->bdf, who, sizeof(who));
 		log_error("%s: %s", who, err);

@@ -10,7 +10,7 @@
 #                 Debian's kernel the lab runs: release, unpacked package,
 #                 modules directory, bzImage, and the ELF vmlinux inside it
 # Functions: lab_guest_initrd, lab_extract_vmlinux, lab_helper, lab_read,
-# lab_pci_find, lab_edu, and assert_* helpers that print what was expected and what was seen.
+# lab_pci_find, lab_edu, lab_screendump, and assert_* helpers that print what was expected and what was seen.
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 LAB_CHECKOUT=$(cd "$LAB_DIR/../.." && pwd -P)
@@ -62,6 +62,29 @@ lab_helper() {
 		exit 1
 	fi
 	echo "$bin"
+}
+
+# lab_screendump OUT: what the lab host's display adapter shows (the
+# bochs-display tests/lab/run gives it), as its QEMU's screendump, a binary
+# PPM, into OUT. tests/lab/run takes the picture when asked through the
+# share (its serve_requests), within a second or two.
+lab_screendump() {
+	local req=/run/lab-requests tries=0
+	rm -f "$req/screendump.done" "$req/screen.ppm"
+	: >"$req/screendump"
+	until [ -e "$req/screendump.done" ]; do
+		if [ $tries -ge 300 ]; then
+			echo "FAIL: no screendump from tests/lab/run within 30 s" >&2
+			return 1
+		fi
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	if [ "$(cat "$req/screendump.done")" != ok ]; then
+		echo "FAIL: $(cat "$req/screendump.done")" >&2
+		return 1
+	fi
+	cp "$req/screen.ppm" "$1"
 }
 
 # lab_privileges STATUS: a thread's ids and privileges from its

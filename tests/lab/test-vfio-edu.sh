@@ -35,4 +35,19 @@ assert_eq "ROM read by the guest" "guest: edu rom 4096 bytes, sha256 $rom_sum" \
 	"$(guest_line "$TMPDIR/out" "guest: edu rom")"
 assert_eq "guest driver" "guest: edu driver uio_pci_generic" "$(guest_line "$TMPDIR/out" "guest: edu driver")"
 assert_restored "$EDU" "$before"
+
+# A ROM file made for another device: refused in one line naming both ID
+# pairs, before the guest starts, and edu given back.
+make_rom "$TMPDIR/other.rom" 4096 10de 1b80
+set +e
+"$PARTVM" run --kernel "$LAB_BZIMAGE" -m 256M --vfio "$EDU,rom=$TMPDIR/other.rom" </dev/null \
+	>"$TMPDIR/other.out" 2>"$TMPDIR/other.err"
+st=$?
+set -e
+sed 's/^/    | /' "$TMPDIR/other.err"
+assert_eq "a ROM file for 10de:1b80 on edu: exit status" 1 "$st"
+assert_contains "the refusal names both devices" \
+	"rom $TMPDIR/other.rom is an image for device 10de:1b80, not this device's 1234:11e8; give this device's own image, or rom = off" \
+	"$(grep -v "no 'partvm' user" "$TMPDIR/other.err")"
+assert_restored "$EDU" "$before"
 echo "PASS: edu passthrough"

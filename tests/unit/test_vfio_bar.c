@@ -129,7 +129,7 @@ static void test_bar_too_big(void **state)
 	fake_bar(2, 256ULL << 30, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH, false);
 	fake_bar(4, 256ULL << 30, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH, false);
 	fake.model_fd = dup(fake.dev_fd);
-	r = vfio_pci_create(&vm, fake.model_fd, "0000:00:03.0", -1, 0, NULL, &p, err,
+	r = vfio_pci_create(&vm, fake.model_fd, "0000:00:03.0", -1, 0, NULL, false, &p, err,
 			    sizeof(err));
 	assert_int_equal(r, -ENOSPC);
 	assert_null(p);

@@ -85,7 +85,7 @@ static void test_function_of_a_slot(void **state)
 	assert_int_equal(pci_host_add_device(vm.pci, &f0, 6, 0), 0);
 
 	fake.model_fd = dup(fake.dev_fd);
-	assert_int_equal(vfio_pci_create(&vm, fake.model_fd, "0000:00:03.1", 7, 1, NULL, &p, err,
+	assert_int_equal(vfio_pci_create(&vm, fake.model_fd, "0000:00:03.1", 7, 1, NULL, false, &p, err,
 					 sizeof(err)), -EADDRNOTAVAIL);
 	assert_null(p);
 	assert_string_equal(err, "guest slot 07 has no function 0, and a guest looks for function 1 "
@@ -93,7 +93,7 @@ static void test_function_of_a_slot(void **state)
 	assert_int_equal(pci_host_config_read(vm.pci, 7, 1, PCI_VENDOR_ID, 4), 0xffffffff);
 
 	fake.model_fd = dup(fake.dev_fd);
-	assert_int_equal(vfio_pci_create(&vm, fake.model_fd, "0000:00:03.1", 6, 1, NULL, &p, err,
+	assert_int_equal(vfio_pci_create(&vm, fake.model_fd, "0000:00:03.1", 6, 1, NULL, false, &p, err,
 					 sizeof(err)), 0);
 	assert_int_equal(p->pci.slot, 6);
 	assert_int_equal(p->pci.fn, 1);
@@ -132,22 +132,61 @@ static void test_bar_sizing(void **state)
 	fake_fini(p);
 }
 
-static void test_rom_bar_from_file(void **state)
+/* An expansion ROM image of LEN bytes (LEN > 0x60): 55 AA, the PCI data
+ * structure at 0x40 naming VENDOR:DEVICE (structure revision REV, a device
+ * list at 0x58 when LIST is not 0), other bytes i * 7. */
+static void make_rom_image(uint8_t *img, size_t len, uint16_t vendor, uint16_t device, uint8_t rev,
+			   uint16_t list)
 {
-	char path[] = "/tmp/vfio-rom-XXXXXX";
-	int fd = mkstemp(path);
-	uint8_t img[3000];
-	uint64_t v = 0;
-	struct vfio_pci *p;
-
-	for (size_t i = 0; i < sizeof(img); i++)
+	for (size_t i = 0; i < len; i++)
 		img[i] = (uint8_t)(i * 7);
 	img[0] = 0x55;
 	img[1] = 0xaa;
-	assert_int_equal(write(fd, img, sizeof(img)), (ssize_t)sizeof(img));
+	img[0x18] = 0x40;
+	img[0x19] = 0;
+	memcpy(img + 0x40, "PCIR", 4);
+	img[0x44] = (uint8_t)vendor;
+	img[0x45] = (uint8_t)(vendor >> 8);
+	img[0x46] = (uint8_t)device;
+	img[0x47] = (uint8_t)(device >> 8);
+	img[0x48] = list ? 0x18 : 0;    /* the list at 0x40 + 0x18 */
+	img[0x49] = 0;
+	img[0x4c] = rev;
+	if (list) {
+		img[0x58] = 0x34;
+		img[0x59] = 0x12;
+		img[0x5a] = (uint8_t)list;
+		img[0x5b] = (uint8_t)(list >> 8);
+		img[0x5c] = img[0x5d] = 0;
+	}
+}
+
+static char *write_temp(const uint8_t *data, size_t len)
+{
+	static char path[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/vfio-rom-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
 	close(fd);
+	return path;
+}
+
+static void test_rom_bar_from_file(void **state)
+{
+	uint8_t img[3000];
+	uint64_t v = 0;
+	struct vfio_pci *p;
+	char *path;
+
+	make_rom_image(img, sizeof(img), 0x8086, 0x10ca, 3, 0);
+	path = write_temp(img, sizeof(img));
 	p = make_device(path);
 	unlink(path);
+	assert_non_null(strstr(p->rom.state, "4 KiB from /tmp/vfio-rom-"));
+	assert_false(p->rom.unusable);
 
 	/* 3000 bytes decode as a 4 KiB ROM BAR. */
 	guest_cfg_write(p, PCI_ROM_ADDRESS, 4, PCI_ROM_ADDRESS_MASK);
@@ -168,6 +207,123 @@ static void test_rom_bar_from_file(void **state)
 	assert_int_equal(v, 0);
 	guest_cfg_write(p, PCI_ROM_ADDRESS, 4, 0xc0100000);
 	assert_false(guest_mmio_read(0xc0100000, 2, &v));
+	fake_fini(p);
+}
+
+/* What a firmware checks before it runs an image: the signature, the PCI
+ * data structure, and that it names this device (directly, or in the
+ * device list of a revision 3 structure). */
+static void test_rom_image_check(void **state)
+{
+	uint8_t img[512];
+	char why[160];
+
+	make_rom_image(img, sizeof(img), 0x10de, 0x1b80, 3, 0);
+	assert_int_equal(vfio_rom_check_image(img, sizeof(img), 0x10de, 0x1b80, why, sizeof(why)), 0);
+	assert_int_equal(vfio_rom_check_image(img, sizeof(img), 0x10de, 0x1c82, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "is an image for device 10de:1b80, not this device's 10de:1c82");
+	assert_int_equal(vfio_rom_check_image(img, sizeof(img), 0x1002, 0x1b80, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "is an image for device 10de:1b80, not this device's 1002:1b80");
+
+	/* Revision 3: a device list (0x1234, 0x1c82) makes 10de:1c82 fit too,
+	 * not another vendor's; revision 2 has no list. */
+	make_rom_image(img, sizeof(img), 0x10de, 0x1b80, 3, 0x1c82);
+	assert_int_equal(vfio_rom_check_image(img, sizeof(img), 0x10de, 0x1c82, why, sizeof(why)), 0);
+	assert_int_equal(vfio_rom_check_image(img, sizeof(img), 0x10de, 0x1234, why, sizeof(why)), 0);
+	assert_int_equal(vfio_rom_check_image(img, sizeof(img), 0x10de, 0x1c83, why, sizeof(why)), -EINVAL);
+	assert_int_equal(vfio_rom_check_image(img, sizeof(img), 0x8086, 0x1c82, why, sizeof(why)), -EINVAL);
+	make_rom_image(img, sizeof(img), 0x10de, 0x1b80, 2, 0x1c82);
+	assert_int_equal(vfio_rom_check_image(img, sizeof(img), 0x10de, 0x1c82, why, sizeof(why)), -EINVAL);
+	/* A list running off the end stops there. */
+	make_rom_image(img, 0x5c, 0x10de, 0x1b80, 3, 0x1c82);
+	assert_int_equal(vfio_rom_check_image(img, 0x5b, 0x10de, 0x1c82, why, sizeof(why)), -EINVAL);
+
+	/* Not an image at all. */
+	make_rom_image(img, sizeof(img), 0x10de, 0x1b80, 3, 0);
+	img[1] = 0;
+	assert_int_equal(vfio_rom_check_image(img, sizeof(img), 0x10de, 0x1b80, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "is not a PCI expansion ROM image (no 55 AA signature at its start)");
+	assert_int_equal(vfio_rom_check_image(img, 1, 0x10de, 0x1b80, why, sizeof(why)), -EINVAL);
+	img[1] = 0xaa;
+	memcpy(img + 0x40, "PCIX", 4);
+	assert_int_equal(vfio_rom_check_image(img, sizeof(img), 0x10de, 0x1b80, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "has no PCI data structure (no \"PCIR\" at offset 0x40)");
+	/* A structure pointer past the end, or a structure cut short. */
+	memcpy(img + 0x40, "PCIR", 4);
+	img[0x19] = 0x7f;
+	assert_int_equal(vfio_rom_check_image(img, sizeof(img), 0x10de, 0x1b80, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "has no PCI data structure (no \"PCIR\" at offset 0x7f40)");
+	img[0x19] = 0;
+	assert_int_equal(vfio_rom_check_image(img, 0x50, 0x10de, 0x1b80, why, sizeof(why)), -EINVAL);
+	assert_int_equal(vfio_rom_check_image(img, 0x58, 0x10de, 0x1b80, why, sizeof(why)), 0);
+}
+
+/* rom = FILE for another device is refused naming both; rom = off gives
+ * the guest no ROM BAR even when the device has a ROM. */
+static void test_rom_file_refused_and_off(void **state)
+{
+	uint8_t img[1024];
+	struct vfio_pci *p = NULL;
+	char err[512] = "", *path;
+
+	make_rom_image(img, sizeof(img), 0x10de, 0x1b80, 3, 0);
+	path = write_temp(img, sizeof(img));
+	fake_device();
+	fake.model_fd = dup(fake.dev_fd);
+	assert_int_equal(vfio_pci_create(&vm, fake.model_fd, "0000:00:03.0", -1, 0, path, false, &p, err,
+					 sizeof(err)), -EINVAL);
+	assert_null(p);
+	{
+		char want[300];
+
+		snprintf(want, sizeof(want), "rom %s is an image for device 10de:1b80, not this device's "
+			 "8086:10ca; give this device's own image, or rom = off", path);
+		assert_string_equal(err, want);
+	}
+	unlink(path);
+	fake_fini(NULL);
+
+	/* The device's own ROM, a valid image: the guest gets it... */
+	fake_device();
+	make_rom_image(img, sizeof(img), 0x8086, 0x10ca, 3, 0);
+	fake.r[VFIO_PCI_ROM_REGION_INDEX] = (struct fake_region){ .size = sizeof(img),
+								  .flags = VFIO_REGION_INFO_FLAG_READ };
+	assert_int_equal(pwrite(fake.dev_fd, img, sizeof(img), (off_t)FAKE_OFF(VFIO_PCI_ROM_REGION_INDEX)),
+			 (ssize_t)sizeof(img));
+	p = fake_create(NULL);
+	assert_string_equal(p->rom.state, "the device's, 2 KiB");
+	guest_cfg_write(p, PCI_ROM_ADDRESS, 4, PCI_ROM_ADDRESS_MASK);
+	assert_int_equal(guest_cfg_read(p, PCI_ROM_ADDRESS, 4), 0xfffff800);
+	fake_fini(p);
+
+	/* ...but not with rom = off. */
+	fake_device();
+	fake.r[VFIO_PCI_ROM_REGION_INDEX] = (struct fake_region){ .size = sizeof(img),
+								  .flags = VFIO_REGION_INFO_FLAG_READ };
+	assert_int_equal(pwrite(fake.dev_fd, img, sizeof(img), (off_t)FAKE_OFF(VFIO_PCI_ROM_REGION_INDEX)),
+			 (ssize_t)sizeof(img));
+	fake.rom_off = true;
+	p = fake_create(NULL);
+	assert_string_equal(p->rom.state, "off (rom = off)");
+	assert_false(p->rom.unusable);
+	guest_cfg_write(p, PCI_ROM_ADDRESS, 4, PCI_ROM_ADDRESS_MASK);
+	assert_int_equal(guest_cfg_read(p, PCI_ROM_ADDRESS, 4), 0);
+	fake_fini(p);
+
+	/* A ROM that reads back as no image (a GPU's after the host's firmware
+	 * shadowed it): none for the guest, and why, for the log. */
+	fake_device();
+	memset(img, 0xff, sizeof(img));
+	fake.r[VFIO_PCI_ROM_REGION_INDEX] = (struct fake_region){ .size = sizeof(img),
+								  .flags = VFIO_REGION_INFO_FLAG_READ };
+	assert_int_equal(pwrite(fake.dev_fd, img, sizeof(img), (off_t)FAKE_OFF(VFIO_PCI_ROM_REGION_INDEX)),
+			 (ssize_t)sizeof(img));
+	p = fake_create(NULL);
+	assert_true(p->rom.unusable);
+	assert_string_equal(p->rom.state, "none: the device's ROM is not a PCI expansion ROM image (no 55 AA "
+					  "signature at its start)");
+	guest_cfg_write(p, PCI_ROM_ADDRESS, 4, PCI_ROM_ADDRESS_MASK);
+	assert_int_equal(guest_cfg_read(p, PCI_ROM_ADDRESS, 4), 0);
 	fake_fini(p);
 }
 
@@ -334,6 +490,8 @@ int main(void)
 		cmocka_unit_test(test_function_of_a_slot),
 		cmocka_unit_test(test_bar_sizing),
 		cmocka_unit_test(test_rom_bar_from_file),
+		cmocka_unit_test(test_rom_image_check),
+		cmocka_unit_test(test_rom_file_refused_and_off),
 		cmocka_unit_test(test_capabilities_hidden),
 		cmocka_unit_test(test_command_register),
 		cmocka_unit_test(test_bus_master_waits_for_dma_map),

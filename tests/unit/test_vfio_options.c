@@ -34,6 +34,10 @@ static void test_vfio_sections(void **state)
 			   "managed = no\n"
 			   "device = 0000:00:12.2\n"
 			   "rom = roms/vf.rom\n"
+			   "[vfio]\n"
+			   "device = 01:00.0\n"
+			   "rom = gpu.rom\n"
+			   "rom = off\n"
 			   "[sriov \"uplink\"]\n"
 			   "pf = eth0\n"
 			   "mac = 02:00:00:00:01:01\n"
@@ -42,7 +46,7 @@ static void test_vfio_sections(void **state)
 	config_init(&c, board_device_types);
 	assert_int_equal(config_load_string(&c, "/etc/partvm/p1.conf", text, &err), 0);
 	assert_int_equal(c.memory_backing, MEMORY_BACKING_HUGETLB);
-	assert_int_equal(vfio_conf(&c)->ndevs, 2);
+	assert_int_equal(vfio_conf(&c)->ndevs, 3);
 	assert_string_equal(vfio_conf(&c)->devs[0].bdf, "0000:00:03.0");
 	assert_true(vfio_conf(&c)->devs[0].managed);
 	assert_null(vfio_conf(&c)->devs[0].rom);
@@ -50,6 +54,10 @@ static void test_vfio_sections(void **state)
 	assert_string_equal(vfio_conf(&c)->devs[1].bdf, "0000:00:12.2");
 	assert_false(vfio_conf(&c)->devs[1].managed);
 	assert_int_equal(vfio_conf(&c)->devs[1].line, 6);
+	assert_false(vfio_conf(&c)->devs[1].rom_off);
+	/* rom = off: no ROM for the guest, the earlier file forgotten. */
+	assert_true(vfio_conf(&c)->devs[2].rom_off);
+	assert_null(vfio_conf(&c)->devs[2].rom);
 	assert_int_equal(vfio_conf(&c)->pools.n, 1);
 	assert_string_equal(vfio_conf(&c)->pools.v[0].name, "uplink");
 	assert_string_equal(vfio_conf(&c)->pools.v[0].pf, "eth0");
@@ -135,7 +143,7 @@ static void test_command_line(void **state)
 		/* "rom=" with no file is refused. */
 		config_init(&c, board_device_types);
 		assert_int_equal(run_parse_args(9, argv, &c, &err), -EINVAL);
-		assert_string_equal(err.msg, "--vfio 00:12.0,rom=: unknown option (known: managed=yes|no, rom=FILE)");
+		assert_string_equal(err.msg, "--vfio 00:12.0,rom=: unknown option (known: managed=yes|no, rom=FILE|off)");
 		config_free(&c);
 	}
 	{
@@ -153,6 +161,18 @@ static void test_command_line(void **state)
 		assert_false(vfio_conf(&c)->devs[1].managed);
 		assert_string_equal(vfio_conf(&c)->devs[2].rom, kernel);
 		assert_int_equal(vfio_conf(&c)->devs[2].line, 0);
+		config_free(&c);
+	}
+	{
+		char *argv[] = { "run", "--kernel", kernel, "--vfio", "00:03.0,rom=off", "--vfio", "00:05.0", NULL };
+
+		config_init(&c, board_device_types);
+		assert_int_equal(run_parse_args(7, argv, &c, &err), 0);
+		assert_true(vfio_conf(&c)->devs[0].rom_off);
+		assert_null(vfio_conf(&c)->devs[0].rom);
+		assert_false(vfio_conf(&c)->devs[1].rom_off);
+		/* rom = off is not a file to check. */
+		assert_int_equal(config_validate(&c, &err), 0);
 		config_free(&c);
 	}
 	{

@@ -53,6 +53,7 @@ struct fake {
 	int dev_fd, vm_fd;
 	int model_fd;                         /* the dup the model owns */
 	uint32_t dev_flags;
+	bool rom_off;                         /* fake_create() with rom = off */
 	struct fake_region r[VFIO_PCI_NUM_REGIONS];
 	uint32_t irq_count[VFIO_PCI_NUM_IRQS];
 	unsigned resets;
@@ -286,7 +287,7 @@ static struct vfio_pci *fake_create(const char *rom)
 	int r;
 
 	fake.model_fd = dup(fake.dev_fd);
-	r = vfio_pci_create(&vm, fake.model_fd, "0000:00:03.0", -1, 0, rom, &p, err, sizeof(err));
+	r = vfio_pci_create(&vm, fake.model_fd, "0000:00:03.0", -1, 0, rom, fake.rom_off, &p, err, sizeof(err));
 
 	if (r < 0)
 		fail_msg("vfio_pci_create: %s (%d)", err, r);
