@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "core/board.h"
 #include "core/vm/config.h"
+#include "vfio/vfio.h"
 
 static void test_sizes(void **state)
 {
@@ -356,6 +358,52 @@ static void test_hypervisor_errors(void **state)
 		       "p.conf:3: hyperv-vendor-id needs hyperv = yes (it is the Hyper-V leaves' vendor)");
 }
 
+/* The partition configs in configs/ (run from the checkout) load as they
+ * are shipped; gpu-desktop.conf's keys all take effect. The files they
+ * name are the reader's to make, so only config_load() is run. */
+static void test_example_configs(void **state)
+{
+	glob_t g;
+	int loaded = 0;
+
+	assert_int_equal(glob("configs/*.conf", 0, NULL, &g), 0);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct config_error err = { { 0 } };
+		struct vm_config c;
+		char line[256];
+		bool partition = false;
+		FILE *f = fopen(g.gl_pathv[i], "r");
+
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f))
+			partition |= !strncmp(line, "[partition]", 11);
+		fclose(f);
+		if (!partition)
+			continue;   /* host.conf: partvm host apply's */
+		config_init(&c, board_device_types);
+		if (config_load(&c, g.gl_pathv[i], &err) < 0)
+			fail_msg("%s: %s", g.gl_pathv[i], err.msg);
+		if (strstr(g.gl_pathv[i], "gpu-desktop")) {
+			const struct vfio_conf *v = vfio_conf(&c);
+
+			assert_int_equal(c.cpus, 8);
+			assert_int_equal(c.ncpu_affinity, 8);
+			assert_int_equal(c.memory_backing, MEMORY_BACKING_HUGETLB);
+			assert_true(c.hyperv);
+			assert_string_equal(c.hyperv_vendor_id, "0123456789ab");
+			assert_int_equal(v->ndevs, 2);
+			assert_string_equal(v->devs[0].bdf, "0000:01:00.0");
+			assert_non_null(strstr(v->devs[0].rom, "configs/gpu.rom"));
+			assert_string_equal(v->devs[1].bdf, "0000:01:00.1");
+			assert_null(v->devs[1].rom);
+		}
+		config_free(&c);
+		loaded++;
+	}
+	globfree(&g);
+	assert_true(loaded >= 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_nul_byte_line),
 		cmocka_unit_test(test_file_paths_and_validation),
 		cmocka_unit_test(test_user_from_passwd),
+		cmocka_unit_test(test_example_configs),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
