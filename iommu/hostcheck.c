@@ -14,12 +14,16 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <pci/pci.h>
+
 #include "core/kvm/kvm.h"
 #include "core/util/cleanup.h"
 #include "core/util/dir.h"
 #include "core/util/sysfs.h"
 #include "iommu/internal.h"
 
+/* AMD's GPU vendor ID (Linux include/linux/pci_ids.h); libpci has none. */
+#define PCI_VENDOR_ID_ATI 0x1002
 
 static void set(struct iommu_check *c, const char *name, enum iommu_check_status st, const char *hint,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -343,6 +347,13 @@ static void check_groups(const struct iommu_host *h, const char *cmdline, const 
 	set(c, "groups", IOMMU_CHECK_PASS, "", "no device shares an IOMMU group with a device the host uses");
 }
 
+/* FLR (PCIe DevCap, or "flr" in sysfs reset_method) or a secondary bus
+ * reset: what vfio-pci needs to hand a device over clean. */
+static bool can_reset(const struct iommu_device *d)
+{
+	return d->flr || has_word(d->reset_methods, "flr") || has_word(d->reset_methods, "bus");
+}
+
 static void check_resets(const struct iommu_device *devs, int n, struct iommu_check *c)
 {
 	char list[640] = "";
@@ -353,7 +364,7 @@ static void check_resets(const struct iommu_device *devs, int n, struct iommu_ch
 		if (d->bridge || d->host_bridge || d->group < 0)
 			continue;
 		checked++;
-		if (d->flr || has_word(d->reset_methods, "flr") || has_word(d->reset_methods, "bus"))
+		if (can_reset(d))
 			continue;
 		char lbl[2 * IOMMU_NAME_LEN];
 		size_t used = strlen(list);
@@ -361,7 +372,7 @@ static void check_resets(const struct iommu_device *devs, int n, struct iommu_ch
 		snprintf(list + used, sizeof(list) - used, "%s%s %s", bad++ ? ", " : "", d->bdf, lbl);
 		/* AMD GPUs are the known case: no FLR, and a bus reset that
 		 * leaves them hung until the host reboots. */
-		if (d->vendor_id == 0x1002 && (d->class_code >> 16) == 0x03)
+		if (d->vendor_id == PCI_VENDOR_ID_ATI && (d->class_code >> 16) == PCI_BASE_CLASS_DISPLAY)
 			amd_gpu++;
 	}
 	/* Nothing to pass through is not "every device resets". */
@@ -380,6 +391,205 @@ static void check_resets(const struct iommu_device *devs, int n, struct iommu_ch
 		    : "a device without reset keeps state between partitions; reboot the host between users if that matters",
 	    "no FLR or bus reset (reset_method): %s%s", list,
 	    amd_gpu ? " (AMD GPUs: the known reset bug)" : "");
+}
+
+/* Append to BUF (NUL-terminated, LEN bytes) only when the whole piece fits
+ * with KEEP bytes still free for what must follow; otherwise BUF is left as
+ * it was and the answer is false, so lists are cut between their items. */
+static bool append(char *buf, size_t len, size_t keep, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static bool append(char *buf, size_t len, size_t keep, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+	int w;
+
+	if (used + keep >= len)
+		return false;
+	va_start(ap, fmt);
+	w = vsnprintf(buf + used, len - used - keep, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= len - used - keep) {
+		buf[used] = '\0';
+		return false;
+	}
+	return true;
+}
+
+/* Same domain:bus:device: the functions of one card (a GPU's HDMI audio
+ * at .1) go to the guest together anyway. */
+static bool same_slot(const char *a, const char *b)
+{
+	size_t n = strcspn(a, ".");
+
+	return n == strcspn(b, ".") && !strncmp(a, b, n);
+}
+
+/* The fixes the gpu hint needs, gathered over every display controller. */
+struct gpu_fixes {
+	bool no_group, shared, no_reset, amd, driver, boot, identity, cut;
+	char ids[96];  /* VVVV:DDDD,... for vfio-pci.ids= */
+	char bdfs[96]; /* for partvm vfio bind */
+};
+
+/* A held card moves to vfio-pci with the other functions of its slot in
+ * its group (the HDMI audio), or the group is not viable. */
+static void gpu_add_bind(struct gpu_fixes *fx, const struct iommu_device *devs, int n, int i)
+{
+	const struct iommu_device *d = &devs[i];
+
+	for (int k = 0; k < n; k++) {
+		const struct iommu_device *o = &devs[k];
+		char id[16];
+		if (k != i && (d->group < 0 || o->group != d->group || o->bridge || !same_slot(o->bdf, d->bdf)))
+			continue;
+		snprintf(id, sizeof(id), "%04x:%04x", o->vendor_id, o->device_id);
+		if (!strstr(fx->ids, id) && !append(fx->ids, sizeof(fx->ids), 0, "%s%s", fx->ids[0] ? "," : "", id))
+			fx->cut = true;
+		if (!strstr(fx->bdfs, o->bdf) &&
+		    !append(fx->bdfs, sizeof(fx->bdfs), 0, "%s%s", fx->bdfs[0] ? " " : "", o->bdf))
+			fx->cut = true;
+	}
+}
+
+/* Display controller devs[I]: its findings into OUT ("" when it is ready
+ * for passthrough, cut with " ..." when they do not fit), what was seen
+ * into SEEN. */
+static void gpu_inspect(const struct iommu_host *h, const struct iommu_device *devs, int n, int i,
+			struct gpu_fixes *fx, char *out, size_t len, char *seen, size_t seen_len)
+{
+	const struct iommu_device *d = &devs[i];
+	char others[256] = "", more[32] = "", slot[128] = "", rel[PATH_MAX], type[32] = "", vga[8] = "";
+	bool flr = d->flr || has_word(d->reset_methods, "flr"), amd = d->vendor_id == PCI_VENDOR_ID_ATI;
+	bool held = !iommu_driver_is_vfio_safe(d->driver), boot, ok = true;
+	int nothers = 0, unsaid = 0;
+	const size_t keep = sizeof(" ...");
+
+	out[0] = seen[0] = '\0';
+	snprintf(rel, sizeof(rel), "/sys/bus/pci/devices/%s/boot_vga", d->bdf);
+	boot = sysfs_read(h->root, rel, vga, sizeof(vga)) > 0 && !strcmp(vga, "1");
+	/* The group's default domain: "DMA", "DMA-FQ", "identity", "blocked"
+	 * or "unmanaged" (Documentation/ABI/testing/sysfs-kernel-iommu_groups). */
+	snprintf(rel, sizeof(rel), "/sys/kernel/iommu_groups/%d/type", d->group);
+	if (d->group < 0 || sysfs_read(h->root, rel, type, sizeof(type)) <= 0)
+		type[0] = '\0';
+	for (int k = 0; k < n && d->group >= 0; k++) {
+		const struct iommu_device *o = &devs[k];
+		if (k == i || o->group != d->group || o->bridge || o->host_bridge)
+			continue;
+		if (same_slot(o->bdf, d->bdf))
+			append(slot, sizeof(slot), 0, "%s%s", slot[0] ? ", " : "", o->bdf);
+		else if (unsaid || !append(others, sizeof(others), 0, "%s%s (%s)", nothers ? ", " : "", o->bdf,
+					   o->driver[0] ? o->driver : "no driver"))
+			unsaid++;
+		else
+			nothers++;
+	}
+	if (unsaid)
+		snprintf(more, sizeof(more), " and %d more", unsaid);
+
+	if (d->group < 0) {
+		fx->no_group = true;
+		ok = append(out, len, keep, "no IOMMU group, so it cannot be passed through");
+	}
+	if (ok && (nothers || unsaid)) {
+		fx->shared = true;
+		ok = append(out, len, keep, "%sshares IOMMU group %d with %s%s: they can only go to a guest together",
+			    out[0] ? "; " : "", d->group, others, more);
+	}
+	if (ok && !can_reset(d)) {
+		fx->no_reset = true;
+		fx->amd |= amd;
+		ok = append(out, len, keep, "%sno FLR or bus reset (%s%s%s)", out[0] ? "; " : "",
+			    d->reset_methods[0] ? "reset_method: " : "no reset_method", d->reset_methods,
+			    amd ? "; AMD GPUs: the known reset bug" : "");
+	}
+	if (ok && held) {
+		fx->driver = true;
+		gpu_add_bind(fx, devs, n, i);
+		ok = append(out, len, keep, "%shost driver %s holds it", out[0] ? "; " : "", d->driver);
+	}
+	if (ok && boot) {
+		fx->boot = true;
+		ok = append(out, len, keep, "%s the boot display (boot_vga=1): the host's firmware console/efifb uses it",
+			    held ? ", and it is" : out[0] ? "; it is" : "it is");
+	}
+	if (ok && !strcmp(type, "identity")) {
+		fx->identity = true;
+		ok = append(out, len, keep, "%sIOMMU group %d is identity (iommu=pt): host DMA is untranslated, not "
+			    "confined by the IOMMU (passthrough still works: vfio gives the group its own domain)",
+			    out[0] ? "; " : "", d->group);
+	}
+	if (!ok)
+		strcat(out, " ...");
+	if (!out[0])
+		snprintf(seen, seen_len, "own IOMMU group %d%s%s%s, %s, %s%s", d->group, slot[0] ? " (with " : "",
+			 slot, slot[0] ? " of its slot)" : "", flr ? "FLR" : "bus reset", d->driver[0] ? "on " : "",
+			 d->driver[0] ? d->driver : "no driver");
+}
+
+static void check_gpu(const struct iommu_host *h, const struct iommu_device *devs, int n, struct iommu_check *c)
+{
+	char found[sizeof(c->message)] = "", clean[sizeof(c->message)] = "", hint[sizeof(c->hint)] = "";
+	struct gpu_fixes fx = { 0 };
+	int gpus = 0, bad = 0, unsaid_bad = 0, unsaid_clean = 0;
+	/* Room left for " | and NN more display controller(s) ...". */
+	const size_t keep = 64;
+
+	for (int i = 0; i < n; i++) {
+		const struct iommu_device *d = &devs[i];
+		char lbl[2 * IOMMU_NAME_LEN], one[sizeof(c->message)], seen[192];
+		if ((d->class_code >> 16) != PCI_BASE_CLASS_DISPLAY || d->bridge || d->host_bridge)
+			continue;
+		gpus++;
+		iommu_device_label(d, lbl, sizeof(lbl));
+		/* Short enough that the first card, named, always fits. */
+		gpu_inspect(h, devs, n, i, &fx, one, sizeof(found) - keep - strlen(lbl) - IOMMU_BDF_LEN - 4, seen,
+			    sizeof(seen));
+		if (one[0]) {
+			if (unsaid_bad || !append(found, sizeof(found), keep, "%s%s %s: %s", bad ? " | " : "", d->bdf,
+						  lbl, one))
+				unsaid_bad++;
+			bad++;
+		} else if (unsaid_clean || !append(clean, sizeof(clean), keep, "%s%s %s: %s", clean[0] ? " | " : "",
+						   d->bdf, lbl, seen)) {
+			unsaid_clean++;
+		}
+	}
+	if (!gpus) {
+		set(c, "gpu", IOMMU_CHECK_PASS, "", "no display controller (PCI class 03) found");
+		return;
+	}
+	if (!bad) {
+		if (unsaid_clean)
+			append(clean, sizeof(clean), 0, " | and %d more", unsaid_clean);
+		set(c, "gpu", IOMMU_CHECK_PASS, "", "ready for passthrough: %s", clean);
+		return;
+	}
+	if (unsaid_bad)
+		append(found, sizeof(found), 0, " | and %d more display controller(s) with findings", unsaid_bad);
+
+	/* One fix per kind of finding, the ones that block passthrough first. */
+	if (fx.no_group)
+		append(hint, sizeof(hint), 0, "turn the IOMMU on (see the iommu check)");
+	if (fx.driver)
+		append(hint, sizeof(hint), 0, "%sbind it to vfio-pci before the host driver does: vfio-pci.ids=%s on the "
+		       "kernel command line, or partvm vfio bind %s%s", hint[0] ? "; " : "", fx.ids, fx.bdfs,
+		       fx.cut ? " ..." : "");
+	if (fx.boot)
+		append(hint, sizeof(hint), 0, "%skeep the host console off the boot display (video=efifb:off, or another "
+		       "primary GPU in the firmware setup)", hint[0] ? "; " : "");
+	if (fx.shared)
+		append(hint, sizeof(hint), 0, "%suse a slot with its own IOMMU group, or pass the whole group "
+		       "(partvm vfio bind --group)", hint[0] ? "; " : "");
+	if (fx.no_reset)
+		append(hint, sizeof(hint), 0, "%s%s", hint[0] ? "; " : "",
+		       fx.amd ? "load vendor-reset for AMD GPUs; otherwise reboot the host before another guest gets "
+				"the card"
+			      : "reboot the host before another guest gets the card (nothing clears its state)");
+	if (fx.identity)
+		append(hint, sizeof(hint), 0, "%siommu=pt trades the host's DMA isolation for speed: boot without it "
+		       "if host devices should stay confined", hint[0] ? "; " : "");
+	set(c, "gpu", IOMMU_CHECK_WARN, hint, "%s", found);
 }
 
 int iommu_host_check(const struct iommu_host *h, struct iommu_check *out, size_t max)
@@ -403,6 +613,7 @@ int iommu_host_check(const struct iommu_host *h, struct iommu_check *out, size_t
 	check_hugepages(h, &all[k++]);
 	check_groups(h, cmdline, devs, n, &all[k++]);
 	check_resets(devs, n, &all[k++]);
+	check_gpu(h, devs, n, &all[k++]);
 	if (k > max)
 		k = max;
 	memcpy(out, all, k * sizeof(*out));

@@ -283,8 +283,8 @@ enum iommu_check_status { IOMMU_CHECK_PASS, IOMMU_CHECK_WARN, IOMMU_CHECK_FAIL }
 struct iommu_check {
 	const char *name;                   /* "kvm", "iommu", "intremap", ... */
 	enum iommu_check_status status;
-	char message[768];                  /* what was found, naming things */
-	char hint[256];                     /* the fix, "" for PASS */
+	char message[1024];                 /* what was found, naming things */
+	char hint[768];                     /* the fix(es), "" for PASS */
 };
 
 #define IOMMU_CHECKS_MAX 8
@@ -294,8 +294,10 @@ struct iommu_check {
  * IOMMU (DMAR/IVRS, groups, kernel command line); interrupt remapping or
  * allow_unsafe_interrupts; vfio-pci and vfio_iommu_type1 loaded or
  * loadable; hugepages; groups shared with host-critical devices and ACS
- * override; devices without FLR or bus reset. Returns the number of
- * results written to OUT (at most MAX) or a negative errno.
+ * override; devices without FLR or bus reset; display controllers (GPUs)
+ * that share their group, lack a reset, are held by a host driver or the
+ * boot console, or sit in an identity (iommu=pt) group. Returns the number
+ * of results written to OUT (at most MAX) or a negative errno.
  */
 int iommu_host_check(const struct iommu_host *h, struct iommu_check *out, size_t max);
 const char *iommu_check_status_name(enum iommu_check_status s);

@@ -13,7 +13,7 @@
 static const char help[] =
 	"Usage: partvm host check [--json]\n\n"
 	"One PASS, WARN or FAIL line per check, with the fix: kvm, iommu, intremap,\n"
-	"vfio, hugepages, groups, resets. Exits 1 when any check FAILs.\n\n"
+	"vfio, hugepages, groups, resets, gpu. Exits 1 when any check FAILs.\n\n"
 	"  --json    machine-readable output\n"
 	"  -h, --help\n";
 
