@@ -13,6 +13,7 @@
 #include "core/cli/cli.h"
 #include "core/cli/run.h"
 #include "core/vm/config.h"
+#include "core/vm/stats.h"
 #include "core/service/control.h"
 #include "core/service/notify.h"
 #include "core/util/log.h"
@@ -365,6 +366,7 @@ int cli_run(int argc, char **argv)
 	int r, status;
 
 	config_init(&cfg, board_device_types);
+	cfg.started_ns = stats_now_ns();
 	r = run_parse_args(argc, argv, &cfg, &err);
 	if (r == 1) {
 		print_help();

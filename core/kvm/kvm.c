@@ -196,7 +196,6 @@ int kvm_alloc_memory_slot(struct kvm *k)
 
 int kvm_create_vm(struct kvm *k)
 {
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	uint64_t identity = KVM_IDENTITY_MAP_ADDR;
 	int fd, r;
 
@@ -213,6 +212,14 @@ int kvm_create_vm(struct kvm *k)
 		return log_error_errno(-errno, "KVM_SET_IDENTITY_MAP_ADDR: %m");
 	if (ioctl(fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
 		return log_error_errno(-errno, "KVM_SET_TSS_ADDR: %m");
+	return 0;
+}
+
+int kvm_create_irqchip(struct kvm *k)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	int fd = k->vm_fd, r;
+
 	if (ioctl(fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return log_error_errno(-errno, "KVM_CREATE_IRQCHIP: %m");
 	if (ioctl(fd, KVM_CREATE_PIT2, &pit) < 0)

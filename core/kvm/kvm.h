@@ -122,9 +122,15 @@ int kvm_set_hypervisor(struct kvm *k, const struct kvm_hypervisor *h);
  * before kvm_open() has read the table (unit tests). */
 unsigned kvm_phys_bits(const struct kvm *k);
 
-/* Create the VM fd, the in-kernel irqchip and PIT, and the default GSI
- * routing. Logs what failed. */
+/* Create the VM fd (with its identity map and TSS addresses). Logs what
+ * failed. Guest RAM's memory slots go in next, then kvm_create_irqchip():
+ * KVM waits for an expedited SRCU grace period on every slot change, and
+ * one right after the irqchip's took 5-11 ms on a 2-CPU host, against
+ * 0.05 ms for the slot, irqchip and PIT in this order (measured). */
 int kvm_create_vm(struct kvm *k);
+/* The in-kernel irqchip and PIT, and the default GSI routing. Logs what
+ * failed. */
+int kvm_create_irqchip(struct kvm *k);
 /* Close the VM fd (and with it the irqchip, PIT, slots, routes, irqfds). */
 void kvm_destroy_vm(struct kvm *k);
 static inline bool kvm_vm_exists(const struct kvm *k)

@@ -77,6 +77,7 @@ struct vm_config {
 	bool mlock;
 	enum sandbox_mode seccomp;   /* [partition] seccomp, --seccomp */
 	bool stats;                  /* --stats: the exit statistics at exit */
+	uint64_t started_ns;         /* CLOCK_MONOTONIC when the command started; 0: unknown */
 	int numa_node;          /* -1: no binding */
 	unsigned shutdown_timeout;
 

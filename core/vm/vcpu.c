@@ -191,7 +191,11 @@ static void *vcpu_thread(void *arg)
 	while (wait_runnable(v)) {
 		struct kvm_exit x;
 		uint64_t t = stats_now_ns();
-		int r = kvm_vcpu_run(&v->kv, &x);
+		int r;
+
+		if (v->vm->boots == 1)
+			stats_mark(&v->vm->startup, STATS_PHASE_FIRST_RUN, v->vm->start_ns, t);
+		r = kvm_vcpu_run(&v->kv, &x);
 
 		__atomic_store_n(&v->stats->run_ns, v->stats->run_ns + (stats_now_ns() - t), __ATOMIC_RELAXED);
 		if (r == -EINTR)

@@ -123,6 +123,14 @@ int vm_power_button(struct vm *vm)
 	return devices_power_button(vm);
 }
 
+/* The first boot's phases only: a reboot is not start-up. */
+static void mark(struct vm *vm, enum stats_phase p)
+{
+	/* vm_boot() counts the boot before it starts the vCPUs. */
+	if (vm->boots == (p >= STATS_PHASE_STARTED ? 1u : 0u))
+		stats_mark(&vm->startup, p, vm->start_ns, stats_now_ns());
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg)
 {
 	const char *dev = cfg->kvm_device ? cfg->kvm_device : "/dev/kvm";
@@ -132,6 +140,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->start_ns = stats_now_ns();
+	if (cfg->started_ns && cfg->started_ns < vm->start_ns)
+		vm->startup.before_ns = vm->start_ns - cfg->started_ns;
 	vm->cfg = cfg;
 	vm->event_fd = -1;
 	vm->boot_fds[0] = vm->boot_fds[1] = -1;
@@ -155,6 +165,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (vm->ncpus > vm->kvm.max_vcpus)
 		return log_error_errno(-EINVAL, "cpus = %u: this host's KVM allows at most %u "
 					       "(KVM_CAP_MAX_VCPUS)", vm->ncpus, vm->kvm.max_vcpus);
+	mark(vm, STATS_PHASE_KVM);
 	r = kvm_set_hypervisor(&vm->kvm, &hypervisor);
 	if (r == -EOPNOTSUPP)
 		return log_error_errno(r, "%shyperv = yes: this host's KVM has no Hyper-V emulation (no "
@@ -170,6 +181,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	r = resources_setup(vm);
 	if (r < 0)
 		return r;
+	mark(vm, STATS_PHASE_RAM);
 	/* Going on as another user: later boots cannot open the kernel and
 	 * initrd again (Debian's kernels are root's alone). */
 	if (cfg->user) {
@@ -230,6 +242,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	r = console_start(vm, vm->loop);
 	if (r < 0)
 		return log_error_errno(r, "cannot connect the console: %m");
+	mark(vm, STATS_PHASE_DEVICES);
 	return 0;
 }
 
@@ -297,17 +310,23 @@ int vm_boot(struct vm *vm)
 	r = map_ram(vm);
 	if (r < 0)
 		return r;
+	r = kvm_create_irqchip(&vm->kvm);
+	if (r < 0)
+		return r;
+	mark(vm, STATS_PHASE_VM);
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		r = vcpu_create(vm, &vm->vcpus[i], i);
 		if (r < 0)
 			return r;
 	}
+	mark(vm, STATS_PHASE_VCPUS);
 	r = acpi_setup(vm);
 	if (r < 0)
 		return r;
 	r = boot_load(vm, &entry);
 	if (r < 0)
 		return r;
+	mark(vm, STATS_PHASE_LOADED);
 	r = vcpu_set_entry(&vm->vcpus[0], &(struct kvm_vcpu_entry){
 		.long_mode = entry.mode == BOOT_MODE_LONG,
 		.ip = entry.ip, .sp = entry.sp, .cr3 = entry.cr3,
@@ -337,6 +356,7 @@ int vm_boot(struct vm *vm)
 		if (r < 0)
 			return log_error_errno(r, "cannot start vcpu %u: %m", i);
 	}
+	mark(vm, STATS_PHASE_STARTED);
 	return resources_pin_vcpus(vm);
 }
 
@@ -378,7 +398,8 @@ char *vm_stats_report(struct vm *vm, unsigned top)
 		return NULL;
 	for (unsigned i = 0; i < n; i++)
 		cpus[i] = &vm->stats[i];
-	text = stats_report(cpus, n, vm->start_ns ? stats_now_ns() - vm->start_ns : 0,
+	text = stats_report(cpus, n, vm->start_ns ? &vm->startup : NULL,
+			    vm->start_ns ? stats_now_ns() - vm->start_ns : 0,
 			    first && vm->start_ns ? first - vm->start_ns : 0, top);
 	free(cpus);
 	return text;

@@ -73,6 +73,7 @@ struct vm {
 	 * counted from START_NS (CLOCK_MONOTONIC at vm_create). */
 	struct vcpu_stats *stats;
 	uint64_t start_ns;
+	struct stats_startup startup;   /* the first boot's phases */
 
 	/* Run control: state, the stop request, and who waits for them. */
 	pthread_mutex_t lock;
