@@ -17,7 +17,9 @@ PKGS_DLOPEN := libsystemd libgcrypt
 CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 	-I. -DPARTVM_VERSION='"$(VERSION)"'
-LDFLAGS_BASE := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+# --as-needed: partvm loads only the libraries it calls (libseccomp is for
+# the build: core/util/sandbox_gen.c).
+LDFLAGS_BASE := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 
 ifeq ($(SANITIZE),1)
 BUILD := build-san
@@ -45,8 +47,12 @@ LDFLAGS := $(LDFLAGS_BASE) $(EXTRA_LDFLAGS)
 
 # Every C file of the subsystems goes into one static library; the binary
 # and each unit test link against it, so a test pulls in only what it uses.
-LIB_SRCS := $(filter-out core/main.c,$(wildcard core/*.c core/*/*.c vfio/*.c iommu/*.c sriov/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_SRCS := $(filter-out core/main.c core/util/sandbox_gen.c,$(wildcard core/*.c core/*/*.c vfio/*.c iommu/*.c sriov/*.c))
+# The seccomp filters, compiled at build time by sandbox_gen (libseccomp)
+# into C that the library includes.
+SANDBOX_GEN      := $(BUILD)/core/util/sandbox_gen
+SANDBOX_PROGRAMS := $(BUILD)/gen/sandbox_programs
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(SANDBOX_PROGRAMS).o
 LIB      := $(BUILD)/libpartvm.a
 
 GUEST_ELF := $(BUILD)/core/guest/testguest.elf
@@ -71,6 +77,18 @@ all: $(BUILD)/partvm
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+comma := ,
+$(SANDBOX_GEN): core/util/sandbox_gen.c $(BUILD)/core/util/sandbox_rules.o core/util/sandbox.h
+	$(CC) $(CFLAGS) $(subst -fsanitize=fuzzer$(comma),-fsanitize=,$(LDFLAGS)) -o $@ \
+		$(filter %.c %.o,$^) $(shell pkg-config --libs libseccomp)
+
+$(SANDBOX_PROGRAMS).c: $(SANDBOX_GEN)
+	@mkdir -p $(dir $@)
+	$(SANDBOX_GEN) >$@.tmp && mv $@.tmp $@
+
+$(SANDBOX_PROGRAMS).o: $(SANDBOX_PROGRAMS).c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)

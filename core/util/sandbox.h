@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * seccomp filters, one allow-list per kind of thread (libseccomp). A thread
+ * seccomp filters, one allow-list per kind of thread (libseccomp, at build
+ * time: core/util/sandbox_rules.c, sandbox_gen.c). A thread
  * enters its sandbox itself, once its setup is done; from then on a system
  * call outside its list stops partvm with one line naming the call and the
  * thread (SIGSYS: the filter's action is SECCOMP_RET_TRAP).
@@ -37,8 +38,8 @@ enum sandbox_kind {
 struct sandbox {
 	enum sandbox_mode mode;
 	/* System call names by number, for the SIGSYS line (no allocation
-	 * in the handler). */
-	char (*names)[24];
+	 * in the handler); NULL for a number with none. */
+	const char *const *names;
 	unsigned nnames;
 	/* Test builds only (PARTVM_TEST_HOOKS): PARTVM_TEST_SECCOMP=KIND
 	 * makes that kind of thread make a forbidden call once sandboxed. */
@@ -46,16 +47,28 @@ struct sandbox {
 	/* seccomp = log only: the first filter that could not be loaded
 	 * (its errno), for one warning; the threads run on without. */
 	int log_mode_failure;
-	/* Each kind's filter, compiled once by sandbox_init(): a thread that
-	 * enters its sandbox only loads it, allocating nothing (libseccomp
-	 * compiling on every thread gave each its own malloc arena). A kind
-	 * with no program (seccomp = log, compiling failed) runs without. */
+	/* Each kind's filter, compiled when partvm was built: a thread that
+	 * enters its sandbox only loads it, allocating nothing. A kind with
+	 * no program (seccomp = log, compiling failed) runs without. */
 	struct sock_fprog progs[SANDBOX_NKINDS];
 };
 
+/* What sandbox_gen.c compiled at build time (the generated
+ * sandbox_programs.c): each kind's program, [0] for seccomp = on and [1]
+ * for log (a program with no filter: libseccomp would not compile it
+ * there), and the system calls' names by number. */
+#define SANDBOX_NSYSCALLS 512
+extern const struct sock_fprog sandbox_programs[2][SANDBOX_NKINDS];
+extern const char *const sandbox_syscall_names[SANDBOX_NSYSCALLS];
+
+/* KIND's filter for MODE (on or log) as a BPF program, compiled by
+ * libseccomp into PROG (malloc'ed filter). Build time and tests only
+ * (core/util/sandbox_rules.c). */
+int sandbox_compile(enum sandbox_mode mode, enum sandbox_kind kind, struct sock_fprog *prog);
+
 /* Before any thread is created: the SIGSYS handler, the name table and
- * every kind's filter. With seccomp = on, a filter that cannot be
- * compiled is an error; with log, one warning. */
+ * every kind's filter (the build's). With seccomp = on, a filter the build
+ * could not compile is an error; with log, one warning. */
 int sandbox_init(struct sandbox *sb, enum sandbox_mode mode);
 void sandbox_free(struct sandbox *sb);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The seccomp filters (core/util/sandbox.c): what each thread kind may
+/* The seccomp filters (core/util/sandbox.c, sandbox_rules.c): what each thread kind may
  * call, that a kind allows what the threads it creates need, and that the
  * filter really stops a forbidden call with one line naming it, in a
  * forked child so the test process keeps no filter. */
@@ -342,8 +342,47 @@ static int enter_in_a_thread(void)
 	return count_heaps() == before && before > 0 ? 0 : 10 + count_heaps();
 }
 
+/* The programs partvm loads are the ones sandbox_compile() makes from
+ * today's lists (the build compiled them; a stale or different output
+ * would load other filters than the lists say), and the name table is
+ * libseccomp's. */
+static void test_build_time_programs(void **state)
+{
+	unsigned compiled = 0;
+
+	(void)state;
+	for (int m = 0; m < 2; m++)
+		for (unsigned k = 0; k < SANDBOX_NKINDS; k++) {
+			struct sock_fprog prog = { 0 };
+			const struct sock_fprog *built = &sandbox_programs[m][k];
+
+			if (sandbox_compile(m ? SANDBOX_LOG : SANDBOX_ON, k, &prog) < 0) {
+				/* Only log may not compile, and then it was not built. */
+				assert_int_equal(m, 1);
+				assert_null(built->filter);
+				continue;
+			}
+			assert_non_null(built->filter);
+			assert_int_equal(built->len, prog.len);
+			assert_memory_equal(built->filter, prog.filter, prog.len * sizeof(*prog.filter));
+			free(prog.filter);
+			compiled++;
+		}
+	assert_true(compiled >= SANDBOX_NKINDS);
+	for (int nr = 0; nr < SANDBOX_NSYSCALLS; nr++) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+
+		if (name)
+			assert_string_equal(sandbox_syscall_names[nr], name);
+		else
+			assert_null(sandbox_syscall_names[nr]);
+		free(name);
+	}
+	assert_string_equal(sandbox_syscall_names[56], "clone");
+}
+
 /* A thread that enters its sandbox allocates nothing: the filters were
- * compiled by sandbox_init(), so no thread gets a malloc arena of its own
+ * compiled when partvm was built, so no thread gets a malloc arena of its own
  * for it (each cost up to 76 KiB resident when every thread compiled its
  * filter with libseccomp). */
 static void test_entering_allocates_nothing(void **state)
@@ -370,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_filter_space_runs_out),
 		cmocka_unit_test(test_vcpu_reads_the_rtc),
 		cmocka_unit_test(test_entering_allocates_nothing),
+		cmocka_unit_test(test_build_time_programs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
