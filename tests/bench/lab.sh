@@ -9,6 +9,7 @@
 # the benchmark.
 #   startup_first_output  exec -> first byte of the guest's serial output,
 #                         the tiny PVH test guest (ms)
+#                         and partvm's start-up phases (--stats), medians
 #   vmm_rss_overhead      peak RSS minus the guest RAM the guest touched,
 #                         the same guest idling (MiB)
 #   lab_linux_boot_to_init  exec -> the first line of Debian's kernel's
@@ -26,7 +27,6 @@ set -euo pipefail
 TMPDIR=$(mktemp -d /tmp/partvm-bench.XXXXXX)
 trap 'rm -rf "$TMPDIR"' EXIT
 n=$(bench_samples)
-measure=$(lab_helper vmm-measure)
 guest=$LAB_CHECKOUT/build/core/guest/testguest.elf
 
 echo "bench: the lab host: $(nproc) CPUs ($(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n1))," \
@@ -37,27 +37,37 @@ echo "bench: nested: yes; partvm and QEMU run as KVM guests of the lab host, its
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -serial stdio -accel kvm -cpu host)
 qboot=(-bios /usr/share/qemu/qboot.rom)
 
-# sample FILE KEY CMD...: one vmm-measure run, its KEY value into FILE.
-sample() {
-	local file=$1 key=$2 out
-	shift 2
-	out=$("$measure" "$@") || bench_fail "$key: vmm-measure failed for ${*:2:1}"
-	# "KEY VALUE" pairs, several on a line (rss prints three).
-	bench_record "$file" "$(awk -v k="$key" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$out")"
-}
-
 # --- startup_first_output
 for i in $(seq "$n"); do
-	sample "$TMPDIR/start-ours" first-output-ms first-output "$PARTVM" run --memory 128M
-	sample "$TMPDIR/start-qemu" first-output-ms first-output "${qemu[@]}" -M microvm,pit=off,pic=off,rtc=off \
+	bench_sample "$TMPDIR/start-ours" first-output-ms first-output "$PARTVM" run --memory 128M
+	bench_sample "$TMPDIR/start-qemu" first-output-ms first-output "${qemu[@]}" -M microvm,pit=off,pic=off,rtc=off \
 		"${qboot[@]}" -m 128M -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$guest"
 done
 bench_metric startup_first_output "$TMPDIR/start-ours" "$TMPDIR/start-qemu"
+# Where partvm's start-up goes, from its own side (--stats' start-up line,
+# each phase's end in ms after the VM's start; "before" is the command
+# line and config before it): medians of as many runs. What exec to
+# first output takes beyond before + first-output is the dynamic loader
+# and C library start-up.
+for i in $(seq "$n"); do
+	# The test guest ends with its own status (33); no start-up line is
+	# the failure.
+	{ "$PARTVM" run --memory 128M --stats 2>&1 >/dev/null || true; } |
+		sed -n "s/^stats: start-up, ms after the VM's start (\([0-9.]*\) ms before it): /before \1, /p"
+done | tr ',' '\n' | awk 'NF == 2 { print $1, $2 }' >"$TMPDIR/phases"
+[ "$(grep -c '^first-output ' "$TMPDIR/phases")" = "$n" ] ||
+	bench_fail "partvm's start-up phases: not every --stats run reported its start-up and first output"
+line="bench: partvm's start-up phases, ms, medians of $n runs (each phase's end after the VM's start):"
+for p in $(awk '!seen[$1]++ { print $1 }' "$TMPDIR/phases"); do
+	line+=" $p $(awk -v p="$p" '$1 == p { print $2 }' "$TMPDIR/phases" | sort -g |
+		awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'),"
+done
+echo "${line%,}"
 
 # --- vmm_rss_overhead (KiB measured, MiB printed)
 for i in $(seq "$n"); do
-	sample "$TMPDIR/rss-ours" overhead-kib rss "tick 10" "$PARTVM" run --memory 128M --append idle
-	sample "$TMPDIR/rss-qemu" overhead-kib rss "tick 10" "${qemu[@]}" -M microvm,pit=off,pic=off,rtc=off \
+	bench_sample "$TMPDIR/rss-ours" overhead-kib rss "tick 10" "$PARTVM" run --memory 128M --append idle
+	bench_sample "$TMPDIR/rss-qemu" overhead-kib rss "tick 10" "${qemu[@]}" -M microvm,pit=off,pic=off,rtc=off \
 		"${qboot[@]}" -m 128M -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$guest" -append idle
 done
 bench_metric vmm_rss_overhead "$TMPDIR/rss-ours" "$TMPDIR/rss-qemu" 1024
@@ -87,11 +97,11 @@ qemu_config() {
 }
 for i in $(seq "$n"); do
 	for k in "${forms[@]}"; do
-		sample "$TMPDIR/boot-ours-$k" until-ms until "bench: init started" "$PARTVM" run \
+		bench_sample "$TMPDIR/boot-ours-$k" until-ms until "bench: init started" "$PARTVM" run \
 			--kernel "${kfile[$k]}" --initrd "$TMPDIR/initrd.img" --memory 512M --cpus 2 --append "$append"
 		for c in "${configs[@]}"; do
 			# shellcheck disable=SC2046
-			sample "$TMPDIR/boot-$c-$k" until-ms until "bench: init started" "${qemu[@]}" \
+			bench_sample "$TMPDIR/boot-$c-$k" until-ms until "bench: init started" "${qemu[@]}" \
 				$(qemu_config "$c") -smp 2 -m 512M -kernel "${kfile[$k]}" \
 				-initrd "$TMPDIR/initrd.img" -append "$append"
 		done

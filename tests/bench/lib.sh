@@ -10,6 +10,10 @@
 #
 #   bench_samples              the number of samples to take
 #   bench_record FILE VALUE    append one sample (a number) to FILE
+#   bench_sample FILE KEY CMD...
+#                              one tests/lab/vmm-measure run (its mode and
+#                              the VMM's command line), its KEY value into
+#                              FILE; a run that fails fails the benchmark
 #   bench_fail WHAT            print "bench: WHAT" and exit 1
 #   bench_boot OUT MARK WHAT CMD...
 #                              boot a VM (CMD) with its output in OUT.out and
@@ -82,6 +86,14 @@ bench_record() {
 }
 
 # _bench_spread FILE DIVISOR: "MIN MEDIAN MAX N" of FILE's samples / DIVISOR.
+bench_sample() {
+	local file=$1 key=$2 out
+	shift 2
+	out=$("$(lab_helper vmm-measure)" "$@") || bench_fail "$key: vmm-measure failed for ${*:2:1}"
+	# "KEY VALUE" pairs, several on a line (rss prints three).
+	bench_record "$file" "$(awk -v k="$key" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$out")"
+}
+
 _bench_spread() {
 	sort -g "$1" | awk -v d="$2" '{ v[NR] = $1 / d }
 		END { if (NR) printf "%.2f %.2f %.2f %d", v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[NR], NR }'
