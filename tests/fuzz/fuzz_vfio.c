@@ -928,15 +928,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	/* The model's rate-limited warnings are the guest's doing. */
 	log_set_max_level(LOG_CRIT);
-	for (size_t i = 0; i < ROM_LEN; i++)
-		rom_image[i] = (uint8_t)(i * 7);
-	/* An image the ROM check takes: 55 AA and a PCI data structure at
-	 * 0x40 naming the fake device, 8086:10ca. */
-	rom_image[0] = 0x55;
-	rom_image[1] = 0xaa;
-	rom_image[0x18] = 0x40;
-	rom_image[0x19] = 0;
-	memcpy(rom_image + 0x40, "PCIR\x86\x80\xca\x10", 8);
+	/* An image the ROM check takes: one naming the fake device. */
+	make_rom_image(rom_image, ROM_LEN, 0x8086, 0x10ca, 3, 0);
 	if (fd < 0 || __real_pwrite(fd, rom_image, ROM_LEN, 0) != ROM_LEN)
 		abort();
 	snprintf(rom_path, sizeof(rom_path), "/proc/self/fd/%d", fd);

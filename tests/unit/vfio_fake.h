@@ -280,6 +280,35 @@ static void fake_bar(unsigned i, uint64_t size, uint32_t flags, bool mmap)
 	cfg_put(PCI_BASE_ADDRESS_0 + 4 * i, 4, flags);
 }
 
+/* An expansion ROM image of LEN bytes (LEN > 0x60): 55 AA, the PCI data
+ * structure at 0x40 naming VENDOR:DEVICE (structure revision REV, a device
+ * list at 0x58 when LIST is not 0), other bytes i * 7. */
+static void make_rom_image(uint8_t *img, size_t len, uint16_t vendor, uint16_t device, uint8_t rev,
+			   uint16_t list)
+{
+	for (size_t i = 0; i < len; i++)
+		img[i] = (uint8_t)(i * 7);
+	img[0] = 0x55;
+	img[1] = 0xaa;
+	img[0x18] = 0x40;
+	img[0x19] = 0;
+	memcpy(img + 0x40, "PCIR", 4);
+	img[0x44] = (uint8_t)vendor;
+	img[0x45] = (uint8_t)(vendor >> 8);
+	img[0x46] = (uint8_t)device;
+	img[0x47] = (uint8_t)(device >> 8);
+	img[0x48] = list ? 0x18 : 0;    /* the list at 0x40 + 0x18 */
+	img[0x49] = 0;
+	img[0x4c] = rev;
+	if (list) {
+		img[0x58] = 0x34;
+		img[0x59] = 0x12;
+		img[0x5a] = (uint8_t)list;
+		img[0x5b] = (uint8_t)(list >> 8);
+		img[0x5c] = img[0x5d] = 0;
+	}
+}
+
 static struct vfio_pci *fake_create(const char *rom)
 {
 	struct vfio_pci *p = NULL;
