@@ -283,7 +283,7 @@ static void fake_bar(unsigned i, uint64_t size, uint32_t flags, bool mmap)
 /* An expansion ROM image of LEN bytes (LEN > 0x60): 55 AA, the PCI data
  * structure at 0x40 naming VENDOR:DEVICE (structure revision REV, a device
  * list at 0x58 when LIST is not 0), other bytes i * 7. */
-static void make_rom_image(uint8_t *img, size_t len, uint16_t vendor, uint16_t device, uint8_t rev,
+static inline void make_rom_image(uint8_t *img, size_t len, uint16_t vendor, uint16_t device, uint8_t rev,
 			   uint16_t list)
 {
 	for (size_t i = 0; i < len; i++)
