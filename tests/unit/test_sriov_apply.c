@@ -4,9 +4,12 @@
  * rtnl_link_get_kernel() answers with the RTM_NEWLINK message a kernel
  * would send (IFLA_VFINFO_LIST, parsed by libnl itself), and the mocked
  * rtnl_link_change() decodes the message libnl built for the kernel, so
- * the tests see exactly what would go on the wire.
+ * the tests see exactly what would go on the wire. The mocks are this
+ * program's own nl_connect(), rtnl_link_get_kernel() and
+ * rtnl_link_change(), exported (-rdynamic): sriov/netlink.c looks libnl's
+ * calls up in the process's global scope, where the program comes first.
  */
-// LDFLAGS: -Wl,--wrap=nl_connect -Wl,--wrap=rtnl_link_get_kernel -Wl,--wrap=rtnl_link_change
+// LDFLAGS: -rdynamic
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_link.h>
@@ -56,7 +59,7 @@ static void fake_reset(void)
 	}
 }
 
-int __wrap_nl_connect(struct nl_sock *sk, int protocol)
+int nl_connect(struct nl_sock *sk, int protocol)
 {
 	return 0;
 }
@@ -68,7 +71,7 @@ static void got_object(struct nl_object *obj, void *arg)
 }
 
 /* RTM_NEWLINK as rtnl_fill_vfinfo() builds it (net/core/rtnetlink.c). */
-int __wrap_rtnl_link_get_kernel(struct nl_sock *sk, int ifindex, const char *name,
+int rtnl_link_get_kernel(struct nl_sock *sk, int ifindex, const char *name,
 				struct rtnl_link **result)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
@@ -182,7 +185,7 @@ static int driver_apply(int type, struct nlattr *a, struct wire *w)
 	return 0;
 }
 
-int __wrap_rtnl_link_change(struct nl_sock *sk, struct rtnl_link *orig, struct rtnl_link *changes,
+int rtnl_link_change(struct nl_sock *sk, struct rtnl_link *orig, struct rtnl_link *changes,
 			    int flags)
 {
 	struct nlattr *tb[IFLA_MAX + 1], *info, *a;
