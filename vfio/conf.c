@@ -87,6 +87,19 @@ static int set_device(struct vfio_conf *c, struct vfio_conf_device *d, const cha
 	return 0;
 }
 
+/* rom = off (and --vfio BDF,rom=off): no ROM for the guest, an earlier
+ * ROM file forgotten. False for any other value, a file (a file named off
+ * is ./off). */
+static bool set_rom_off(struct vfio_conf_device *d, const char *value)
+{
+	d->rom_off = !strcmp(value, "off");
+	if (d->rom_off) {
+		free(d->rom);
+		d->rom = NULL;
+	}
+	return d->rom_off;
+}
+
 static int vfio_key(struct config_ctx *ctx, struct vfio_conf *c, const char *key,
 		    const char *value, const char **why)
 {
@@ -101,16 +114,8 @@ static int vfio_key(struct config_ctx *ctx, struct vfio_conf *c, const char *key
 		}
 		return 0;
 	}
-	if (!strcmp(key, "rom")) {
-		/* "off", not a file: a file of that name is ./off. */
-		d->rom_off = !strcmp(value, "off");
-		if (d->rom_off) {
-			free(d->rom);
-			d->rom = NULL;
-			return 0;
-		}
-		return config_set_path(ctx, &d->rom, value, why);
-	}
+	if (!strcmp(key, "rom"))
+		return set_rom_off(d, value) ? 0 : config_set_path(ctx, &d->rom, value, why);
 	snprintf(ctx->msg, sizeof(ctx->msg),
 		 "unknown key '%s' in [vfio] (known: device, managed, rom)", key);
 	ctx->whole_msg = true;
@@ -201,13 +206,9 @@ static int conf_option(void *conf, const char *spec, const char **why)
 				*why = "managed must be yes or no";
 				r = -EINVAL;
 			}
-		} else if (eq && !strcmp(word, "rom") && !strcmp(eq, "off")) {
-			free(d->rom);
-			d->rom = NULL;
-			d->rom_off = true;
 		} else if (eq && !strcmp(word, "rom") && *eq) {
-			r = config_set_string(&d->rom, eq);
-			d->rom_off = false;
+			if (!set_rom_off(d, eq))
+				r = config_set_string(&d->rom, eq);
 		} else {
 			*why = "unknown option (known: managed=yes|no, rom=FILE|off)";
 			r = -EINVAL;

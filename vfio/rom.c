@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/util/bytes.h"
 #include "core/util/cleanup.h"
 #include "core/vm/vm.h"
 #include "vfio/internal.h"
@@ -21,11 +22,6 @@
 /* A ROM BAR decodes a power of two, at least 2 KiB (PCI 3.0 6.2.5.2). */
 #define ROM_MIN 2048
 #define ROM_MAX (16ULL << 20)
-
-static uint16_t rom_cfg16(const struct vfio_pci *p, unsigned off)
-{
-	return (uint16_t)(p->pci.cfg[off] | p->pci.cfg[off + 1] << 8);
-}
 
 static uint64_t rom_size(uint64_t len)
 {
@@ -55,19 +51,19 @@ int vfio_rom_check_image(const uint8_t *rom, size_t len, uint16_t vendor, uint16
 		snprintf(why, whylen, "is not a PCI expansion ROM image (no 55 AA signature at its start)");
 		return -EINVAL;
 	}
-	pcir = (size_t)rom[0x18] | (size_t)rom[0x19] << 8;
+	pcir = (size_t)le_get(&rom[0x18], 2);
 	if (pcir < 0x1a || pcir > len || len - pcir < 0x18 || memcmp(rom + pcir, "PCIR", 4)) {
 		snprintf(why, whylen, "has no PCI data structure (no \"PCIR\" at offset 0x%zx)", pcir);
 		return -EINVAL;
 	}
-	v = (uint16_t)(rom[pcir + 4] | rom[pcir + 5] << 8);
-	d = (uint16_t)(rom[pcir + 6] | rom[pcir + 7] << 8);
+	v = (uint16_t)le_get(&rom[pcir + 4], 2);
+	d = (uint16_t)le_get(&rom[pcir + 6], 2);
 	if (v == vendor && d == device)
 		return 0;
-	list = (uint16_t)(rom[pcir + 8] | rom[pcir + 9] << 8);
+	list = (uint16_t)le_get(&rom[pcir + 8], 2);
 	if (v == vendor && rom[pcir + 0x0c] >= 3 && list) {
 		for (size_t at = pcir + list; at + 1 < len; at += 2) {
-			uint16_t id = (uint16_t)(rom[at] | rom[at + 1] << 8);
+			uint16_t id = (uint16_t)le_get(&rom[at], 2);
 
 			if (!id)
 				break;
@@ -77,6 +73,15 @@ int vfio_rom_check_image(const uint8_t *rom, size_t len, uint16_t vendor, uint16
 	}
 	snprintf(why, whylen, "is an image for device %04x:%04x, not this device's %04x:%04x", v, d, vendor, device);
 	return -EINVAL;
+}
+
+/* vfio_rom_check_image() for the device P models (its IDs as read from
+ * the host's config space). */
+static int check_for_device(const struct vfio_pci *p, const uint8_t *rom, size_t len, char *why,
+			    size_t whylen)
+{
+	return vfio_rom_check_image(rom, len, (uint16_t)le_get(&p->pci.cfg[PCI_VENDOR_ID], 2),
+				    (uint16_t)le_get(&p->pci.cfg[PCI_DEVICE_ID], 2), why, whylen);
 }
 
 static int load_file(struct vfio_pci *p, const char *path, char *err, size_t errlen)
@@ -107,8 +112,7 @@ static int load_file(struct vfio_pci *p, const char *path, char *err, size_t err
 	p->rom.from_file = true;
 	{
 		char why[160];
-		int r = vfio_rom_check_image(p->rom.data, (size_t)st.st_size, rom_cfg16(p, PCI_VENDOR_ID), rom_cfg16(p, PCI_DEVICE_ID),
-					     why, sizeof(why));
+		int r = check_for_device(p, p->rom.data, (size_t)st.st_size, why, sizeof(why));
 
 		if (r < 0) {
 			snprintf(err, errlen, "rom %s %s; give this device's own image, or rom = off", path, why);
@@ -154,8 +158,7 @@ int vfio_rom_init(struct vfio_pci *p, const char *path, bool off, char *err, siz
 		if (r < 0)
 			snprintf(why, sizeof(why), "cannot be read (%s)", strerror(-r));
 		else
-			r = vfio_rom_check_image(p->rom.data, reg->size, rom_cfg16(p, PCI_VENDOR_ID), rom_cfg16(p, PCI_DEVICE_ID), why,
-						 sizeof(why));
+			r = check_for_device(p, p->rom.data, reg->size, why, sizeof(why));
 		if (r < 0) {
 			vfio_rom_free(p);
 			snprintf(p->rom.state, sizeof(p->rom.state), "none: the device's ROM %s", why);
