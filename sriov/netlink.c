@@ -26,7 +26,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/util/cleanup.h"
 
 /* The libnl calls this file makes. */
 #define NL_CALLS(X) \

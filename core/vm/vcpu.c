@@ -174,6 +174,7 @@ static bool wait_runnable(struct vcpu *v)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
+	bool ran = false;
 	char name[16];
 
 	/* Named by itself, before anything it does can be reported (a
@@ -193,8 +194,10 @@ static void *vcpu_thread(void *arg)
 		uint64_t t = stats_now_ns();
 		int r;
 
-		if (v->vm->boots == 1)
-			stats_mark(&v->vm->startup, STATS_PHASE_FIRST_RUN, v->vm->start_ns, t);
+		/* Once a thread: not an atomic on every exit of the boot. */
+		if (!ran)
+			vm_mark_startup(v->vm, STATS_PHASE_FIRST_RUN, t);
+		ran = true;
 		r = kvm_vcpu_run(&v->kv, &x);
 
 		__atomic_store_n(&v->stats->run_ns, v->stats->run_ns + (stats_now_ns() - t), __ATOMIC_RELAXED);

@@ -123,12 +123,16 @@ int vm_power_button(struct vm *vm)
 	return devices_power_button(vm);
 }
 
-/* The first boot's phases only: a reboot is not start-up. */
-static void mark(struct vm *vm, enum stats_phase p)
+void vm_mark_startup(struct vm *vm, enum stats_phase p, uint64_t now)
 {
 	/* vm_boot() counts the boot before it starts the vCPUs. */
 	if (vm->boots == (p >= STATS_PHASE_STARTED ? 1u : 0u))
-		stats_mark(&vm->startup, p, vm->start_ns, stats_now_ns());
+		stats_mark(&vm->startup, p, vm->start_ns, now);
+}
+
+static void mark(struct vm *vm, enum stats_phase p)
+{
+	vm_mark_startup(vm, p, stats_now_ns());
 }
 
 int vm_create(struct vm *vm, const struct vm_config *cfg)

@@ -158,6 +158,9 @@ int vm_resume(struct vm *vm);
 /* The exit statistics as text (core/vm/stats.h), TOP sources; malloc'd,
  * NULL without memory. */
 char *vm_stats_report(struct vm *vm, unsigned top);
+/* Start-up phase P ended at NOW (stats_now_ns()): counted on the first
+ * boot only, a reboot is not start-up. */
+void vm_mark_startup(struct vm *vm, enum stats_phase p, uint64_t now);
 
 /* Press the ACPI power button: 0, or -ENODEV without one. */
 int vm_power_button(struct vm *vm);
