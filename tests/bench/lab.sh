@@ -59,8 +59,9 @@ done | tr ',' '\n' | awk 'NF == 2 { print $1, $2 }' >"$TMPDIR/phases"
 	bench_fail "partvm's start-up phases: not every --stats run reported its start-up and first output"
 line="bench: partvm's start-up phases, ms, medians of $n runs (each phase's end after the VM's start):"
 for p in $(awk '!seen[$1]++ { print $1 }' "$TMPDIR/phases"); do
-	line+=" $p $(awk -v p="$p" '$1 == p { print $2 }' "$TMPDIR/phases" | sort -g |
-		awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'),"
+	awk -v p="$p" '$1 == p { print $2 }' "$TMPDIR/phases" >"$TMPDIR/phase-$p"
+	read -r _ med _ _ <<<"$(_bench_spread "$TMPDIR/phase-$p" 1)"
+	line+=" $p $med,"
 done
 echo "${line%,}"
 
