@@ -362,8 +362,9 @@ int pci_host_init(struct vm *vm)
 }
 
 /*
- * Every type 1 config cycle is a CF8 write then a CFC access, and Linux's
- * early PCI quirks probe all 256 buses that way (16K cycles). The address
+ * Every type 1 config cycle is a CF8 write then a CFC access, and Linux on
+ * the AMD families that had a GART reads a register of every slot of all
+ * 256 buses that way, twice, looking for an AGP bridge (16K cycles). The address
  * write only matters to the data access that follows, which exits and
  * flushes it, so KVM may queue it: half the exits. A byte write to the
  * reset register at 0xcf9 is queued too and takes effect at the next exit.

@@ -18,7 +18,8 @@
 #                         of its fast configurations (pc + SeaBIOS, q35 +
 #                         qboot, microvm + qboot, all -kernel): each VMM's
 #                         lowest median counts, both named in the METRIC
-#                         line, and all are printed
+#                         line, and all are printed; then partvm's --stats
+#                         exit profile of one such boot (top 10 sources)
 # Subsystems add their own (tests/bench/*.sh other than run, lab.sh, lib.sh).
 set -euo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
@@ -126,6 +127,17 @@ for c in "${configs[@]}"; do for k in "${forms[@]}"; do theirs+=("$TMPDIR/boot-$
 qemu_best=$(best "${theirs[@]}")
 bench_metric lab_linux_boot_to_init "$ours_best" "$qemu_best" 1000 "qemu_best" |
 	sed "/^METRIC/s/ ratio=/ config=${qemu_best##*/boot-} ours_config=${ours_best##*/boot-ours-} ratio=/"
+# Where one of those boots goes, from partvm's side (--stats): exits by
+# kind, the top 10 exit sources with their handler time and the first and
+# last exit's time after start, which date the guest's phases (PCI scans
+# at pci-cf8, its console at com1, ACPI at acpi-pm).
+stats=$({ "$PARTVM" run --kernel "$LAB_VMLINUX" --initrd "$TMPDIR/initrd.img" --memory 512M --cpus 2 \
+	--append "$append" --stats 2>&1 >/dev/null || true; } | grep '^stats: ' || true)
+grep -q '^stats: exits by kind' <<<"$stats" ||
+	bench_fail "partvm --stats of a Linux boot printed no exit profile"
+echo "bench: one Linux boot's profile (vmlinux, 512M, 2 vCPUs), partvm --stats:"
+sed -n '/^stats: [0-9.]* s since start/p; /^stats: exits by kind/p; /^stats: top [0-9]* exit sources/,$p' <<<"$stats" |
+	sed 's/^stats: /bench:   /; s/top \([0-9]*\) exit sources/exit sources, the top 10 of \1/' | head -n 13
 
 # --- the subsystems' benchmarks
 for b in "$(dirname "$0")"/*.sh; do
