@@ -12,8 +12,10 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 PKGS := libpci libudev libnl-3.0 libnl-route-3.0 inih libsystemd json-c libgcrypt liburing libseccomp
 # Compiled against, not linked: core/service/notify.c loads libsystemd only
 # under a service manager, core/util/gcrypt.c libgcrypt while partvm hashes.
-# libnl-3 and libnl-route-3 are linked for the unit tests only: partvm
-# (--as-needed) loads them when it configures VFs (sriov/netlink.c).
+# libnl-3, libnl-route-3, libpci and libudev are linked for the unit tests
+# only: partvm (--as-needed) loads them when it configures VFs
+# (sriov/netlink.c), describes PCI devices (iommu/pcidb.c) or watches and
+# lists devices (core/util/udev.c).
 PKGS_DLOPEN := libsystemd libgcrypt
 
 CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \

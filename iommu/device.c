@@ -2,7 +2,6 @@
 /* What partvm knows about one PCI device, read from sysfs and libpci. */
 #include <dirent.h>
 #include <errno.h>
-#include <libudev.h>
 #include <pci/pci.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,11 +10,10 @@
 #include "core/util/cleanup.h"
 #include "core/util/dir.h"
 #include "core/util/sysfs.h"
+#include "core/util/udev.h"
 #include "iommu/internal.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct pci_access *, pcidb_close)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev *, udev_unref)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct pcidb *, pcidb_close)
 
 #define DEV "/sys/bus/pci/devices/%s"
 
@@ -61,7 +59,7 @@ int iommu_read_driver(const struct iommu_host *h, const char *bdf, char *buf, si
 	return r;
 }
 
-static int read_one(const struct iommu_host *h, struct pci_access *a, const char *bdf,
+static int read_one(const struct iommu_host *h, struct pcidb *db, const char *bdf,
 		    struct iommu_device *d)
 {
 	char buf[64];
@@ -108,8 +106,8 @@ static int read_one(const struct iommu_host *h, struct pci_access *a, const char
 		if (read_u64(h, bdf, "sriov_numvfs", &v) == 0)
 			d->num_vfs = (unsigned)v;
 	}
-	if (a)
-		pcidb_describe(a, d);
+	if (db)
+		pcidb_describe(db, d);
 	r = iommu_device_usage(h, bdf, d->in_use_reason, sizeof(d->in_use_reason));
 	if (r < 0)
 		return r;
@@ -119,11 +117,12 @@ static int read_one(const struct iommu_host *h, struct pci_access *a, const char
 
 int iommu_device_read(const struct iommu_host *h, const char *bdf, struct iommu_device *d)
 {
-	_cleanup_(pcidb_closep) struct pci_access *a = pcidb_open(h->root);
+	_cleanup_(pcidb_closep) struct pcidb *db = NULL;
+	int r = pcidb_open(h->root, &db);
 
-	if (!a)
-		return -ENOMEM;
-	return read_one(h, a, bdf, d);
+	if (r < 0)
+		return r;
+	return read_one(h, db, bdf, d);
 }
 
 static int cmp_dev(const void *x, const void *y)
@@ -160,28 +159,30 @@ static int enumerate(const struct iommu_host *h, char (**names)[IOMMU_BDF_LEN], 
 	*names = NULL;
 	*n = 0;
 	if (!h->root[0]) {
-		_cleanup_(udev_unrefp) struct udev *u = udev_new();
-		_cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
-		struct udev_list_entry *it;
+		_cleanup_(udev_api_unload) struct udev_api api = { 0 };
+		struct udev_enumerate *e = NULL;
+		struct udev *u = NULL;
 
-		if (!u)
-			return -ENOMEM;
-		e = udev_enumerate_new(u);
-		if (!e)
-			return -ENOMEM;
-		r = udev_enumerate_add_match_subsystem(e, "pci");
-		if (r >= 0)
-			r = udev_enumerate_scan_devices(e);
+		r = udev_api_load(&api);
 		if (r < 0)
 			return r;
-		udev_list_entry_foreach(it, udev_enumerate_get_list_entry(e)) {
-			const char *path = udev_list_entry_get_name(it);
+		u = api.udev_new();
+		e = u ? api.udev_enumerate_new(u) : NULL;
+		r = e ? api.udev_enumerate_add_match_subsystem(e, "pci") : -ENOMEM;
+		if (r >= 0)
+			r = api.udev_enumerate_scan_devices(e);
+		for (struct udev_list_entry *it = r >= 0 ? api.udev_enumerate_get_list_entry(e) : NULL;
+		     it && r >= 0; it = api.udev_list_entry_get_next(it)) {
+			const char *path = api.udev_list_entry_get_name(it);
 			const char *base = strrchr(path, '/');
+
 			r = push(names, n, &cap, base ? base + 1 : path);
-			if (r < 0)
-				return r;
 		}
-		return 0;
+		if (e)
+			api.udev_enumerate_unref(e);
+		if (u)
+			api.udev_unref(u);
+		return r < 0 ? r : 0;
 	}
 
 	_cleanup_strv_free_ char **list = NULL;
@@ -203,7 +204,7 @@ static int enumerate(const struct iommu_host *h, char (**names)[IOMMU_BDF_LEN], 
 
 int iommu_device_list(const struct iommu_host *h, struct iommu_device **out)
 {
-	_cleanup_(pcidb_closep) struct pci_access *a = NULL;
+	_cleanup_(pcidb_closep) struct pcidb *db = NULL;
 	_cleanup_free_ char (*names)[IOMMU_BDF_LEN] = NULL;
 	_cleanup_free_ struct iommu_device *devs = NULL;
 	size_t n = 0, k = 0;
@@ -212,14 +213,14 @@ int iommu_device_list(const struct iommu_host *h, struct iommu_device **out)
 	r = enumerate(h, &names, &n);
 	if (r < 0)
 		return r;
-	a = pcidb_open(h->root);
-	if (!a)
-		return -ENOMEM;
+	r = pcidb_open(h->root, &db);
+	if (r < 0)
+		return r;
 	devs = calloc(n ? n : 1, sizeof(*devs));
 	if (!devs)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		r = read_one(h, a, names[i], &devs[k]);
+		r = read_one(h, db, names[i], &devs[k]);
 		if (r == -ENODEV)
 			continue; /* hot-removed (a VF going away) since the scan */
 		if (r < 0)

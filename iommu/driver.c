@@ -22,17 +22,14 @@ struct driver_wait {
 };
 
 /* sysfs is the truth; an event about BDF only says when to look again. */
-static int driver_reached(struct udev_device *dev, void *userdata)
+static int driver_reached(const struct uevent *ev, void *userdata)
 {
 	struct driver_wait *w = userdata;
 	char cur[IOMMU_DRIVER_LEN];
 	int r;
 
-	if (dev) {
-		const char *name = udev_device_get_sysname(dev);
-		if (!name || strcmp(name, w->bdf) != 0)
-			return 0;
-	}
+	if (ev && (!ev->sysname || strcmp(ev->sysname, w->bdf) != 0))
+		return 0;
 	r = iommu_read_driver(w->h, w->bdf, cur, sizeof(cur));
 	if (r < 0)
 		return r;

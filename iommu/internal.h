@@ -8,7 +8,7 @@
 
 #include "iommu/iommu.h"
 
-struct pci_access;
+struct pcidb;
 
 /* ROOT followed by the printf-formatted path; -ENAMETOOLONG if cut. */
 int iommu_path(char *buf, size_t len, const char *root, const char *fmt, ...)
@@ -17,11 +17,14 @@ int iommu_path(char *buf, size_t len, const char *root, const char *fmt, ...)
 /* Does ROOT/PATH exist (following links)? */
 bool iommu_exists(const char *root, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* libpci set up to read config space under ROOT/sys/bus/pci; NULL on ENOMEM. */
-struct pci_access *pcidb_open(const char *root);
-void pcidb_close(struct pci_access *a);
-/* Fill D's names (from the IDs already in D) and its capability flags. */
-void pcidb_describe(struct pci_access *a, struct iommu_device *d);
+/* libpci, loaded and set up to read config space under ROOT/sys/bus/pci,
+ * into *OUT. -ELIBACC when libpci cannot be loaded, -ENOMEM. */
+int pcidb_open(const char *root, struct pcidb **out);
+void pcidb_close(struct pcidb *db);
+/* Fill D's vendor, device and class names from the IDs already in D. */
+void pcidb_name(struct pcidb *db, struct iommu_device *d);
+/* Its names and its capability flags. */
+void pcidb_describe(struct pcidb *db, struct iommu_device *d);
 
 /* Drivers that leave a group viable (vfio-pci, pci-stub) or no driver. */
 bool iommu_driver_is_vfio_safe(const char *driver);

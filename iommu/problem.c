@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <pci/pci.h>
 
 #include "core/util/sysfs.h"
 #include "iommu/internal.h"
@@ -15,7 +14,7 @@
 static void label_of(const struct iommu_host *h, const char *bdf, char *buf, size_t len)
 {
 	struct iommu_device d = { 0 };
-	struct pci_access *a;
+	struct pcidb *db;
 	char rel[PATH_MAX];
 	uint64_t v;
 
@@ -28,16 +27,10 @@ static void label_of(const struct iommu_host *h, const char *bdf, char *buf, siz
 	if (sysfs_read_u64(h->root, rel, &v) < 0)
 		return;
 	d.device_id = (uint16_t)v;
-	a = pcidb_open(h->root);
-	if (!a)
+	if (pcidb_open(h->root, &db) < 0)
 		return;
-	char vn[IOMMU_NAME_LEN], dn[IOMMU_NAME_LEN];
-	const char *vs = pci_lookup_name(a, vn, sizeof(vn), PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS, d.vendor_id);
-	const char *ds = pci_lookup_name(a, dn, sizeof(dn), PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS,
-					 d.vendor_id, d.device_id);
-	snprintf(d.vendor, sizeof(d.vendor), "%s", vs ? vs : "");
-	snprintf(d.device, sizeof(d.device), "%s", ds ? ds : "");
-	pcidb_close(a);
+	pcidb_name(db, &d);
+	pcidb_close(db);
 	iommu_device_label(&d, buf, len);
 }
 

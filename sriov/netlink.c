@@ -15,7 +15,6 @@
 #include "sriov/sriov.h"
 
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <linux/if_link.h>
 #include <netlink/errno.h>
@@ -26,6 +25,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/util/dynlib.h"
 
 /* The libnl calls this file makes. */
 #define NL_CALLS(X) \
@@ -43,9 +43,7 @@
 
 struct nl_api {
 	void *lib, *route;
-#define NL_FIELD(name) typeof(&name) name;
-	NL_CALLS(NL_FIELD)
-#undef NL_FIELD
+	NL_CALLS(DYNLIB_FIELD)
 };
 
 struct sriov_nl {
@@ -59,16 +57,12 @@ struct sriov_nl {
 
 /* libnl-route-3 needs libnl-3; both go into the global scope, where
  * the names are then found (the program's own first). */
-static int api_load(struct nl_api *a)
+static int api_load(struct nl_api *api)
 {
-	if (!(a->lib = dlopen("libnl-3.so.200", RTLD_NOW | RTLD_GLOBAL)) ||
-	    !(a->route = dlopen("libnl-route-3.so.200", RTLD_NOW | RTLD_GLOBAL)))
+	if (!(api->lib = dlopen("libnl-3.so.200", RTLD_NOW | RTLD_GLOBAL)) ||
+	    !(api->route = dlopen("libnl-route-3.so.200", RTLD_NOW | RTLD_GLOBAL)))
 		return -ELIBACC;
-#define NL_LOOKUP(name) \
-	if (!(a->name = (typeof(a->name))dlsym(RTLD_DEFAULT, #name))) \
-		return -ELIBACC;
-	NL_CALLS(NL_LOOKUP)
-#undef NL_LOOKUP
+	NL_CALLS(DYNLIB_LOOKUP)
 	return 0;
 }
 

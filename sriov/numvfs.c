@@ -29,7 +29,7 @@ static bool driver_has_netdev(const char *driver)
 
 /* Checked again on every event: all VFs present, and, when they are
  * probed on a network PF, bound with their netdev registered. */
-static int vfs_ready(struct udev_device *dev, void *userdata)
+static int vfs_ready(const struct uevent *ev, void *userdata)
 {
 	struct vf_wait *w = userdata;
 

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include "core/util/deadline.h"
+#include "core/util/udev.h"
 
 struct uevent_waiter {
+	struct udev_api api;
 	struct udev *udev;
 	struct udev_monitor *mon;
 	const char *source;
@@ -31,25 +33,28 @@ int uevent_waiter_new(const char *subsystem, struct uevent_waiter **out)
 	if (!w)
 		return -ENOMEM;
 	w->source = pick_source();
-	w->udev = udev_new();
+	r = udev_api_load(&w->api);
+	if (r < 0)
+		goto fail;
+	w->udev = w->api.udev_new();
 	if (!w->udev) {
 		r = errno ? -errno : -ENOMEM;
 		goto fail;
 	}
-	w->mon = udev_monitor_new_from_netlink(w->udev, w->source);
+	w->mon = w->api.udev_monitor_new_from_netlink(w->udev, w->source);
 	if (!w->mon) {
 		r = errno ? -errno : -ENOMEM;
 		goto fail;
 	}
 	if (subsystem) {
-		r = udev_monitor_filter_add_match_subsystem_devtype(w->mon, subsystem, NULL);
+		r = w->api.udev_monitor_filter_add_match_subsystem_devtype(w->mon, subsystem, NULL);
 		if (r < 0)
 			goto fail;
 	}
 	/* A burst of VF or bind events must not overflow the socket; failing
 	 * to enlarge it (no CAP_NET_ADMIN) only makes overflow likelier. */
-	(void)udev_monitor_set_receive_buffer_size(w->mon, 4 * 1024 * 1024);
-	r = udev_monitor_enable_receiving(w->mon);
+	(void)w->api.udev_monitor_set_receive_buffer_size(w->mon, 4 * 1024 * 1024);
+	r = w->api.udev_monitor_enable_receiving(w->mon);
 	if (r < 0)
 		goto fail;
 	*out = w;
@@ -62,7 +67,7 @@ fail:
 int uevent_wait(struct uevent_waiter *w, int timeout_ms, uevent_predicate_fn pred, void *userdata)
 {
 	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-	struct pollfd pfd = { .fd = udev_monitor_get_fd(w->mon), .events = POLLIN };
+	struct pollfd pfd = { .fd = w->api.udev_monitor_get_fd(w->mon), .events = POLLIN };
 	int r;
 
 	r = pred(NULL, userdata);
@@ -88,11 +93,18 @@ int uevent_wait(struct uevent_waiter *w, int timeout_ms, uevent_predicate_fn pre
 			continue;
 		/* Drain everything queued; NULL means no (matching) event left. */
 		for (;;) {
-			struct udev_device *dev = udev_monitor_receive_device(w->mon);
+			struct udev_device *dev = w->api.udev_monitor_receive_device(w->mon);
+			struct uevent ev;
+
 			if (!dev)
 				break;
-			r = pred(dev, userdata);
-			udev_device_unref(dev);
+			ev = (struct uevent){
+				.action = w->api.udev_device_get_action(dev),
+				.sysname = w->api.udev_device_get_sysname(dev),
+				.subsystem = w->api.udev_device_get_subsystem(dev),
+			};
+			r = pred(&ev, userdata);
+			w->api.udev_device_unref(dev);
 			if (r != 0)
 				return r;
 		}
@@ -101,7 +113,7 @@ int uevent_wait(struct uevent_waiter *w, int timeout_ms, uevent_predicate_fn pre
 
 int uevent_waiter_fd(const struct uevent_waiter *w)
 {
-	return udev_monitor_get_fd(w->mon);
+	return w->api.udev_monitor_get_fd(w->mon);
 }
 
 const char *uevent_waiter_source(const struct uevent_waiter *w)
@@ -114,8 +126,9 @@ void uevent_waiter_free(struct uevent_waiter *w)
 	if (!w)
 		return;
 	if (w->mon)
-		udev_monitor_unref(w->mon);
+		w->api.udev_monitor_unref(w->mon);
 	if (w->udev)
-		udev_unref(w->udev);
+		w->api.udev_unref(w->udev);
+	udev_api_unload(&w->api);
 	free(w);
 }

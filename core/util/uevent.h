@@ -20,26 +20,32 @@
 #ifndef PARTVM_UEVENT_H
 #define PARTVM_UEVENT_H
 
-#include <libudev.h>
-
 #include "core/util/cleanup.h"
 
 struct uevent_waiter;
 
+/* A received event: "add", "bind", "change"...; the device's sysfs name
+ * ("0000:00:12.0", "eth0"); its subsystem. Any may be NULL. */
+struct uevent {
+	const char *action;
+	const char *sysname;
+	const char *subsystem;
+};
+
 /*
  * Return > 0 when the wait is over (that value is returned by uevent_wait),
  * 0 to keep waiting, or a negative errno to abort the wait with it.
- * DEV is NULL for the initial check of the current state; otherwise it is the
- * received event (udev_device_get_action(), _get_sysname(), _get_driver(),
- * _get_property_value() describe it). DEV is only valid during the call.
+ * EV is NULL for the initial check of the current state; otherwise it is the
+ * received event, valid only during the call.
  */
-typedef int (*uevent_predicate_fn)(struct udev_device *dev, void *userdata);
+typedef int (*uevent_predicate_fn)(const struct uevent *ev, void *userdata);
 
 /*
  * Start listening for events of SUBSYSTEM ("pci", "net", "vfio"; NULL for all).
  * Events come from udevd (after its rules ran, so /dev nodes have their final
  * owner and mode) when udevd is running, else straight from the kernel.
- * Returns 0 or a negative errno.
+ * libudev is loaded for the waiter's life. Returns 0, -ELIBACC when libudev
+ * cannot be loaded, or another negative errno.
  */
 int uevent_waiter_new(const char *subsystem, struct uevent_waiter **out);
 

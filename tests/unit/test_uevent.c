@@ -19,31 +19,33 @@ struct seen {
 	int calls_without_event;
 	char action[32];
 	char sysname[64];
+	char subsystem[32];
 };
 
-static int want_lo_change(struct udev_device *dev, void *userdata)
+static int want_lo_change(const struct uevent *ev, void *userdata)
 {
 	struct seen *s = userdata;
 
-	if (!dev) {
+	if (!ev) {
 		s->calls_without_event++;
 		return 0;
 	}
-	if (strcmp(udev_device_get_sysname(dev), "lo") != 0)
+	if (!ev->sysname || strcmp(ev->sysname, "lo") != 0)
 		return 0;
-	snprintf(s->action, sizeof(s->action), "%s", udev_device_get_action(dev));
-	snprintf(s->sysname, sizeof(s->sysname), "%s", udev_device_get_sysname(dev));
+	snprintf(s->action, sizeof(s->action), "%s", ev->action ? ev->action : "");
+	snprintf(s->sysname, sizeof(s->sysname), "%s", ev->sysname);
+	snprintf(s->subsystem, sizeof(s->subsystem), "%s", ev->subsystem ? ev->subsystem : "");
 	return 7;
 }
 
-static int already_true(struct udev_device *dev, void *userdata)
+static int already_true(const struct uevent *ev, void *userdata)
 {
 	int *n = userdata;
 	(*n)++;
-	return dev ? 0 : 3;
+	return ev ? 0 : 3;
 }
 
-static int abort_on_check(struct udev_device *dev, void *userdata)
+static int abort_on_check(const struct uevent *ev, void *userdata)
 {
 	return -EPERM;
 }
@@ -77,6 +79,7 @@ static void test_event_is_delivered(void **state)
 	assert_int_equal(s.calls_without_event, 1);
 	assert_string_equal(s.action, "change");
 	assert_string_equal(s.sysname, "lo");
+	assert_string_equal(s.subsystem, "net");
 }
 
 static void test_deadline(void **state)
