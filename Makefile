@@ -170,6 +170,7 @@ check-unit: $(UNIT_BINS) $(BUILD)/partvm
 	@tests/layers/run
 	@tests/lab/selftest
 	@tests/scripts/test-apt-source.sh
+	@tests/scripts/test-linked.sh $(BUILD)/partvm
 	@bz=$$(tests/lab/kernel --bzimage) && fw=$$(scripts/firmware) && fw=$$(echo "$$fw" | tail -n1) && \
 	PARTVM_TEST_BZIMAGE=$$bz PARTVM_TEST_FIRMWARE=$$fw scripts/run-unit $(UNIT_BINS) && \
 	PARTVM_TEST_BZIMAGE=$$bz PARTVM_TEST_FIRMWARE=$$fw tests/cli/bad-input $(BUILD)/partvm
