@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 #include "core/util/sysfs.h"
 #include "iommu/internal.h"
 

@@ -23,17 +23,25 @@
 #include "vfio/vfio.h"
 
 
+int vfio_host_read(struct vfio *v, const char *bdf, struct iommu_device *d, char *buf, size_t len)
+{
+	char l[2 * IOMMU_NAME_LEN];
+	int r = iommu_device_read(&v->host, bdf, d);
+
+	if (r < 0) {
+		snprintf(buf, len, "%s", bdf);
+		return r;
+	}
+	iommu_device_label(d, l, sizeof(l));
+	snprintf(buf, len, "%s (%s)", bdf, l);
+	return 0;
+}
+
 void vfio_host_label(struct vfio *v, const char *bdf, char *buf, size_t len)
 {
 	struct iommu_device d;
-	char l[2 * IOMMU_NAME_LEN];
 
-	if (iommu_device_read(&v->host, bdf, &d) < 0) {
-		snprintf(buf, len, "%s", bdf);
-		return;
-	}
-	iommu_device_label(&d, l, sizeof(l));
-	snprintf(buf, len, "%s (%s)", bdf, l);
+	(void)vfio_host_read(v, bdf, &d, buf, len);
 }
 
 /* iommu/'s one line, with a hint that fits `partvm run` where the CLI's
@@ -142,8 +150,7 @@ static int check_unmanaged(struct vfio *v, const struct vfio_entry *e)
 	char who[300];
 	int r;
 
-	vfio_host_label(v, e->bdf, who, sizeof(who));
-	r = iommu_device_read(&v->host, e->bdf, &d);
+	r = vfio_host_read(v, e->bdf, &d, who, sizeof(who));
 	if (r == -ENODEV) {
 		log_error("%s: no such PCI device; see 'partvm devices' for the PCI devices of this host",
 			  e->bdf);

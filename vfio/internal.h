@@ -325,6 +325,9 @@ void vfio_host_release(struct vfio *v);
 void vfio_host_explain_open(struct vfio *v, const struct vfio_entry *e, int r);
 /* "0000:00:03.0 (Vendor Device)" */
 void vfio_host_label(struct vfio *v, const char *bdf, char *buf, size_t len);
+/* BDF read into D (iommu_device_read()'s return) and its label into BUF,
+ * from one read: each loads libpci. */
+int vfio_host_read(struct vfio *v, const char *bdf, struct iommu_device *d, char *buf, size_t len);
 
 /* The device type's hooks (vfio/conf.c). vm.c: */
 struct device;

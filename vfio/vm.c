@@ -69,8 +69,7 @@ static void log_devices(struct vfio *v)
 		struct iommu_device d;
 		char who[300];
 
-		vfio_host_label(v, e->bdf, who, sizeof(who));
-		if (iommu_device_read(&v->host, e->bdf, &d) < 0)
+		if (vfio_host_read(v, e->bdf, &d, who, sizeof(who)) < 0)
 			d.reset_methods[0] = '\0';
 		if (e->pci->dev.flags & VFIO_DEVICE_FLAGS_RESET)
 			log_info("vfio %s: guest slot %02x.%u; reset methods: %s; expansion ROM: %s", who,
