@@ -61,8 +61,10 @@ static void pcidb_quiet(char *msg, ...)
 
 static int api_load(struct pcidb *api)
 {
-	if (!(api->lib = dlopen(PCIDB_LIB, RTLD_NOW | RTLD_GLOBAL)))
-		return -ELIBACC;
+	int r = dynlib_open(PCIDB_LIB, &api->lib);
+
+	if (r < 0)
+		return r;
 	PCI_CALLS(DYNLIB_LOOKUP)
 	return 0;
 }
@@ -82,7 +84,6 @@ int pcidb_open(const char *root, struct pcidb **out)
 		return -ENOMEM;
 	r = api_load(db);
 	if (r < 0) {
-		log_debug("%s: %s", PCIDB_LIB, db->lib ? "a call is missing" : dlerror());
 		pcidb_close(db);
 		return r;
 	}

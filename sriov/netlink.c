@@ -59,9 +59,12 @@ struct sriov_nl {
  * the names are then found (the program's own first). */
 static int api_load(struct nl_api *api)
 {
-	if (!(api->lib = dlopen("libnl-3.so.200", RTLD_NOW | RTLD_GLOBAL)) ||
-	    !(api->route = dlopen("libnl-route-3.so.200", RTLD_NOW | RTLD_GLOBAL)))
-		return -ELIBACC;
+	int r = dynlib_open("libnl-3.so.200", &api->lib);
+
+	if (r >= 0)
+		r = dynlib_open("libnl-route-3.so.200", &api->route);
+	if (r < 0)
+		return r;
 	NL_CALLS(DYNLIB_LOOKUP)
 	return 0;
 }

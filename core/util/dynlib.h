@@ -17,11 +17,18 @@
 #include <dlfcn.h>
 #include <errno.h>
 
+/* SONAME into the global scope (RTLD_NOW | RTLD_GLOBAL), its handle into
+ * *LIB; -ELIBACC when it cannot be loaded, with dlerror()'s reason in the
+ * debug log. */
+int dynlib_open(const char *soname, void **lib);
+/* -ELIBACC, with NAME in the debug log: a call missing from its library. */
+int dynlib_missing(const char *name);
+
 #define DYNLIB_FIELD(name) typeof(&name) name;
 
 /* Fills api->NAME, or returns -ELIBACC from the enclosing function. */
 #define DYNLIB_LOOKUP(name) \
 	if (!(api->name = (typeof(api->name))dlsym(RTLD_DEFAULT, #name))) \
-		return -ELIBACC;
+		return dynlib_missing(#name);
 
 #endif

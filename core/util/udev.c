@@ -3,24 +3,25 @@
 
 #include <string.h>
 
-#include "core/util/log.h"
-
 static int lookup(struct udev_api *api)
 {
+	int r = dynlib_open(UDEV_LIB, &api->lib);
+
+	if (r < 0)
+		return r;
 	UDEV_CALLS(DYNLIB_LOOKUP)
 	return 0;
 }
 
 int udev_api_load(struct udev_api *a)
 {
+	int r;
+
 	memset(a, 0, sizeof(*a));
-	a->lib = dlopen(UDEV_LIB, RTLD_NOW | RTLD_GLOBAL);
-	if (!a->lib || lookup(a) < 0) {
-		log_debug("%s: %s", UDEV_LIB, a->lib ? "a call is missing" : dlerror());
+	r = lookup(a);
+	if (r < 0)
 		udev_api_unload(a);
-		return -ELIBACC;
-	}
-	return 0;
+	return r;
 }
 
 void udev_api_unload(struct udev_api *a)
