@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/vm/layout.h"
 #include "core/vm/memory.h"
@@ -151,12 +152,51 @@ static void test_guest_ptr(void **state)
 	assert_non_null(memory_guest_ptr(&m, 6 * G - 16, 16));
 }
 
+/*
+ * Issue 20: guest RAM at a host address congruent with guest-physical
+ * addresses modulo 2 MiB, so THP and KVM can use huge pages. Several
+ * mappings, with small ones in between to move mmap's next address off any
+ * lucky alignment; every region of each layout, on both platforms (low RAM
+ * and RAM above 4 GiB), lands on a 2 MiB boundary, and each is usable to
+ * its last byte. Failed before the fix (a mapping 1 MiB off).
+ */
+static void test_ram_aligned(void **state)
+{
+	struct guest_memory m[6];
+	void *gap[6];
+
+	(void)state;
+	for (unsigned i = 0; i < 6; i++) {
+		gap[i] = mmap(NULL, 4096 * (i + 1), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		assert_true(gap[i] != MAP_FAILED);
+		memset(&m[i], 0, sizeof(m[i]));
+		assert_int_equal(memory_map(&m[i], i == 5 ? 6 * G : 64 * M + i * 4096 * 256,
+					    MEMORY_BACKING_ANONYMOUS, i % 2 ? LAYOUT_FIRMWARE : LAYOUT_DIRECT_BOOT),
+				 0);
+		assert_int_equal((uintptr_t)m[i].host % MEMORY_HUGE_PAGE_2M, 0);
+		for (unsigned r = 0; r < m[i].layout.nregions; r++) {
+			const struct mem_region *g = &m[i].layout.regions[r];
+			uintptr_t host = (uintptr_t)m[i].host + g->host_offset;
+
+			assert_int_equal(host % MEMORY_HUGE_PAGE_2M, g->gpa % MEMORY_HUGE_PAGE_2M);
+		}
+		m[i].host[0] = 1;
+		m[i].host[m[i].host_size - 1] = 1;
+	}
+	assert_int_equal(m[5].layout.nregions, 2);
+	for (unsigned i = 0; i < 6; i++) {
+		memory_unmap(&m[i]);
+		munmap(gap[i], 4096 * (i + 1));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_64m),   cmocka_unit_test(test_2g),  cmocka_unit_test(test_3g),
 		cmocka_unit_test(test_4g),    cmocka_unit_test(test_16g),
 		cmocka_unit_test(test_bad_sizes), cmocka_unit_test(test_guest_ptr),
+		cmocka_unit_test(test_ram_aligned),
 	};
 	return cmocka_run_group_tests_name("memory", tests, NULL, NULL);
 }
