@@ -75,9 +75,9 @@ int memory_layout_init(struct mem_layout *l, uint64_t ram_size, enum layout_plat
  * ALIGN without memory, keep the aligned part, give back the rest. Guest
  * RAM placed so is congruent with guest-physical addresses modulo 2 MiB
  * (RAM above 4 GiB starts at host offset LAYOUT_PCI_HOLE_START), which is
- * what lets THP back it with huge pages and KVM map those as huge pages in
- * its nested page tables; mmap alone placed a 2 GiB guest 776 KiB past a
- * boundary in the lab, and then neither can.
+ * what lets KVM map THP's 2 MiB pages as 2 MiB pages in its nested page
+ * tables. mmap alone placed a 2 GiB guest 776 KiB past a boundary in the
+ * lab: THP still backed it, and KVM mapped it 4 KiB at a time.
  */
 static void *map_aligned(uint64_t size, uint64_t align, int flags)
 {
