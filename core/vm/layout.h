@@ -39,6 +39,7 @@
 
 #define SZ_1K 0x400ULL
 #define SZ_1M 0x100000ULL
+#define SZ_2M 0x200000ULL
 #define SZ_1G 0x40000000ULL
 
 #define LAYOUT_EBDA_START        0x9fc00ULL

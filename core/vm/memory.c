@@ -119,7 +119,7 @@ int memory_map(struct guest_memory *m, uint64_t ram_size, enum memory_backing ba
 
 	/* The kernel aligns hugetlbfs mappings to their page size itself. */
 	if (backing == MEMORY_BACKING_ANONYMOUS)
-		p = map_aligned(ram_size, MEMORY_HUGE_PAGE_2M, flags);
+		p = map_aligned(ram_size, SZ_2M, flags);
 	else
 		p = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (p == MAP_FAILED)

@@ -83,8 +83,6 @@ struct guest_memory {
 	bool pinned;
 };
 
-#define MEMORY_HUGE_PAGE_2M (2ULL << 20)
-
 /* Map RAM_SIZE bytes of guest RAM for PLATFORM's layout, at a host address
  * aligned to the largest page that can back it (2 MiB for anonymous
  * memory, the huge page size for hugetlb), so every region starts

@@ -17,6 +17,7 @@
 #include "core/util/cleanup.h"
 #include "core/util/log.h"
 #include "core/util/sysfs.h"
+#include "core/vm/layout.h"
 #include "core/vm/vm.h"
 
 #define SYSFS_NODES "/sys/devices/system/node"
@@ -185,9 +186,9 @@ uint64_t resources_backing_page_size(enum memory_backing b)
 {
 	switch (b) {
 	case MEMORY_BACKING_HUGETLB:
-		return 2ULL << 20;
+		return SZ_2M;
 	case MEMORY_BACKING_HUGETLB_1G:
-		return 1ULL << 30;
+		return SZ_1G;
 	default:
 		return 4096;
 	}
@@ -195,7 +196,7 @@ uint64_t resources_backing_page_size(enum memory_backing b)
 
 static const char *page_label(uint64_t page)
 {
-	return page == 1ULL << 30 ? "1 GiB" : "2 MiB";
+	return page == SZ_1G ? "1 GiB" : "2 MiB";
 }
 
 int resources_check_hugepages(const char *root, enum memory_backing b, uint64_t size, int node,

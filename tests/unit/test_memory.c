@@ -154,7 +154,7 @@ static void test_guest_ptr(void **state)
 
 /*
  * Issue 20: guest RAM at a host address congruent with guest-physical
- * addresses modulo 2 MiB, so THP and KVM can use huge pages. Several
+ * addresses modulo 2 MiB, so KVM can map THP's 2 MiB pages whole. Several
  * mappings, with small ones in between to move mmap's next address off any
  * lucky alignment; every region of each layout, on both platforms (low RAM
  * and RAM above 4 GiB), lands on a 2 MiB boundary, and each is usable to
@@ -173,12 +173,12 @@ static void test_ram_aligned(void **state)
 		assert_int_equal(memory_map(&m[i], i == 5 ? 6 * G : 64 * M + i * 4096 * 256,
 					    MEMORY_BACKING_ANONYMOUS, i % 2 ? LAYOUT_FIRMWARE : LAYOUT_DIRECT_BOOT),
 				 0);
-		assert_int_equal((uintptr_t)m[i].host % MEMORY_HUGE_PAGE_2M, 0);
+		assert_int_equal((uintptr_t)m[i].host % SZ_2M, 0);
 		for (unsigned r = 0; r < m[i].layout.nregions; r++) {
 			const struct mem_region *g = &m[i].layout.regions[r];
 			uintptr_t host = (uintptr_t)m[i].host + g->host_offset;
 
-			assert_int_equal(host % MEMORY_HUGE_PAGE_2M, g->gpa % MEMORY_HUGE_PAGE_2M);
+			assert_int_equal(host % SZ_2M, g->gpa % SZ_2M);
 		}
 		m[i].host[0] = 1;
 		m[i].host[m[i].host_size - 1] = 1;
