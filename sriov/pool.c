@@ -159,8 +159,7 @@ int sriov_pool_lock(const char *runtime)
 	return statefile_lock(dir);
 }
 
-/* Is the VF's network interface up (in use by the host)? */
-static bool netdev_up(const char *root, const char *ifname)
+bool sriov_netdev_up(const char *root, const char *ifname)
 {
 	char p[PATH_MAX];
 	uint64_t flags;
@@ -229,7 +228,7 @@ int sriov_pool_claim(const char *root, const char *runtime, const struct sriov_p
 		r = sriov_vf_holder(root, runtime, &vf, who, sizeof(who));
 		if (r < 0)
 			return r;
-		if (r > 0 || netdev_up(root, vf.ifname))
+		if (r > 0 || sriov_netdev_up(root, vf.ifname))
 			continue;
 
 		memset(out, 0, sizeof(*out));

@@ -262,6 +262,11 @@ int sriov_alloc_list(const char *runtime, struct sriov_alloc **out);
 /* Exclusive lock on RUNTIME/sriov/.lock; returns the fd (close to unlock). */
 int sriov_pool_lock(const char *runtime);
 
+/* Is network interface IFNAME administratively up? False for "". A VF's
+ * that is up is in use by the host; a PF's that is down gives its VFs no
+ * link (and igb's VFs no MAC: the PF answers their mailbox when up). */
+bool sriov_netdev_up(const char *root, const char *ifname);
+
 /*
  * Who holds VF, if anyone: 1 with WHO filled ("partition web (pool
  * 'uplink')", "vfio-pci"), 0 when free, or a negative errno.

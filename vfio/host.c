@@ -97,6 +97,13 @@ static int take_pool_vfs(struct vfio *v, const struct vm_config *cfg)
 	}
 	v->nallocs = pools->n;
 	for (size_t i = 0; i < v->nallocs; i++) {
+		struct sriov_pf pf;
+
+		if (sriov_pf_find(v->host.root, v->allocs[i].pf_bdf, &pf) == 0 && pf.ifname[0] &&
+		    !sriov_netdev_up(v->host.root, pf.ifname))
+			log_warning("partition %s: VF %s's PF %s is down: the VF has no link until "
+				    "`ip link set %s up` (an igb VF not even its MAC)",
+				    v->partition, v->allocs[i].vf_bdf, pf.ifname, pf.ifname);
 		r = add_entry(v, v->allocs[i].vf_bdf, NULL, false, true);
 		if (r < 0)
 			return r;

@@ -222,7 +222,12 @@ static int assign_bar(struct pci_host *h, struct pci_device *d, unsigned index)
 	case PCI_BAR_MEM64:
 		next = &h->mmio64_next;
 		end = h->mmio64_end;
-		break;
+		/* Below 4 GiB when the 64-bit window cannot hold it, as
+		 * firmware does: a 64-bit BAR may lie anywhere. */
+		addr = align_up(*next, size);
+		if (addr + size <= end && addr + size >= addr)
+			break;
+		/* fall through */
 	case PCI_BAR_MEM32:
 	case PCI_BAR_ROM:
 		next = &h->mmio32_next;
@@ -343,13 +348,18 @@ int pci_host_init(struct vm *vm)
 	/* Up to the highest address the guest can reach: a device's BARs
 	 * decide how much of it the window takes (pci_host_size_mmio64()). */
 	h->phys_bits = kvm_phys_bits(&vm->kvm);
+	fw = vm->mem.layout.platform == LAYOUT_FIRMWARE;
+	/* With few address bits (36: 64 GiB; 35 in the lab that tests VFs)
+	 * nothing is left at the first multiple of 64 GiB above RAM: then the
+	 * window starts at the first GiB above RAM. */
+	if (!fw && vm->mem.layout.mmio64_base + LAYOUT_MMIO64_SIZE > 1ULL << h->phys_bits)
+		vm->mem.layout.mmio64_base = align_up(vm->mem.layout.high_end, SZ_1G);
 	h->mmio64_next = vm->mem.layout.mmio64_base;
 	h->mmio64_end = 1ULL << h->phys_bits;
 	if (h->mmio64_end < h->mmio64_next)
 		h->mmio64_end = h->mmio64_next;
 	h->io_next = PCI_IO_WINDOW_START;
 
-	fw = vm->mem.layout.platform == LAYOUT_FIRMWARE;
 	pci_device_init(&h->bridge, "host-bridge", fw ? FW_HOST_BRIDGE_VENDOR : HOST_BRIDGE_VENDOR,
 			fw ? FW_HOST_BRIDGE_DEVICE : HOST_BRIDGE_DEVICE, PCI_CLASS_HOST_BRIDGE, 0);
 	r = pci_host_add_device(h, &h->bridge, 0, 0);

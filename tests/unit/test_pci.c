@@ -296,6 +296,53 @@ static void test_mmio64_phys_bits(void **state)
 	assert_int_equal(kvm_phys_bits(&vm.kvm), 48);
 }
 
+/* A CPU with 35 physical address bits (32 GiB; 36 bits, 64 GiB, is no
+ * better): no room at 64 GiB, the first multiple of the window's size, so
+ * the window starts at the first GiB above RAM; a 64-bit BAR the window
+ * cannot hold goes below 4 GiB, as firmware puts it. Before, every 64-bit
+ * BAR was refused ("0 bytes free at 0x1000000000"), a VF's 16 KiB too. */
+static void test_mmio64_few_phys_bits(void **state)
+{
+	struct mem_layout *l = &vm.mem.layout;
+	struct kvm_cpuid2 *t = calloc(1, sizeof(*t) + sizeof(t->entries[0]));
+	uint64_t low;
+
+	assert_non_null(t);
+	t->nent = 1;
+	t->entries[0].function = 0x80000008;
+	t->entries[0].eax = 0x3023;           /* 48 virtual, 35 physical bits */
+	pci_bus_teardown(&vm);
+	assert_int_equal(bus_init(&vm.pio, "pio"), 0);
+	assert_int_equal(bus_init(&vm.mmio, "mmio"), 0);
+	vm.kvm.supported_cpuid = t;
+	assert_int_equal(pci_host_init(&vm), 0);
+	assert_int_equal(l->mmio64_base, 4ULL << 30);
+	assert_int_equal(pci_host_add_device(vm.pci, &dev, 3, 1), 0);
+	assert_int_equal(bar2_of(3), 8ULL << 30);           /* 8 GiB, aligned */
+	add_big(&big, 16ULL << 30, 4, 0);
+	assert_int_equal(bar2_of(4), 16ULL << 30);          /* 16-32 GiB: the last that fits */
+	add_big(&more, 256ULL << 20, 5, 0);
+	low = bar2_of(5);
+	assert_true(low >= LAYOUT_MMIO32_START && low + (256ULL << 20) <= LAYOUT_MMIO32_START + LAYOUT_MMIO32_SIZE);
+	assert_int_equal(low % (256ULL << 20), 0);
+	assert_int_equal(ecam_rd(&vm, 5, 0, PCI_BASE_ADDRESS_2, 4) & 0xf, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH);
+	pci_host_size_mmio64(&vm);
+	assert_int_equal(l->mmio64_base + l->mmio64_size, 32ULL << 30);
+	pci_host_remove_device(vm.pci, &more);
+	pci_host_remove_device(vm.pci, &big);
+
+	/* 38 bits leave room at 64 GiB: the window stays there. */
+	t->entries[0].eax = 0x3026;
+	pci_bus_teardown(&vm);
+	assert_int_equal(bus_init(&vm.pio, "pio"), 0);
+	assert_int_equal(bus_init(&vm.mmio, "mmio"), 0);
+	assert_int_equal(memory_layout_init(l, 1ULL << 30, LAYOUT_DIRECT_BOOT), 0);
+	assert_int_equal(pci_host_init(&vm), 0);
+	assert_int_equal(l->mmio64_base, 64ULL << 30);
+	vm.kvm.supported_cpuid = NULL;
+	free(t);
+}
+
 /* Booting a firmware (edk2's CloudHv platform): the host bridge it looks
  * for, ECAM out of its 32-bit aperture, BARs in that aperture, and the
  * 64-bit window its size, not grown by partvm. */
@@ -335,6 +382,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_accesses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio64_window_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio64_phys_bits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mmio64_few_phys_bits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_firmware_platform, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("pci", tests, NULL, NULL);

@@ -48,6 +48,20 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Administratively up is the IFF_UP bit of the interface's flags, link or
+ * not; no interface (or no name) is not up. */
+static void test_netdev_up(void **state)
+{
+	struct fixture *f = *state;
+
+	fake_write(f->root, "sys/class/net/pf0/flags", "0x1003\n");
+	fake_write(f->root, "sys/class/net/pf1/flags", "0x1002\n");
+	assert_true(sriov_netdev_up(f->root, "pf0"));
+	assert_false(sriov_netdev_up(f->root, "pf1"));
+	assert_false(sriov_netdev_up(f->root, "pf2"));
+	assert_false(sriov_netdev_up(f->root, ""));
+}
+
 static void test_claim_skips_held_vfs(void **state)
 {
 	struct fixture *f = *state;
@@ -179,6 +193,7 @@ static void test_record_format_and_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_netdev_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_claim_skips_held_vfs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_processes_get_distinct_vfs, setup, teardown),
