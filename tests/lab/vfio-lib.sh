@@ -4,6 +4,9 @@
 #   vfio_boot OUT ARGS...  partvm run Debian's kernel with ARGS, output
 #                          (guest console and partvm's log) into OUT and
 #                          shown indented; returns partvm's status
+#   vfio_boot_clean OUT ARGS...
+#                          vfio_boot, then partvm's exit status 0 (the guest
+#                          powered off) and the guest script's 0 asserted
 #   assert_restored BDF DRIVER
 #                          the device is on DRIVER again and partvm holds
 #                          no record of it
@@ -37,6 +40,14 @@ vfio_boot() {
 	sed 's/^/  | /' "$out"
 	echo "partvm ran $((SECONDS - t0)) s, exit status $status"
 	return "$status"
+}
+
+vfio_boot_clean() {
+	local status=0
+	vfio_boot "$@" || status=$?
+	assert_eq "partvm exit status (guest powered off)" 0 "$status"
+	assert_eq "guest script status" "guest-init: script exited with status 0" \
+		"$(guest_line "$1" "guest-init: script exited")"
 }
 
 assert_restored() {
