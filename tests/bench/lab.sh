@@ -9,7 +9,8 @@
 # the benchmark.
 #   startup_first_output  exec -> first byte of the guest's serial output,
 #                         the tiny PVH test guest (ms)
-#                         and partvm's start-up phases (--stats), medians
+#                         and partvm's start-up phases (--stats), medians;
+#                         the lab's floor: a bare KVM program, the same way
 #   vmm_rss_overhead      peak RSS minus the guest RAM the guest touched,
 #                         the same guest idling (MiB)
 #   lab_linux_boot_to_init  exec -> the first line of Debian's kernel's
@@ -45,6 +46,18 @@ for i in $(seq "$n"); do
 		"${qboot[@]}" -m 128M -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$guest"
 done
 bench_metric startup_first_output "$TMPDIR/start-ours" "$TMPDIR/start-qemu"
+# The lab's floor for the same measure: tests/lab/kvm-hello.c, a bare KVM
+# program (KVM_CREATE_VM, one page of RAM, one vCPU that writes a byte to
+# a port and halts; nothing else), whose output leaves at its exit.
+for i in $(seq "$n"); do
+	bench_sample "$TMPDIR/start-bare" first-output-ms first-output "$(lab_helper kvm-hello)"
+done
+read -r -a bare <<<"$(_bench_spread "$TMPDIR/start-bare" 1)"
+read -r -a ours <<<"$(_bench_spread "$TMPDIR/start-ours" 1)"
+read -r -a theirs <<<"$(_bench_spread "$TMPDIR/start-qemu" 1)"
+echo "bench: start-up floor: a bare KVM program (kvm-hello), exec -> exit, min/median/max" \
+	"${bare[0]}/${bare[1]}/${bare[2]} ms ($n samples), ratio $(awk -v a="${bare[1]}" -v q="${theirs[1]}" \
+	'BEGIN { printf "%.3f", a / q }') against QEMU's median; partvm's ${ours[1]} ms"
 # Where partvm's start-up goes, from its own side (--stats' start-up line,
 # each phase's end in ms after the VM's start; "before" is the command
 # line and config before it): medians of as many runs. What exec to
