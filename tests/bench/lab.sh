@@ -155,5 +155,8 @@ sed -n '/^stats: [0-9.]* s since start/p; /^stats: exits by kind/p; /^stats: top
 # --- the subsystems' benchmarks
 for b in "$(dirname "$0")"/*.sh; do
 	case $(basename "$b") in lab.sh|lib.sh) continue ;; esac
+	case " ${BENCH_SKIP:-} " in
+	*" $(basename "$b" .sh) "*) echo "bench: $(basename "$b" .sh): not run (BENCH_SKIP)"; continue ;;
+	esac
 	"$b"
 done
