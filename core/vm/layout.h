@@ -75,9 +75,10 @@
 #define LAYOUT_FW_ECAM_START     0xfc000000ULL
 #define LAYOUT_FW_MMIO64_SIZE    (32 * SZ_1G)
 
-/* The 64-bit window starts at the first multiple of this above RAM and is
- * at least this large; pci_host_size_mmio64() grows it with the BARs in
- * it, up to the guest's physical address bits. */
+/* The 64-bit window starts at the first multiple of this above RAM (at
+ * the first GiB above RAM when the guest's physical address bits end
+ * before that multiple's end: pci_host_init()) and is at least this large;
+ * pci_host_size_mmio64() grows it with the BARs in it, up to those bits. */
 #define LAYOUT_MMIO64_SIZE       (64 * SZ_1G)
 
 /* Legacy I/O ports. */
