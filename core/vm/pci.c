@@ -201,6 +201,15 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
+/* Where SIZE bytes, naturally aligned, go at NEXT in a window that ends
+ * at END; 0 (no window starts there) when they do not fit. */
+static uint64_t window_fit(uint64_t next, uint64_t end, uint64_t size)
+{
+	uint64_t addr = align_up(next, size);
+
+	return addr + size > end || addr + size < addr ? 0 : addr;
+}
+
 /* Give BAR INDEX an address from its window, as firmware would. */
 static int assign_bar(struct pci_host *h, struct pci_device *d, unsigned index)
 {
@@ -224,8 +233,7 @@ static int assign_bar(struct pci_host *h, struct pci_device *d, unsigned index)
 		end = h->mmio64_end;
 		/* Below 4 GiB when the 64-bit window cannot hold it, as
 		 * firmware does: a 64-bit BAR may lie anywhere. */
-		addr = align_up(*next, size);
-		if (addr + size <= end && addr + size >= addr)
+		if (window_fit(*next, end, size))
 			break;
 		/* fall through */
 	case PCI_BAR_MEM32:
@@ -239,8 +247,8 @@ static int assign_bar(struct pci_host *h, struct pci_device *d, unsigned index)
 	default:
 		return 0;
 	}
-	addr = align_up(*next, size);
-	if (addr + size > end || addr + size < addr)
+	addr = window_fit(*next, end, size);
+	if (!addr)
 		return -ENOSPC;
 	*next = addr + size;
 	b->addr = addr;

@@ -52,6 +52,10 @@ assert_eq "VFs created by partvm-host.service" 2 "$(cat "$pfsys/sriov_numvfs")"
 vf=$(basename "$(readlink "$pfsys/virtfn0")")
 assert_eq "VF 0 ($vf) before the partition" "igbvf" "$(driver_of "$vf")"
 
+# pf_up: the PF's interface is administratively up (IFF_UP), as partvm
+# reads it.
+pf_up() { [ $(($(cat "/sys/class/net/$pfdev/flags") & 1)) = 1 ]; }
+
 # check_start WHAT: start partvm@test; the guest has the VF with its
 # settings. With the PF down (nothing in the lab's systemd brings it up)
 # partvm says so, and the guest's igbvf gets no answer from the PF, so no
@@ -70,11 +74,11 @@ check_start() {
 	local journal
 	journal=$(sd_journal partvm@test.service --since "$since")
 	assert_match "$1: the guest's lspci" 'guest-lspci: .*\[8086:10ca\]' "$journal"
-	if [ $(($(cat "/sys/class/net/$pfdev/flags") & 1)) = 0 ]; then   # IFF_UP
+	if pf_up; then
+		[[ $journal != *"$down"* ]] || lab_fail "$1: partvm says the PF is down while it is up"
+	else
 		assert_contains "$1: partvm on the PF" "$down" "$journal"
 		mac='[0-9a-f:]{17}'
-	else
-		[[ $journal != *"$down"* ]] || lab_fail "$1: partvm says the PF is down while it is up"
 	fi
 	assert_match "$1: the guest's VF netdev" "guest: net [a-z0-9]+ $mac igbvf" "$journal"
 	sd partvm list >"$TMPDIR/list.txt"
@@ -88,7 +92,7 @@ check_start() {
 check_returned() {
 	local want="00:00:00:00:00:00 0 false true" ifmac
 	assert_eq "$1: VF 0 driver" igbvf "$(driver_of "$vf")"
-	if [ $(($(cat "/sys/class/net/$pfdev/flags") & 1)) = 1 ]; then
+	if pf_up; then
 		for _ in $(seq 50); do
 			ifmac=$(cat "/sys/bus/pci/devices/$vf/net/"*/address 2>/dev/null || true)
 			[ -n "$ifmac" ] && [ "$(vf0 | cut -d' ' -f1)" = "$ifmac" ] && break

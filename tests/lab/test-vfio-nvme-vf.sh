@@ -15,11 +15,7 @@
 # lab: low-bars timeout=1500
 . "$(dirname "$0")/vfio-lib.sh"
 
-PF=
-for d in /sys/bus/pci/devices/*; do
-	grep -q "^partvm-lab *$" "$d"/nvme/nvme*/serial 2>/dev/null && PF=$(basename "$d")
-done
-[ -n "$PF" ] || lab_fail "no nvme controller with serial partvm-lab (tests/lab/run adds it)"
+PF=$(nvme_by_serial partvm-lab) || exit 1
 PFSYS=/sys/bus/pci/devices/$PF
 command -v nvme >/dev/null || lab_fail "nvme-cli is missing (scripts/deps test installs it)"
 cleanup() {

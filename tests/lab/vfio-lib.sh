@@ -11,8 +11,9 @@
 #                          the device is on DRIVER again and partvm holds
 #                          no record of it
 #   guest_line OUT PREFIX  the first line of OUT starting with PREFIX
-#   nvme_passthrough       the BDF of the lab's nvme with serial
-#                          partvm-passthrough (fails the test without one)
+#   nvme_by_serial SERIAL  the BDF of the lab's nvme with SERIAL (fails the
+#                          test without one)
+#   nvme_passthrough       nvme_by_serial partvm-passthrough
 #   nvme_guest_checks OUT SERIAL MIN_VECTORS MIN_IRQS
 #                          vfio-guest-nvme.sh's report in OUT (not its exit
 #                          status, the caller's to check): the driver,
@@ -83,14 +84,16 @@ make_rom() {
 	printf '\x00\x00\x00\x80' | dd of="$file" bs=1 seek=$((0x52)) conv=notrunc status=none
 }
 
-nvme_passthrough() {
+nvme_by_serial() {
 	local d
 	for d in /sys/bus/pci/devices/*; do
 		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1b36:0x0010 ] || continue
-		grep -q "^partvm-passthrough *$" "$d"/nvme/nvme*/serial 2>/dev/null && basename "$d" && return 0
+		grep -q "^$1 *$" "$d"/nvme/nvme*/serial 2>/dev/null && basename "$d" && return 0
 	done
-	lab_fail "no nvme controller with serial partvm-passthrough (tests/lab/run adds it)"
+	lab_fail "no nvme controller with serial $1 (tests/lab/run adds it)"
 }
+
+nvme_passthrough() { nvme_by_serial partvm-passthrough; }
 
 # vfio_pool_vf_setup: edu (EDU), the passthrough NVMe (NV) and one VF of
 # the igb PF for an [sriov] pool (PF, PFSYS, PFDEV up, VF; created without
