@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,24 +195,67 @@ int kvm_alloc_memory_slot(struct kvm *k)
 	return (int)k->next_memslot++;
 }
 
-int kvm_create_vm(struct kvm *k)
+/* A VM fd with the addresses KVM needs before any vCPU, or -errno with
+ * *FAILED naming the ioctl. Logs nothing: it may run on
+ * kvm_prepare_vm()'s thread. */
+static int new_vm(int dev_fd, const char **failed)
 {
 	uint64_t identity = KVM_IDENTITY_MAP_ADDR;
-	int fd, r;
+	_cleanup_close_ int fd = ioctl(dev_fd, KVM_CREATE_VM, 0);
 
-	fd = ioctl(k->dev_fd, KVM_CREATE_VM, 0);
-	if (fd < 0) {
-		r = -errno;
-		log_error_errno(r, "no usable KVM: KVM_CREATE_VM failed: %m");
+	*failed = NULL;
+	if (fd < 0)
+		*failed = "KVM_CREATE_VM";
+	else if (ioctl(fd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0)
+		*failed = "KVM_SET_IDENTITY_MAP_ADDR";
+	else if (ioctl(fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
+		*failed = "KVM_SET_TSS_ADDR";
+	return *failed ? -errno : TAKE_FD(fd);
+}
+
+static void *prepare_thread(void *opaque)
+{
+	struct kvm *k = opaque;
+
+	k->prep_fd = new_vm(k->dev_fd, &k->prep_failed);
+	return NULL;
+}
+
+void kvm_prepare_vm(struct kvm *k)
+{
+	sigset_t all, old;
+
+	if (k->prep_started || k->dev_fd < 0)
+		return;
+	/* The process's signals are for its other threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	k->prep_started = pthread_create(&k->prep_thread, NULL, prepare_thread, k) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The prepared VM's fd (or -errno and *FAILED), the thread joined. */
+static int take_prepared(struct kvm *k, const char **failed)
+{
+	pthread_join(k->prep_thread, NULL);
+	k->prep_started = false;
+	*failed = k->prep_failed;
+	return k->prep_fd;
+}
+
+int kvm_create_vm(struct kvm *k)
+{
+	const char *failed;
+	int fd = k->prep_started ? take_prepared(k, &failed) : new_vm(k->dev_fd, &failed);
+
+	if (fd < 0 && !strcmp(failed, "KVM_CREATE_VM")) {
+		log_error_errno(fd, "no usable KVM: KVM_CREATE_VM failed: %m");
 		return -ENODEV;
 	}
+	if (fd < 0)
+		return log_error_errno(fd, "%s: %m", failed);
 	k->vm_fd = fd;
 	k->next_memslot = 0;
-
-	if (ioctl(fd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0)
-		return log_error_errno(-errno, "KVM_SET_IDENTITY_MAP_ADDR: %m");
-	if (ioctl(fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
-		return log_error_errno(-errno, "KVM_SET_TSS_ADDR: %m");
 	return 0;
 }
 
@@ -250,6 +294,12 @@ void kvm_init(struct kvm *k)
 
 void kvm_release(struct kvm *k)
 {
+	const char *failed;
+	int fd;
+
+	/* A VM prepared for a boot that never came. */
+	if (k->prep_started && (fd = take_prepared(k, &failed)) >= 0)
+		close(fd);
 	kvm_destroy_vm(k);
 	if (k->dev_fd >= 0)
 		close(k->dev_fd);

@@ -185,6 +185,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	r = resources_setup(vm);
 	if (r < 0)
 		return r;
+	/* Off the vCPUs' host CPUs like the VMM's other threads. */
+	kvm_prepare_vm(&vm->kvm);
 	mark(vm, STATS_PHASE_RAM);
 	/* Going on as another user: later boots cannot open the kernel and
 	 * initrd again (Debian's kernels are root's alone). */

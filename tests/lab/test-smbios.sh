@@ -6,7 +6,8 @@
 # the vCPUs; the credentials given with [credentials], --credential and
 # --credential-file are type 11 strings (text, and Base64 for the file's
 # bytes), also under /sys/firmware/dmi/entries/11-0 (dmi_sysfs), where
-# systemd reads them; a configured UUID is the one the guest sees.
+# systemd reads them; a configured UUID is the one the guest sees, and
+# one derived from the name is the one Python's uuid5() derives.
 # lab: timeout=600
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -31,6 +32,10 @@ guest_start sm "$TMPDIR/sm.conf" --credential "passwd.plaintext-password.root=la
 guest_wait sm '^guest: ready' 1
 uuid=$("$PARTVM" ctl lab-smbios status --json | jq -r .uuid)
 assert_match "the partition's UUID (control socket)" '^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' "$uuid"
+# Not partvm's hashing: Python's RFC 4122 name-based UUID of partvm's
+# namespace and the name.
+assert_eq "the UUID, by Python's uuid.uuid5()" \
+	"$(python3 -c 'import uuid; print(uuid.uuid5(uuid.UUID("6b1d3e52-8a47-4f0c-9e21-5db4730ae89f"), "lab-smbios"))')" "$uuid"
 guest_send 'for k in system-uuid system-product-name system-serial-number system-manufacturer bios-vendor; do echo "guest: dmi-$k $(/usr/sbin/dmidecode -s $k)"; done'
 guest_wait sm '^guest: dmi-bios-vendor' 1 60
 assert_eq "dmidecode: system-uuid" "$uuid" "$(guest_value sm dmi-system-uuid)"
