@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "core/kvm/internal.h"
 #include "core/util/cleanup.h"
+#include "core/util/kick.h"
 #include "core/util/log.h"
 /* Every capability partvm relies on, checked up front so a host that
  * lacks one is told which. */
@@ -223,15 +223,8 @@ static void *prepare_thread(void *opaque)
 
 void kvm_prepare_vm(struct kvm *k)
 {
-	sigset_t all, old;
-
-	if (k->prep_started || k->dev_fd < 0)
-		return;
-	/* The process's signals are for its other threads. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	k->prep_started = pthread_create(&k->prep_thread, NULL, prepare_thread, k) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!k->prep_started && k->dev_fd >= 0)
+		k->prep_started = thread_start_unsignalled(&k->prep_thread, prepare_thread, k) == 0;
 }
 
 /* The prepared VM's fd (or -errno and *FAILED), the thread joined. */

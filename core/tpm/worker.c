@@ -3,13 +3,13 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/util/deadline.h"
+#include "core/util/kick.h"
 #include "core/util/log.h"
 #include "core/util/sandbox.h"
 
@@ -191,7 +191,6 @@ static void *worker_main(void *opaque)
 int tpm_worker_start(struct tpm_worker *w, struct swtpm *s, struct tpm_crb *crb,
 		     const struct sandbox *sb)
 {
-	sigset_t all, old;
 	int r;
 
 	memset(w, 0, sizeof(*w));
@@ -203,11 +202,7 @@ int tpm_worker_start(struct tpm_worker *w, struct swtpm *s, struct tpm_crb *crb,
 	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->wake_fd < 0)
 		return -errno;
-	/* Signals belong to the main loop's signalfd. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = -pthread_create(&w->thread, NULL, worker_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	r = thread_start_unsignalled(&w->thread, worker_main, w);
 	if (r < 0)
 		return r;
 	w->running = true;

@@ -27,3 +27,15 @@ int thread_kick(pthread_t t)
 {
 	return -pthread_kill(t, THREAD_KICK_SIGNAL);
 }
+
+int thread_start_unsignalled(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = -pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}

@@ -21,5 +21,9 @@ void thread_kick_accept(void);
  * thread_kick_accept() cannot kill the process. */
 void thread_kick_install(void);
 int thread_kick(pthread_t t);
+/* Start FN(ARG) on a new thread with every signal blocked: the process's
+ * signals are the main loop's (its signalfd), kicks only for a thread
+ * that accepts them. The caller's mask is as it was. 0 or -errno. */
+int thread_start_unsignalled(pthread_t *t, void *(*fn)(void *), void *arg);
 
 #endif
